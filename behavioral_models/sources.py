@@ -1,0 +1,218 @@
+"""Stream sources: where the bits of the SC network come from.
+
+A source fixes the bit of every (layer, neuron, input, t): first-layer
+input streams per image, weight streams per layer. The golden model asks in
+bulk; a testbench asks for the same arrays and drives them bit by bit, so
+both see the same bits whatever the RTL schedule. Later sources (MTJ) plug
+in by subclassing :class:`StreamSource` and registering in :data:`SOURCES`.
+
+Layers are numbered 0 (hidden) and 1 (output). Hidden-layer outputs feed the
+output layer directly (Btanh bits); every layer's bias input is constant 1.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+from mtjsc.behavioral_models import lfsr
+from mtjsc.config import check_length, check_sng_bits
+from mtjsc.errors import MtjscError
+
+FIRST_LAYER_FANIN = 785  # 784 pixels + bias
+_TAG_WEIGHT = 0
+_TAG_INPUT = 1
+
+
+def check_seed(seed) -> int:
+    if isinstance(seed, bool) or not hasattr(seed, "__index__") or int(seed) < 0:
+        raise MtjscError(f"seed {seed!r} must be a non-negative integer")
+    return int(seed)
+
+
+def check_probabilities(p, name="probabilities") -> np.ndarray:
+    p = np.asarray(p, dtype=np.float64)
+    if p.size and (np.isnan(p).any() or p.min() < 0.0 or p.max() > 1.0):
+        bad = p[np.isnan(p) | (p < 0) | (p > 1)].ravel()[0]
+        raise MtjscError(f"{name}: P(1) = {bad} outside [0, 1]; bipolar values must lie in [-1, 1]")
+    return p
+
+
+class StreamSource(ABC):
+    """Base class of bit sources.
+
+    Parameters
+    ----------
+    seed : int
+        Run seed; same seed, same bits.
+    """
+
+    name = "abstract"
+
+    def __init__(self, *, seed: int = 0):
+        self.seed = check_seed(seed)
+
+    def constant(self, p: np.ndarray) -> tuple:
+        """Which input streams are constant (no randomness needed) and their value.
+
+        Returns ``(is_constant, value)``, both bool arrays shaped like ``p``.
+        """
+        p = np.asarray(p)
+        return (p == 0.0) | (p == 1.0), p == 1.0
+
+    @abstractmethod
+    def pair_bits(self, image_ids: np.ndarray, inputs: np.ndarray, p: np.ndarray, L: int) -> np.ndarray:
+        """Bits of the non-constant first-layer input streams.
+
+        Parameters
+        ----------
+        image_ids, inputs : int arrays, shape (k,)
+            (image, input index) of each stream, sorted by image then input.
+        p : float array, shape (k,)
+            P(1) of each stream.
+        L : int
+
+        Returns
+        -------
+        bool ndarray, shape (k, L)
+        """
+
+    @abstractmethod
+    def weight_bits(self, layer: int, p: np.ndarray, L: int) -> np.ndarray:
+        """Weight stream bits of one layer: bool [L, m, n] for P(1) ``p`` [m, n]."""
+
+    def input_bits(self, image_ids, p: np.ndarray, L: int) -> np.ndarray:
+        """Dense first-layer input bits: bool [N, L, n] (testbenches, references)."""
+        L = check_length(L)
+        p = check_probabilities(p, "input probabilities")
+        image_ids = np.asarray(image_ids, dtype=np.int64)
+        const, val = self.constant(p)
+        out = np.broadcast_to(val[:, None, :], (p.shape[0], L, p.shape[1])).copy()
+        ii, jj = np.nonzero(~const)
+        if len(ii):
+            out[ii, :, jj] = self.pair_bits(image_ids[ii], jj, p[ii, jj], L)
+        return out
+
+    def describe(self) -> dict:
+        return {"source": self.name, "seed": self.seed}
+
+
+class IdealSource(StreamSource):
+    """Independent Bernoulli bits: ``bit = [U < round(P * 2**32)]``, U uniform 32-bit.
+
+    U comes from NumPy's PCG64 raw output, each 64-bit word split into two
+    32-bit draws (low half first), so P is resolved to 2**-32.
+    Weight streams of layer l use ``default_rng([seed, 0, l])``, drawn in C
+    order over (t, neuron, input). Input streams of image u use
+    ``default_rng([seed, 1, u])``, L draws per non-constant input in
+    increasing input order (inputs with P in {0, 1} are constant and draw
+    nothing). Software only; in co-simulation the testbench drives these bits.
+    """
+
+    name = "ideal"
+
+    @staticmethod
+    def _uniform32(rng: np.random.Generator, count: int) -> np.ndarray:
+        return rng.bit_generator.random_raw((count + 1) // 2).view("<u4")[:count]
+
+    @staticmethod
+    def _threshold(p) -> np.ndarray:
+        return np.rint(np.asarray(p, np.float64) * 2.0 ** 32).astype(np.uint64)
+
+    def pair_bits(self, image_ids, inputs, p, L):
+        L = check_length(L)
+        k = len(image_ids)
+        out = np.empty((k, L), dtype=bool)
+        if not k:
+            return out
+        q = self._threshold(p)
+        starts = np.flatnonzero(np.r_[True, image_ids[1:] != image_ids[:-1]])
+        ends = np.r_[starts[1:], k]
+        for a, b in zip(starts, ends):
+            rng = np.random.default_rng([self.seed, _TAG_INPUT, int(image_ids[a])])
+            u = self._uniform32(rng, (b - a) * L).reshape(b - a, L)
+            np.less(u, q[a:b, None], out=out[a:b])
+        return out
+
+    def weight_bits(self, layer, p, L):
+        L = check_length(L)
+        p = check_probabilities(p, f"layer {layer} weight probabilities")
+        q = self._threshold(p)
+        rng = np.random.default_rng([self.seed, _TAG_WEIGHT, int(layer)])
+        out = np.empty((L,) + p.shape, dtype=bool)
+        # bound the scratch to ~64 MB; an even block keeps 32-bit halves aligned across blocks
+        step = max(2, ((1 << 24) // max(1, p.size)) & ~1)
+        for t0 in range(0, L, step):
+            t1 = min(L, t0 + step)
+            u = self._uniform32(rng, (t1 - t0) * p.size).reshape((t1 - t0,) + p.shape)
+            np.less(u, q, out=out[t0:t1])
+        return out
+
+
+class LfsrSource(StreamSource):
+    """Comparator SNGs on Galois LFSRs (see :mod:`mtjsc.behavioral_models.lfsr`).
+
+    Parameters
+    ----------
+    seed : int
+    sng_bits : int
+        B: threshold q = round(P * 2**B).
+    width : int
+        LFSR width W.
+    """
+
+    name = "lfsr"
+
+    def __init__(self, *, seed: int = 0, sng_bits: int = 8, width: int = 32):
+        super().__init__(seed=seed)
+        self.sng_bits = check_sng_bits(sng_bits)
+        self.width = lfsr.check_width(width)
+        if self.sng_bits > self.width:
+            raise MtjscError(f"SNG resolution B={sng_bits} exceeds the LFSR width {width}")
+        self._cache = {}
+
+    def seeds(self, layer: int, role: int, count: int) -> np.ndarray:
+        return np.array([lfsr.seed_state(self.seed, layer, role, i, self.width) for i in range(count)],
+                        dtype=np.uint64)
+
+    def comparators(self, layer: int, role: int, count: int, L: int) -> np.ndarray:
+        """R(t) of the ``count`` SNGs of (layer, role): int64 [L, count] (cached)."""
+        key = (layer, role, count, L)
+        if key not in self._cache:
+            self._cache[key] = lfsr.generate(self.seeds(layer, role, count), self.width, self.sng_bits, L)
+        return self._cache[key]
+
+    def threshold(self, p):
+        return lfsr.sng_threshold(p, self.sng_bits)
+
+    def constant(self, p):
+        q = self.threshold(p)
+        return (q == 0) | (q == (1 << self.sng_bits)), q == (1 << self.sng_bits)
+
+    def pair_bits(self, image_ids, inputs, p, L):
+        L = check_length(L)
+        R = self.comparators(0, lfsr.ROLE_INPUT, FIRST_LAYER_FANIN, L)
+        return R.T[inputs] < self.threshold(p)[:, None]
+
+    def weight_bits(self, layer, p, L):
+        L = check_length(L)
+        p = check_probabilities(p, f"layer {layer} weight probabilities")
+        R = self.comparators(layer, lfsr.ROLE_WEIGHT, p.shape[1], L)
+        return R[:, None, :] < self.threshold(p)[None, :, :]
+
+    def describe(self):
+        return {**super().describe(), "sng_bits": self.sng_bits, "lfsr_width": self.width}
+
+
+SOURCES = {"ideal": IdealSource, "lfsr": LfsrSource}
+
+
+def make_source(name: str, *, seed: int = 0, **options) -> StreamSource:
+    """Build a registered source by name; options go to its constructor."""
+    if name not in SOURCES:
+        raise MtjscError(f"unknown stream source {name!r}; choose one of {sorted(SOURCES)}")
+    try:
+        return SOURCES[name](seed=seed, **options)
+    except TypeError as e:
+        raise MtjscError(f"source {name!r} does not take options {sorted(options)} ({e})") from None

@@ -1,0 +1,176 @@
+"""SC-aware training of the 784-H-10 network, in NumPy.
+
+The hidden activation is the stationary Btanh response
+``h = tanh(K s / (2 sigma^2))`` with ``sigma^2 = sum_i (1 - w_i^2 v_i^2)``
+(or the crude ``sigma^2 = n``), so a Btanh counter of size K reproduces it.
+The output layer is trained on its pre-activation ``z`` because the readout
+is the APC count sum, whose mean is ``L (n + z) / 2``. Noise injection sized
+for the target stream length L models the finite-stream error: on hidden
+outputs variance ``16 (1 - h^2) / L`` (Btanh outputs are autocorrelated, so
+several times the binomial floor) and on output pre-activations
+``sum_j (1 - w_kj^2) / L``. Weights are kept in [-1, 1] by projection.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+
+import numpy as np
+
+from mtjsc import mnist
+from mtjsc.behavioral_models.coding import encode_pixels, with_bias
+from mtjsc.config import check_encoding, k_for_gain
+from mtjsc.errors import MtjscError
+from mtjsc.model import ScModel
+
+
+def shift_augment(images: np.ndarray, rng: np.random.Generator, max_shift: int = 1) -> np.ndarray:
+    """Shift each 28x28 image by up to ``max_shift`` pixels in x and y (zero fill)."""
+    n = len(images)
+    p = max_shift
+    padded = np.zeros((n, 28 + 2 * p, 28 + 2 * p), images.dtype)
+    padded[:, p:p + 28, p:p + 28] = images
+    oy = rng.integers(0, 2 * p + 1, n)[:, None, None]
+    ox = rng.integers(0, 2 * p + 1, n)[:, None, None]
+    r = np.arange(28)
+    return padded[np.arange(n)[:, None, None], oy + r[None, :, None], ox + r[None, None, :]]
+
+
+def hidden_forward(V: np.ndarray, w1: np.ndarray, K1: int, sigma: str):
+    """Pre-activation s, sigma^2 and the Btanh-matched activation h for inputs V (bias included)."""
+    s = V @ w1.T
+    n = V.shape[1]
+    if sigma == "exact":
+        sig2 = n - (V * V) @ (w1 * w1).T
+    else:
+        sig2 = np.full_like(s, float(n))
+    a = K1 * s / (2.0 * sig2)
+    return s, sig2, a, np.tanh(a)
+
+
+def float_accuracy(model: ScModel, pixels: np.ndarray, labels: np.ndarray, sigma: str = "exact") -> float:
+    """Accuracy of the noise-free float network (stationary Btanh activation)."""
+    V = with_bias(encode_pixels(pixels, model.encoding))
+    _, _, _, h = hidden_forward(V, model.w1, model.K[0], sigma)
+    z = with_bias(h) @ model.w2.T
+    return float(np.mean(np.argmax(z, axis=1) == labels))
+
+
+class Adam:
+    def __init__(self, params, lr):
+        self.p = params
+        self.m = [np.zeros_like(x) for x in params]
+        self.v = [np.zeros_like(x) for x in params]
+        self.t = 0
+        self.lr = lr
+
+    def step(self, grads, lr):
+        self.t += 1
+        b1, b2, eps = 0.9, 0.999, 1e-8
+        for p, g, m, v in zip(self.p, grads, self.m, self.v):
+            m *= b1
+            m += (1 - b1) * g
+            v *= b2
+            v += (1 - b2) * g * g
+            mh = m / (1 - b1 ** self.t)
+            vh = v / (1 - b2 ** self.t)
+            p -= lr * mh / (np.sqrt(vh) + eps)
+
+
+def train(*, data=None, encoding="sym", gain=0.15, epochs=25, seed=0, target_L=1024, hidden=128,
+          batch=128, lr=2e-3, sigma="exact", noise=True, shift=1, progress=True, log=print) -> ScModel:
+    """Train a model; see the module docstring for the recipe.
+
+    Parameters
+    ----------
+    data : path, optional
+        MNIST directory (``--data`` / ``MTJSC_MNIST``).
+    encoding : {"unit", "sym"}
+    gain : float
+        Hidden gain g; K1 = round(2 * 785 * g) rounded to even.
+    target_L : int
+        Stream length the noise injection is sized for (0 disables noise
+        as ``noise=False`` does).
+    sigma : {"exact", "crude"}
+        sigma^2 model of the activation.
+    """
+    check_encoding(encoding)
+    if not (gain > 0 and math.isfinite(gain)):
+        raise MtjscError(f"--gain {gain} must be a positive number (0.1..0.2 recommended, 1 = paper)")
+    if epochs < 1:
+        raise MtjscError(f"--epochs {epochs} must be >= 1")
+    if sigma not in ("exact", "crude"):
+        raise MtjscError(f"--sigma {sigma!r}: use 'exact' or 'crude'")
+    if target_L < 1:
+        raise MtjscError(f"--target-L {target_L} must be >= 1")
+    tr = mnist.load("train", data)
+    te = mnist.load("test", data if data is not None else None)
+    rng = np.random.default_rng(seed)
+    n1, n2 = 785, hidden + 1
+    K1, K2 = k_for_gain(n1, gain), k_for_gain(n2, gain)
+    w1 = rng.uniform(-1, 1, (hidden, n1)) * math.sqrt(3.0 / n1)
+    w2 = rng.uniform(-1, 1, (10, n2)) * math.sqrt(3.0 / n2)
+    beta = np.array([4.0 / math.sqrt(n2)])
+    opt = Adam([w1, w2, beta], lr)
+    X = tr.images
+    Y = tr.labels.astype(np.int64)
+    N = len(X)
+    steps = epochs * (N // batch)
+    step = 0
+    t0 = time.time()
+    test_pixels, test_labels = te.pixels(), te.labels
+    for ep in range(epochs):
+        perm = rng.permutation(N)
+        loss_sum = 0.0
+        for b in range(N // batch):
+            idx = perm[b * batch:(b + 1) * batch]
+            imgs = shift_augment(X[idx], rng, shift) if shift else X[idx]
+            V = with_bias(encode_pixels(imgs.reshape(len(idx), -1) / 255.0, encoding))
+            s, sig2, a, h = hidden_forward(V, w1, K1, sigma)
+            if noise:
+                hn = h + np.sqrt(16.0 * (1.0 - h * h) / target_L) * rng.standard_normal(h.shape)
+            else:
+                hn = h
+            H = with_bias(hn)
+            z = H @ w2.T
+            if noise:
+                z = z + np.sqrt((1.0 - w2 * w2).sum(1) / target_L) * rng.standard_normal(z.shape)
+            logits = beta[0] * z
+            logits -= logits.max(1, keepdims=True)
+            e = np.exp(logits)
+            pr = e / e.sum(1, keepdims=True)
+            loss_sum += -np.log(pr[np.arange(len(idx)), Y[idx]] + 1e-12).mean()
+            dlog = pr
+            dlog[np.arange(len(idx)), Y[idx]] -= 1.0
+            dlog /= len(idx)
+            dbeta = np.array([(dlog * z).sum()])
+            dz = beta[0] * dlog
+            dw2 = dz.T @ H
+            dh = (dz @ w2)[:, :hidden]
+            da = dh * (1.0 - h * h)
+            ds = da * K1 / (2.0 * sig2)
+            dw1 = ds.T @ V
+            if sigma == "exact":
+                dsig2 = -da * a / sig2
+                dw1 += -2.0 * w1 * (dsig2.T @ (V * V))
+            lr_t = lr * 0.5 * (1 + math.cos(math.pi * step / steps))
+            opt.step([dw1, dw2, dbeta], lr_t)
+            np.clip(w1, -1.0, 1.0, out=w1)
+            np.clip(w2, -1.0, 1.0, out=w2)
+            step += 1
+        m = ScModel(w1=w1.copy(), w2=w2.copy(), encoding=encoding, gain=(gain, gain), K=(K1, K2),
+                    target_L=target_L, seed=seed, beta=float(beta[0]))
+        acc = float_accuracy(m, test_pixels, test_labels, sigma)
+        if progress:
+            log(f"epoch {ep + 1}/{epochs}: loss {loss_sum / (N // batch):.4f}, float test accuracy "
+                f"{100 * acc:.2f} %, {time.time() - t0:.0f} s")
+    provenance = {
+        "command": " ".join(["mtjsc"] + sys.argv[1:]) if sys.argv and "mtjsc" in sys.argv[0] else "mtjsc.train.train",
+        "encoding": encoding, "gain": gain, "epochs": epochs, "seed": seed, "target_L": target_L,
+        "hidden": hidden, "batch": batch, "lr": lr, "sigma": sigma, "noise": bool(noise), "shift": shift,
+        "data_sha256": {**tr.sha256, **te.sha256}, "optimizer": "adam+cosine",
+    }
+    return ScModel(w1=w1, w2=w2, encoding=encoding, gain=(gain, gain), K=(K1, K2), target_L=target_L,
+                   seed=seed, beta=float(beta[0]), float_accuracy=acc, provenance=provenance)
