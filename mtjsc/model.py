@@ -155,7 +155,8 @@ def shipped_models() -> dict:
 
 
 def shipped_for_length(L: int) -> tuple:
-    """The shipped SC-tuned model whose target_L is closest to L (log scale).
+    """The shipped SC-tuned model whose target_L is closest to L (log scale; ties go to
+    the shorter target, whose training noise was larger).
 
     Returns ``(name, ScModel)``. The paper-faithful model is never picked
     automatically; ask for it by name.
@@ -166,7 +167,7 @@ def shipped_for_length(L: int) -> tuple:
             continue
         m = ScModel.load(p)
         d = abs(np.log2(m.target_L) - np.log2(L))
-        if best is None or d < best[0] or (d == best[0] and m.target_L > best[2].target_L):
+        if best is None or d < best[0] or (d == best[0] and m.target_L < best[2].target_L):
             best = (d, name, m)
     if best is None:
         raise MtjscError("no shipped model found in mtjsc/data; reinstall mtjsc or pass --model")

@@ -1,0 +1,131 @@
+"""The `mtjsc` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from mtjsc.errors import MtjscError
+
+
+def _progress_bar(total: int, desc: str):
+    from tqdm import tqdm
+    return tqdm(total=total, desc=desc, unit="img", unit_scale=True, dynamic_ncols=True,
+                disable=None, file=sys.stderr)
+
+
+def cmd_train(a) -> int:
+    from mtjsc.train import train
+    model = train(data=a.data, encoding=a.encoding, gain=a.gain, epochs=a.epochs, seed=a.seed,
+                  target_L=a.target_L, hidden=a.hidden, lr=a.lr, sigma=a.sigma, noise=not a.no_noise,
+                  hidden_noise=a.hidden_noise, noise_power=a.noise_power, act_scale=a.act_scale,
+                  shift=a.shift, train_images=a.train_images, log=lambda s: print(s, file=sys.stderr))
+    model.save(a.out)
+    print(json.dumps({"out": str(a.out), "float_accuracy": model.float_accuracy, "K": list(model.K),
+                      "target_L": model.target_L}))
+    return 0
+
+
+def source_options(a) -> dict:
+    return {"sng_bits": a.sng_bits, "width": a.lfsr_width} if a.source == "lfsr" else {}
+
+
+def cmd_eval(a) -> int:
+    from mtjsc import plots
+    from mtjsc.evaluate import evaluate, parse_lengths
+    lengths = parse_lengths(a.length)
+    models = [m for m in a.model.split(",") if m]
+    n_img = a.images or 10000
+    bar = _progress_bar(n_img * a.seeds * len(lengths) * len(models), "golden model")
+    try:
+        res = evaluate(models=models, source=a.source, lengths=lengths, seeds=a.seeds, images=a.images,
+                       apc=a.apc, source_options=source_options(a), progress=bar.update)
+    finally:
+        bar.close()
+    if a.json:
+        Path(a.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(a.json).write_text(json.dumps(res, indent=1))
+    if a.plots:
+        d = Path(a.plots)
+        d.mkdir(parents=True, exist_ok=True)
+        plots.accuracy_vs_length(res, d / "accuracy_vs_length.png")
+        plots.confusion(res, d / "confusion.png")
+    for s in res["series"]:
+        for p in s["points"]:
+            print(f"{s['name']:>8} L={p['L']:5d} model={p['model']:<8} K={p['K'][0]:4d}  SC "
+                  f"{100 * p['mean']:6.2f} % [{100 * p['ci95'][0]:.2f}, {100 * p['ci95'][1]:.2f}]  "
+                  f"float {100 * p['float_accuracy']:.2f} %")
+    return 0
+
+
+def cmd_demo(a) -> int:
+    """The main job on embedded defaults."""
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    ns = argparse.Namespace(model="auto,paper", source="ideal", length="64,256,1024", seeds=a.seeds,
+                            images=a.images, apc="exact", sng_bits=8, lfsr_width=32,
+                            json=str(out / "accuracy.json"), plots=str(out))
+    print(f"== accuracy of the shipped models on the shipped MNIST test set (golden model) -> {out}")
+    rc = cmd_eval(ns)
+    print(f"results: {out / 'accuracy.json'}, {out / 'accuracy_vs_length.png'}, {out / 'confusion.png'}")
+    return rc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="mtjsc", description="Stochastic-computing MNIST network on stochastic MTJs")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    t = sub.add_parser("train", help="SC-aware training (NumPy)")
+    t.add_argument("--data", help="MNIST directory (default: $MTJSC_MNIST)")
+    t.add_argument("--encoding", choices=["unit", "sym"], default="sym")
+    t.add_argument("--gain", type=float, default=0.15, help="hidden gain g; K = round(2 n g)")
+    t.add_argument("--epochs", type=int, default=25)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--target-L", type=int, default=1024, help="stream length the noise injection is sized for")
+    t.add_argument("--hidden", type=int, default=128)
+    t.add_argument("--lr", type=float, default=2e-3)
+    t.add_argument("--sigma", choices=["exact", "crude"], default="exact")
+    t.add_argument("--no-noise", action="store_true", help="train without noise injection (paper style)")
+    t.add_argument("--hidden-noise", type=float, default=28.0)
+    t.add_argument("--noise-power", type=float, default=1.6)
+    t.add_argument("--act-scale", type=float, default=1.0)
+    t.add_argument("--shift", type=int, default=1, help="max pixel shift of the augmentation (0 = off)")
+    t.add_argument("--train-images", type=int, default=None, help="use only the first N training images")
+    t.add_argument("--out", required=True, help="model file to write (.npz)")
+    t.set_defaults(func=cmd_train)
+
+    e = sub.add_parser("eval", help="accuracy of the SC network on the MNIST test set")
+    e.add_argument("--model", default="auto",
+                   help="comma list: auto (shipped model per L), a shipped name (e.g. paper) or a .npz file")
+    e.add_argument("--source", default="ideal", help="stream source: ideal | lfsr")
+    e.add_argument("--length", default="64,128,256,512,1024", help="stream lengths, comma separated")
+    e.add_argument("--seeds", type=int, default=5)
+    e.add_argument("--images", type=int, default=None, help="first N test images (default: all 10,000)")
+    e.add_argument("--apc", choices=["exact", "approx"], default="exact")
+    e.add_argument("--sng-bits", type=int, default=8, help="lfsr source: comparator resolution B")
+    e.add_argument("--lfsr-width", type=int, default=32, help="lfsr source: LFSR width W")
+    e.add_argument("--json", help="write results here")
+    e.add_argument("--plots", help="write accuracy_vs_length.png and confusion.png into this directory")
+    e.set_defaults(func=cmd_eval)
+
+    d = sub.add_parser("demo", help="the main job on the shipped defaults")
+    d.add_argument("--out", default="out/demo")
+    d.add_argument("--seeds", type=int, default=3)
+    d.add_argument("--images", type=int, default=None)
+    d.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except MtjscError as e:
+        print(f"mtjsc: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""Accuracy evaluation of SC models with the golden model: seeds, intervals, confusion."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from mtjsc import mnist
+from mtjsc.behavioral_models.golden import NetworkStreams, input_activity, run_network
+from mtjsc.behavioral_models.sources import make_source
+from mtjsc.config import check_apc, check_length
+from mtjsc.errors import MtjscError
+from mtjsc.model import load_named, shipped_for_length
+
+# two-sided 95 % Student t quantiles, df = 1..30
+_T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+        2.052, 2.048, 2.045, 2.042]
+
+
+def interval95(accuracies, n_images: int) -> tuple:
+    """95 % interval of the mean accuracy.
+
+    With two or more seeds: Student t over seeds (stream randomness is what
+    varies). With one seed: the Wilson binomial interval over the images.
+    """
+    a = np.asarray(accuracies, np.float64)
+    m = float(a.mean())
+    if len(a) >= 2:
+        t = _T95[min(len(a) - 1, 30) - 1]
+        h = t * float(a.std(ddof=1)) / math.sqrt(len(a))
+        return m - h, m + h
+    z = 1.959964
+    n = n_images
+    c = (m + z * z / (2 * n)) / (1 + z * z / n)
+    h = z * math.sqrt(m * (1 - m) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return c - h, c + h
+
+
+def parse_lengths(text: str) -> list:
+    try:
+        lengths = [int(x) for x in str(text).split(",") if x.strip()]
+    except ValueError:
+        raise MtjscError(f"--length {text!r}: give comma-separated integers, e.g. 64,256,1024") from None
+    if not lengths:
+        raise MtjscError("--length is empty; give e.g. 64,256,1024")
+    return [check_length(L) for L in lengths]
+
+
+def resolve_model(spec: str, L: int) -> tuple:
+    """``auto`` picks the shipped model tuned for L; anything else is a name or a path."""
+    if spec == "auto":
+        return shipped_for_length(L)
+    return load_named(spec)
+
+
+def evaluate(*, models=("auto",), source="ideal", lengths=(64, 128, 256, 512, 1024), seeds=5, images=None,
+             apc="exact", source_options=None, progress=None, data=None) -> dict:
+    """Accuracy of each model series at each stream length over several seeds.
+
+    Parameters
+    ----------
+    models : sequence of str
+        Series to evaluate: ``auto`` (shipped model per L), a shipped name or a file.
+    source : str
+        Stream source name.
+    lengths : sequence of int
+    seeds : int
+        Seeds 0..seeds-1.
+    images : int, optional
+        First N test images (default: all 10,000).
+    apc : {"exact", "approx"}
+    source_options : dict, optional
+        Extra source parameters (e.g. ``sng_bits`` for ``lfsr``).
+    progress : callable, optional
+        Called with the number of images finished.
+
+    Returns
+    -------
+    dict
+        JSON-ready results (see README, "Evaluating").
+    """
+    check_apc(apc)
+    if isinstance(seeds, bool) or int(seeds) < 1:
+        raise MtjscError(f"--seeds {seeds} must be >= 1")
+    test = mnist.load("test", data)
+    N = len(test.labels) if images is None else int(images)
+    if not 1 <= N <= len(test.labels):
+        raise MtjscError(f"--images {images} must lie in 1..{len(test.labels)}")
+    pixels = test.pixels()[:N]
+    labels = test.labels[:N].astype(np.int64)
+    source_options = dict(source_options or {})
+    out = {"source": source, "source_options": source_options, "apc": apc, "images": N,
+           "seeds": list(range(int(seeds))), "lengths": list(lengths), "series": []}
+    t_start = time.time()
+    for spec in models:
+        series = {"name": spec, "points": []}
+        for L in lengths:
+            name, model = resolve_model(spec, L)
+            accs, conf, times = [], np.zeros((10, 10), np.int64), []
+            for seed in range(int(seeds)):
+                src = make_source(source, seed=seed, **source_options)
+                t0 = time.time()
+                streams = NetworkStreams(model, src, L, apc, activity=input_activity(model, pixels, src))
+                res = run_network(model, pixels, source=src, L=L, apc=apc, streams=streams, progress=progress)
+                times.append(time.time() - t0)
+                accs.append(float(np.mean(res.classes == labels)))
+                np.add.at(conf, (labels, res.classes), 1)
+            lo, hi = interval95(accs, N)
+            series["points"].append({
+                "L": L, "model": name, "model_target_L": model.target_L, "K": list(model.K),
+                "encoding": model.encoding, "gain": list(model.gain),
+                "float_accuracy": model.float_accuracy, "accuracies": accs,
+                "mean": float(np.mean(accs)), "ci95": [lo, hi], "seconds": times,
+                "confusion": conf.tolist()})
+        out["series"].append(series)
+    out["seconds"] = time.time() - t_start
+    return out

@@ -1,0 +1,67 @@
+"""Plots of evaluation results (matplotlib, no display needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def _plt():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def accuracy_vs_length(result: dict, path) -> Path:
+    """Accuracy (mean and 95 % interval over seeds) vs stream length, one line per series (cf. Fig. 6b)."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    for k, s in enumerate(result["series"]):
+        Ls = [p["L"] for p in s["points"]]
+        m = np.array([p["mean"] for p in s["points"]]) * 100
+        lo = m - np.array([p["ci95"][0] for p in s["points"]]) * 100
+        hi = np.array([p["ci95"][1] for p in s["points"]]) * 100 - m
+        line = ax.errorbar(Ls, m, yerr=[lo, hi], marker="o", capsize=3, label=f"SC, {s['name']}")
+        fl = [p["float_accuracy"] * 100 for p in s["points"]]
+        ax.plot(Ls, fl, ls="--", color=line[0].get_color(), alpha=0.6, label=f"float, {s['name']}")
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("stream length L (bits)")
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_title(f"MNIST accuracy vs stream length ({result['source']} source, {result['apc']} APC, "
+                 f"{result['images']} images, {len(result['seeds'])} seeds)", fontsize=9)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def confusion(result: dict, path, series: int = 0, point: int = -1) -> Path:
+    """Row-normalised confusion matrix of one (series, L), summed over seeds (cf. Fig. 6a)."""
+    plt = _plt()
+    p = result["series"][series]["points"][point]
+    c = np.array(p["confusion"], np.float64)
+    norm = c / np.maximum(c.sum(1, keepdims=True), 1)
+    fig, ax = plt.subplots(figsize=(5.6, 5.0))
+    im = ax.imshow(norm * 100, cmap="Blues", vmin=0, vmax=100)
+    for i in range(10):
+        for j in range(10):
+            if c[i, j]:
+                ax.text(j, i, f"{norm[i, j] * 100:.1f}", ha="center", va="center", fontsize=6,
+                        color="white" if norm[i, j] > 0.5 else "black")
+    ax.set_xticks(range(10))
+    ax.set_yticks(range(10))
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(f"{result['series'][series]['name']} ({p['model']}), L={p['L']}: "
+                 f"{p['mean'] * 100:.2f} %", fontsize=9)
+    fig.colorbar(im, ax=ax, label="% of true class")
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

@@ -1,0 +1,45 @@
+"""Shared fixtures: MNIST locations, small models, the reference implementation."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))   # reference_sc lives beside the tests
+
+#: ../shared/data/mnist relative to the checkout (as in CI), or $MTJSC_MNIST.
+SHARED_MNIST = Path(os.environ.get("MTJSC_MNIST", HERE.parent.parent / "shared" / "data" / "mnist"))
+
+
+@pytest.fixture(scope="session")
+def mnist_dir() -> Path:
+    if not (SHARED_MNIST / "train-images-idx3-ubyte.gz").is_file():
+        pytest.fail(f"MNIST training set not found in {SHARED_MNIST}: put ../shared beside the checkout "
+                    f"or set MTJSC_MNIST")
+    return SHARED_MNIST
+
+
+@pytest.fixture(scope="session")
+def test_set():
+    from mtjsc import mnist
+    return mnist.load("test")
+
+
+@pytest.fixture(scope="session")
+def small_model():
+    """A random but valid 784-16-10 model (fast to simulate per bit)."""
+    from mtjsc.model import ScModel
+    rng = np.random.default_rng(5)
+    return ScModel(w1=rng.uniform(-1, 1, (16, 785)), w2=rng.uniform(-1, 1, (10, 17)), encoding="sym",
+                   gain=(0.15, 0.15), K=(236, 6), target_L=64, seed=5)
+
+
+@pytest.fixture(scope="session")
+def shipped():
+    from mtjsc.model import ScModel, shipped_models
+    return {name: ScModel.load(p) for name, p in shipped_models().items()}

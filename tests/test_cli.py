@@ -1,0 +1,53 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from mtjsc.cli import main
+
+
+def test_eval_writes_json_and_plots(tmp_path, capsys):
+    rc = main(["eval", "--images", "300", "--length", "16,32", "--seeds", "2", "--model", "auto,paper",
+               "--json", str(tmp_path / "r.json"), "--plots", str(tmp_path / "plots")])
+    assert rc == 0
+    res = json.loads((tmp_path / "r.json").read_text())
+    assert [s["name"] for s in res["series"]] == ["auto", "paper"]
+    pts = res["series"][0]["points"]
+    assert [p["L"] for p in pts] == [16, 32] and pts[0]["model"] == "L64"
+    for p in pts:
+        assert len(p["accuracies"]) == 2 and p["ci95"][0] <= p["mean"] <= p["ci95"][1]
+        assert sum(map(sum, p["confusion"])) == 2 * 300
+    for f in ("accuracy_vs_length.png", "confusion.png"):
+        assert (tmp_path / "plots" / f).read_bytes()[:4] == b"\x89PNG"
+    out = capsys.readouterr().out
+    assert "L=   16" in out and "paper" in out
+
+
+def test_eval_is_reproducible(tmp_path):
+    args = ["eval", "--images", "200", "--length", "8", "--seeds", "1", "--source", "lfsr"]
+    main(args + ["--json", str(tmp_path / "a.json")])
+    main(args + ["--json", str(tmp_path / "b.json")])
+    a, b = (json.loads((tmp_path / f).read_text()) for f in ("a.json", "b.json"))
+    assert a["series"][0]["points"][0]["accuracies"] == b["series"][0]["points"][0]["accuracies"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["eval", "--source", "quantum", "--images", "10", "--length", "8", "--seeds", "1"],
+     "unknown stream source 'quantum'"),
+    (["eval", "--length", "0", "--images", "10"], "L=0 must be >= 1"),
+    (["eval", "--length", "64,x"], "--length '64,x'"),
+    (["eval", "--images", "0", "--length", "8"], "--images 0 must lie in 1..10000"),
+    (["eval", "--seeds", "0", "--length", "8"], "--seeds 0 must be >= 1"),
+    (["eval", "--model", "missing.npz", "--length", "8", "--images", "5"], "does not exist"),
+    (["eval", "--source", "lfsr", "--sng-bits", "0", "--length", "8", "--images", "5"], "B=0 must be"),
+])
+def test_bad_input_is_a_clear_error(args, message, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "mtjsc: error:" in err and message in err
+
+
+def test_console_script_help():
+    out = subprocess.run([sys.executable, "-m", "mtjsc.cli", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "train" in out.stdout and "eval" in out.stdout

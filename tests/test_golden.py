@@ -1,0 +1,130 @@
+"""The fast golden model against the deliberately simple per-bit reference."""
+
+import numpy as np
+import pytest
+
+from mtjsc.behavioral_models import golden
+from mtjsc.behavioral_models.sources import make_source
+from mtjsc.errors import MtjscError
+from reference_sc import ref_apc, ref_layer, ref_network
+
+
+@pytest.mark.parametrize("kind", ["exact", "approx"])
+def test_apc_count_matches_reference_exhaustively(kind):
+    for n in range(1, 9):
+        for v in range(1 << n):
+            bits = [(v >> i) & 1 for i in range(n)]
+            assert golden.apc_count(bits, kind) == ref_apc(bits, kind)
+
+
+def test_apc_approx_known_values():
+    # pairs (0,1) OR, (2,3) AND, last odd input direct
+    assert golden.apc_count([1, 0, 1, 0, 1], "approx") == 2 * (1 + 0) + 1
+    assert golden.apc_count([1, 1, 1, 1], "approx") == 2 * (1 + 1)
+    assert golden.apc_count([0, 1, 0, 1], "approx") == 2 * (1 + 0)
+
+
+def test_btanh_step_clamps_and_thresholds():
+    assert golden.btanh_step(5, 10, 10, 12) == (11, True)     # 5 + 20 - 10 = 15 -> 11
+    assert golden.btanh_step(5, 0, 10, 12) == (0, False)      # 5 - 10 -> 0
+    assert golden.btanh_step(5, 5, 10, 12) == (5, False)      # stays below K/2 = 6
+    assert golden.btanh_step(5, 6, 10, 12) == (7, True)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 8, 63, 64, 65, 127, 129, 130, 785])
+@pytest.mark.parametrize("kind", ["exact", "approx"])
+def test_btanh_layer_matches_per_bit_reference(n, kind):
+    rng = np.random.default_rng(n)
+    L, m = 12 if n > 200 else 40, 3
+    x = rng.random((L, n)) < rng.random(n)
+    w = rng.random((L, m, n)) < rng.random((m, n))
+    for K in (2, 4, 2 * n + 2):
+        counts, y = golden.btanh_layer(x, w, K, kind)
+        rc, ry = ref_layer(x.tolist(), w.tolist(), K, kind)
+        assert np.array_equal(counts, np.array(rc)) and np.array_equal(y, np.array(ry))
+        assert counts.shape == (L, m) and y.dtype == bool
+
+
+@pytest.mark.parametrize("source", ["ideal", "lfsr"])
+@pytest.mark.parametrize("kind", ["exact", "approx"])
+def test_network_matches_reference_on_real_images(test_set, small_model, source, kind):
+    ids = np.array([0, 1, 4242, 9999])
+    px = test_set.pixels()[ids]
+    src = make_source(source, seed=11)
+    L = 20
+    r = golden.run_network(small_model, px, source=src, L=L, apc=kind, image_ids=ids, record=True, workers=1)
+    scores, hidden, outs = ref_network(small_model, px, ids, src, L, kind)
+    assert np.array_equal(r.scores, scores)
+    assert np.array_equal(r.classes, np.argmax(scores, axis=1))
+    for u in range(len(ids)):
+        assert np.array_equal(r.hidden_counts[u], np.array(hidden[u][0]))
+        assert np.array_equal(r.hidden_bits[u], np.array(hidden[u][1]))
+        assert np.array_equal(r.output_counts[u], np.array(outs[u]))
+
+
+def test_network_matches_reference_with_shipped_model(test_set, shipped):
+    model = shipped["L64"]
+    ids = np.array([3])
+    src = make_source("ideal", seed=0)
+    r = golden.run_network(model, test_set.pixels()[ids], source=src, L=6, image_ids=ids, workers=1)
+    scores, _, _ = ref_network(model, test_set.pixels()[ids], ids, src, 6, "exact")
+    assert np.array_equal(r.scores, scores)
+
+
+def test_results_do_not_depend_on_schedule(test_set, shipped):
+    model = shipped["L64"]
+    px = test_set.pixels()[:300]
+    src = make_source("ideal", seed=2)
+    a = golden.run_network(model, px, source=src, L=32, chunk=300, workers=1)
+    b = golden.run_network(model, px, source=src, L=32, chunk=37, workers=2)
+    sub = golden.run_network(model, px[[5, 250]], source=src, L=32, image_ids=[5, 250], workers=1)
+    assert np.array_equal(a.scores, b.scores)
+    assert np.array_equal(a.scores[[5, 250]], sub.scores)
+
+
+def test_seeds_are_deterministic_and_distinct(test_set, shipped):
+    model = shipped["L64"]
+    px = test_set.pixels()[:50]
+    r = [golden.run_network(model, px, source=make_source("ideal", seed=s), L=32, workers=1).scores
+         for s in (1, 1, 2)]
+    assert np.array_equal(r[0], r[1]) and not np.array_equal(r[0], r[2])
+
+
+def test_bitwise_constant_streams(small_model):
+    # all-black image with sym encoding: every pixel stream is constant 0, so counts are
+    # fixed by the weight streams alone: c = number of weight zeros + bias weight bit.
+    src = make_source("ideal", seed=0)
+    streams = golden.NetworkStreams(small_model, src, 8)
+    r = golden.run_network(small_model, np.zeros((1, 784)), source=src, L=8, streams=streams, record=True)
+    w = streams.w_bits[0]                       # [L, m, 785]
+    expect = (~w[:, :, :784]).sum(2) + w[:, :, 784]
+    assert np.array_equal(r.hidden_counts[0], expect)
+
+
+def test_pack_bits_layout():
+    bits = np.zeros((2, 70), bool)
+    bits[0, 0] = bits[0, 65] = bits[1, 63] = True
+    w = golden.pack_bits(bits)
+    assert w.shape == (2, 2) and w.dtype == np.uint64
+    assert w[0].tolist() == [1, 2] and w[1].tolist() == [1 << 63, 0]
+
+
+def test_bad_shapes_are_reported():
+    with pytest.raises(MtjscError, match="x_bits must be bool"):
+        golden.btanh_layer(np.zeros(5, bool), np.zeros((1, 1, 5), bool), 4)
+    with pytest.raises(MtjscError, match=r"w_bits must be bool \[L=3, m, n=5\]"):
+        golden.btanh_layer(np.zeros((3, 5), bool), np.zeros((3, 2, 4), bool), 4)
+    with pytest.raises(MtjscError, match="K=3 must be a positive even"):
+        golden.btanh_layer(np.zeros((3, 5), bool), np.zeros((3, 2, 5), bool), 3)
+    with pytest.raises(MtjscError, match="unknown APC kind"):
+        golden.btanh_layer(np.zeros((3, 5), bool), np.zeros((3, 2, 5), bool), 4, apc="fuzzy")
+
+
+def test_run_network_bad_input(small_model):
+    src = make_source("ideal", seed=0)
+    with pytest.raises(MtjscError, match=r"pixels must be \[N, 784\]"):
+        golden.run_network(small_model, np.zeros((2, 783)), source=src, L=4)
+    with pytest.raises(MtjscError, match="L=0 must be >= 1"):
+        golden.run_network(small_model, np.zeros((2, 784)), source=src, L=0)
+    with pytest.raises(MtjscError, match=r"pixels must lie in \[0, 1\]"):
+        golden.run_network(small_model, np.full((2, 784), 2.0), source=src, L=4)

@@ -1,0 +1,146 @@
+"""Stream sources: statistics, determinism, the LFSR family and seed schedule."""
+
+import math
+
+import numpy as np
+import pytest
+
+from mtjsc.behavioral_models import lfsr
+from mtjsc.behavioral_models.sources import IdealSource, LfsrSource, make_source
+from mtjsc.errors import MtjscError
+
+
+def _order_is_maximal(width: int) -> bool:
+    """x has order 2^W - 1 modulo the Galois polynomial: the LFSR is maximal-length."""
+    poly = (1 << width) | sum(1 << (width - t) for t in lfsr.TAPS[width] if t != width) | 1
+
+    def mulmod(a, b):
+        r = 0
+        while b:
+            if b & 1:
+                r ^= a
+            b >>= 1
+            a <<= 1
+            if a >> width:
+                a ^= poly
+        return r
+
+    def power(e):
+        r, b = 1, 2
+        while e:
+            if e & 1:
+                r = mulmod(r, b)
+            b = mulmod(b, b)
+            e >>= 1
+        return r
+
+    order = (1 << width) - 1
+    factors, m, f = set(), order, 2
+    while f * f <= m:
+        while m % f == 0:
+            factors.add(f)
+            m //= f
+        f += 1
+    if m > 1:
+        factors.add(m)
+    return power(order) == 1 and all(power(order // q) != 1 for q in factors)
+
+
+@pytest.mark.parametrize("width", sorted(lfsr.TAPS))
+def test_every_tap_set_is_maximal(width):
+    assert _order_is_maximal(width)
+
+
+@pytest.mark.parametrize("width", [4, 5, 8, 12, 16])
+def test_galois_step_has_full_period(width):
+    s0 = s = 1
+    for k in range(1, 1 << width):
+        s = lfsr.step(s, width)
+        if s == s0:
+            break
+    assert k == (1 << width) - 1
+
+
+def test_generate_matches_scalar_reference():
+    seeds = [lfsr.seed_state(7, 0, lfsr.ROLE_INPUT, i, 16) for i in range(5)]
+    R = lfsr.generate(seeds, 16, 5, 40)
+    for j, s in enumerate(seeds):
+        for t in range(40):
+            assert R[t, j] == s & 31
+            s = lfsr.leap(s, 16, 5)
+
+
+def test_seed_schedule_nonzero_distinct_and_seeded():
+    a = {lfsr.seed_state(1, l, r, i, 32) for l in (0, 1) for r in (0, 1) for i in range(785)}
+    assert 0 not in a and len(a) == 4 * 785
+    assert lfsr.seed_state(1, 0, 0, 0, 32) != lfsr.seed_state(2, 0, 0, 0, 32)
+    assert all(lfsr.seed_state(s, 0, 0, 0, 4) != 0 for s in range(200))
+
+
+def test_lfsr_threshold_and_bits():
+    assert lfsr.sng_threshold([0.0, 0.5, 1.0], 8).tolist() == [0, 128, 256]
+    src = LfsrSource(seed=3, sng_bits=8, width=16)
+    p = np.array([[0.0, 0.25, 0.5, 1.0]])
+    w = src.weight_bits(0, p, 4096)
+    assert w[:, 0, 0].sum() == 0 and w[:, 0, 3].all()
+    for k, target in ((1, 0.25), (2, 0.5)):
+        assert abs(w[:, 0, k].mean() - target) < 4 * math.sqrt(target * (1 - target) / 4096)
+
+
+def test_lfsr_weight_sngs_are_shared_per_input_and_independent_of_inputs():
+    src = LfsrSource(seed=0, sng_bits=8, width=32)
+    R_w = src.comparators(0, lfsr.ROLE_WEIGHT, 785, 64)
+    R_x = src.comparators(0, lfsr.ROLE_INPUT, 785, 64)
+    w = src.weight_bits(0, np.full((3, 785), 0.5), 64)
+    assert np.array_equal(w[:, 0], w[:, 1])   # same input, same R, same threshold
+    assert np.array_equal(w[:, 0], R_w < 128)
+    assert not np.array_equal(R_w, R_x)
+    assert abs(np.corrcoef(R_w.ravel(), R_x.ravel())[0, 1]) < 0.02
+
+
+@pytest.mark.parametrize("p", [0.05, 0.3, 0.5, 0.9])
+def test_ideal_bits_lie_in_binomial_interval(p):
+    src = IdealSource(seed=4)
+    bits = src.weight_bits(0, np.full((20, 50), p), 200)
+    n = bits.size
+    assert abs(bits.mean() - p) < 4 * math.sqrt(p * (1 - p) / n)
+    # neighbouring bits of a stream are uncorrelated
+    b = bits.reshape(200, -1).astype(float)
+    r = np.mean((b[1:] - p) * (b[:-1] - p)) / (p * (1 - p))
+    assert abs(r) < 4 / math.sqrt(b[1:].size)
+
+
+def test_ideal_input_bits_constant_pixels_and_per_image_seeding():
+    src = IdealSource(seed=9)
+    p = np.array([[0.0, 1.0, 0.5, 0.5], [0.0, 1.0, 0.5, 0.5]])
+    a = src.input_bits([10, 11], p, 256)
+    assert not a[:, :, 0].any() and a[:, :, 1].all()
+    assert not np.array_equal(a[0, :, 2], a[1, :, 2])        # different images, different bits
+    b = src.input_bits([11], p[1:], 256)
+    assert np.array_equal(a[1], b[0])                          # image 11 sees the same bits alone
+    assert not np.array_equal(a[0, :, 2], a[0, :, 3])          # different inputs
+
+
+def test_weight_bits_do_not_depend_on_block_size():
+    src = IdealSource(seed=1)
+    p = np.random.default_rng(0).random((3, 7))     # odd size: 21 draws per stream index
+    full = src.weight_bits(1, p, 64)
+    import mtjsc.behavioral_models.sources as S
+    rng = np.random.default_rng([1, 0, 1])
+    u = rng.bit_generator.random_raw((64 * 21 + 1) // 2).view("<u4")[:64 * 21].reshape(64, 3, 7)
+    assert np.array_equal(full, u < S.IdealSource._threshold(p))
+
+
+def test_unknown_source_and_bad_options():
+    with pytest.raises(MtjscError, match="unknown stream source 'mtj-x'"):
+        make_source("mtj-x")
+    with pytest.raises(MtjscError, match="does not take options"):
+        make_source("ideal", sng_bits=8)
+    with pytest.raises(MtjscError, match="B=40 must be an integer in 1..32"):
+        make_source("lfsr", sng_bits=40)
+    with pytest.raises(MtjscError, match="LFSR width 3 is not supported"):
+        make_source("lfsr", width=3)
+    with pytest.raises(MtjscError, match="seed -1 must be a non-negative integer"):
+        make_source("ideal", seed=-1)
+    with pytest.raises(MtjscError, match=r"outside \[0, 1\]"):
+        IdealSource().weight_bits(0, np.array([[1.2]]), 4)
