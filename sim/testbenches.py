@@ -1,0 +1,140 @@
+"""cocotb testbench classes, one per block (imported inside the simulator).
+
+Every testbench drives a clocked top (Amaranth adds ``clk`` and ``rst``):
+at each falling edge the driver applies cycle k's inputs and 1 ns later the
+monitor samples every output, so observation k shows the combinational
+outputs of inputs k with the registers holding the result of inputs
+0..k-1 (a block with latency d shows f(inputs k-d) at observation k). Stimulus and expectations come
+from the pytest side as arrays (``in_<port>``: one value per cycle, ints or
+bool rows for wide ports; ``expect_<port>`` and ``mask_<port>``: expected
+observations and which cycles to compare). The comparison is equality; the
+first mismatch is reported with its cycle.
+"""
+
+from __future__ import annotations
+
+import os
+
+import cocotb
+import numpy as np
+from cocotb.clock import Clock
+from cocotb.triggers import FallingEdge, RisingEdge, Timer
+
+
+def row_to_int(row) -> int:
+    """A bool row (bit i = element i) or an integer, as a Python int."""
+    row = np.asarray(row)
+    if row.ndim == 0:
+        return int(row)
+    return int.from_bytes(np.packbits(row.astype(bool), bitorder="little").tobytes(), "little")
+
+
+class BlockTestbench:
+    """Driver and monitor of one block; subclasses name its ports."""
+
+    inputs: tuple = ()
+    outputs: tuple = ()
+    clock_ns = 10
+
+    def __init__(self, dut, data: dict):
+        self.dut = dut
+        self.data = data
+        self.cycles = len(data[f"in_{self.inputs[0]}"])
+
+    async def reset(self):
+        for p in self.inputs:
+            getattr(self.dut, p).value = 0
+        self.dut.rst.value = 1
+        await RisingEdge(self.dut.clk)
+        await RisingEdge(self.dut.clk)
+        await FallingEdge(self.dut.clk)
+        self.dut.rst.value = 0
+
+    def drive(self, k: int):
+        for p in self.inputs:
+            getattr(self.dut, p).value = row_to_int(self.data[f"in_{p}"][k])
+
+    def sample(self) -> list:
+        return [getattr(self.dut, p).value.to_unsigned() for p in self.outputs]
+
+    async def run(self) -> dict:
+        Clock(self.dut.clk, self.clock_ns, unit="ns").start()
+        await self.reset()
+        observed = {p: [] for p in self.outputs}
+        for k in range(self.cycles):
+            await FallingEdge(self.dut.clk)
+            self.drive(k)
+            await Timer(1, unit="ns")   # let combinational outputs settle before sampling
+            for p, v in zip(self.outputs, self.sample()):
+                observed[p].append(v)
+        out = {}
+        for p, v in observed.items():
+            width = len(getattr(self.dut, p))
+            if width > 62:   # wide ports as bool rows (bit i = element i)
+                out[f"out_{p}"] = np.array([[(x >> i) & 1 for i in range(width)] for x in v], dtype=bool)
+            else:
+                out[f"out_{p}"] = np.array(v, dtype=np.int64)
+        return out
+
+    def check(self, observed: dict):
+        """Assert equality with ``expect_<port>`` where ``mask_<port>`` is set."""
+        for p in self.outputs:
+            if f"expect_{p}" not in self.data:
+                continue
+            exp = self.data[f"expect_{p}"]
+            mask = self.data.get(f"mask_{p}", np.ones(len(exp), bool))
+            got = observed[f"out_{p}"]
+            for k in np.flatnonzero(mask):
+                g, e = row_to_int(got[k]), row_to_int(exp[k])
+                if g != e:
+                    raise AssertionError(f"{type(self).__name__}: port {p!r} at cycle {k}: "
+                                         f"DUT {g:#x}, reference {e:#x}")
+
+
+class XnorTestbench(BlockTestbench):
+    inputs = ("x", "w")
+    outputs = ("p",)
+
+
+class ApcTestbench(BlockTestbench):
+    inputs = ("bits",)
+    outputs = ("count",)
+
+
+class BtanhTestbench(BlockTestbench):
+    inputs = ("count", "en", "start")
+    outputs = ("y", "state")
+
+
+class NeuronTestbench(BlockTestbench):
+    inputs = ("x", "w", "valid", "start")
+    outputs = ("count", "count_valid", "y", "y_valid")
+
+
+class ScoringNeuronTestbench(NeuronTestbench):
+    outputs = NeuronTestbench.outputs + ("score",)
+
+
+class LfsrTestbench(BlockTestbench):
+    inputs = ("en", "load")
+    outputs = ("value", "state")
+
+
+class SngTestbench(BlockTestbench):
+    inputs = ("r", "q")
+    outputs = ("bit",)
+
+
+TESTBENCHES = {cls.__name__: cls for cls in (XnorTestbench, ApcTestbench, BtanhTestbench, NeuronTestbench,
+                                             ScoringNeuronTestbench, LfsrTestbench, SngTestbench)}
+
+
+@cocotb.test()
+async def block_testbench(dut):
+    """Run the testbench named by $MTJSC_TB on the stimulus in $MTJSC_TB_DATA."""
+    with np.load(os.environ["MTJSC_TB_DATA"], allow_pickle=False) as z:
+        data = {k: z[k] for k in z.files}
+    tb = TESTBENCHES[os.environ["MTJSC_TB"]](dut, data)
+    observed = await tb.run()
+    np.savez(os.environ["MTJSC_TB_OUT"], **observed)
+    tb.check(observed)
