@@ -20,13 +20,7 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, RisingEdge, Timer
 
-
-def row_to_int(row) -> int:
-    """A bool row (bit i = element i) or an integer, as a Python int."""
-    row = np.asarray(row)
-    if row.ndim == 0:
-        return int(row)
-    return int.from_bytes(np.packbits(row.astype(bool), bitorder="little").tobytes(), "little")
+from mtjsc.sim.scoreboard import row_to_int
 
 
 class BlockTestbench:
@@ -40,6 +34,8 @@ class BlockTestbench:
         self.dut = dut
         self.data = data
         self.cycles = len(data[f"in_{self.inputs[0]}"])
+        if "outputs" in data:   # harnesses with parameter-dependent ports name them
+            self.outputs = tuple(str(p) for p in data["outputs"])
 
     async def reset(self):
         for p in self.inputs:
@@ -55,14 +51,19 @@ class BlockTestbench:
             getattr(self.dut, p).value = row_to_int(self.data[f"in_{p}"][k])
 
     def sample(self) -> list:
-        return [getattr(self.dut, p).value.to_unsigned() for p in self.outputs]
+        return [int(getattr(self.dut, p).value) for p in self.outputs]
 
     async def run(self) -> dict:
-        Clock(self.dut.clk, self.clock_ns, unit="ns").start()
-        await self.reset()
+        clocked = hasattr(self.dut, "clk")   # purely combinational blocks have no clk/rst
+        if clocked:
+            Clock(self.dut.clk, self.clock_ns, unit="ns").start()
+            await self.reset()
         observed = {p: [] for p in self.outputs}
         for k in range(self.cycles):
-            await FallingEdge(self.dut.clk)
+            if clocked:
+                await FallingEdge(self.dut.clk)
+            else:
+                await Timer(self.clock_ns - 1, unit="ns")
             self.drive(k)
             await Timer(1, unit="ns")   # let combinational outputs settle before sampling
             for p, v in zip(self.outputs, self.sample()):
@@ -101,6 +102,12 @@ class ApcTestbench(BlockTestbench):
     outputs = ("count",)
 
 
+class ApcBankTestbench(BlockTestbench):
+    """Several APCs side by side (``ApcBank``): outputs ``count0``, ``count1``, ..."""
+
+    inputs = ("bits",)
+
+
 class BtanhTestbench(BlockTestbench):
     inputs = ("count", "en", "start")
     outputs = ("y", "state")
@@ -125,7 +132,7 @@ class SngTestbench(BlockTestbench):
     outputs = ("bit",)
 
 
-TESTBENCHES = {cls.__name__: cls for cls in (XnorTestbench, ApcTestbench, BtanhTestbench, NeuronTestbench,
+TESTBENCHES = {cls.__name__: cls for cls in (XnorTestbench, ApcTestbench, ApcBankTestbench, BtanhTestbench, NeuronTestbench,
                                              ScoringNeuronTestbench, LfsrTestbench, SngTestbench)}
 
 

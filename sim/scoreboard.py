@@ -1,0 +1,129 @@
+"""Stimulus and expected observations for each block's testbench.
+
+Each function takes the component (for its parameters and pure-Python
+reference) and the stimulus, and returns the ``data`` dict that
+:func:`mtjsc.sim.runner.run` sends to the testbench: ``in_<port>`` arrays,
+``expect_<port>`` arrays aligned with the testbench's observation k
+(combinational outputs of inputs k, registers holding inputs 0..k-1; a
+d-clock pipeline shows f(inputs k-d)) and ``mask_<port>`` for the cycles
+where the expectation is defined.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def row_to_int(row) -> int:
+    """A bool row (bit i = element i) or an integer, as a Python int."""
+    row = np.asarray(row)
+    if row.ndim == 0:
+        return int(row)
+    return int.from_bytes(np.packbits(row.astype(bool), bitorder="little").tobytes(), "little")
+
+
+def as_ints(values) -> list:
+    """Per-cycle values (ints, or bool rows for wide ports) as Python ints."""
+    return [row_to_int(v) for v in values]
+
+
+def _delay(values, d: int, fill=0):
+    values = np.asarray(values)
+    out = np.full_like(values, fill)
+    if d < len(values):
+        out[d:] = values[:len(values) - d]
+    mask = np.arange(len(values)) >= d
+    return out, mask
+
+
+def xnor(component, x, w) -> dict:
+    x, w = np.asarray(x, bool), np.asarray(w, bool)
+    p = np.array([component.reference(a, b) for a, b in zip(x, w)], bool)
+    return {"in_x": x, "in_w": w, "expect_p": p}
+
+
+def apc(component, bits, reference=None) -> dict:
+    """``reference`` replaces the component's reference (mutation tests)."""
+    bits = np.asarray(bits, bool)
+    ref = reference or component.reference
+    counts = np.array([ref(b) for b in bits], np.int64)
+    exp, mask = _delay(counts, component.latency)
+    return {"in_bits": bits, "expect_count": exp, "mask_count": mask}
+
+
+def btanh(component, counts, en, start, reference_step=None) -> dict:
+    """Expected state and output of :class:`BtanhCounter` (registered: observation k shows inputs 0..k-1)."""
+    from mtjsc.behavioral_models.golden import btanh_step
+    step = reference_step or btanh_step
+    K, n = component.K, component.n
+    s = K // 2
+    states = []
+    for c, e, st in zip(counts, en, start):
+        states.append(s)
+        if e:
+            s, _ = step(K // 2 if st else s, int(c), n, K)
+    states = np.array(states, np.int64)
+    return {"in_count": np.asarray(counts, np.int64), "in_en": np.asarray(en, np.int64),
+            "in_start": np.asarray(start, np.int64), "expect_state": states,
+            "expect_y": (states >= K // 2).astype(np.int64)}
+
+
+def neuron_stream(component, x_bits, w_bits, expected_counts=None, expected_y=None, gap: int = 0) -> dict:
+    """One stream of L bits into :class:`ScNeuron` (``start`` on the first), then drain.
+
+    ``expected_counts`` / ``expected_y`` (per stream index) default to the
+    component's reference; pass the golden network's records to check the
+    neuron against the whole-network model. ``gap`` idle cycles (valid low)
+    are inserted after every bit to show the schedule does not matter.
+    """
+    x_bits, w_bits = np.asarray(x_bits, bool), np.asarray(w_bits, bool)
+    L, n = x_bits.shape
+    ref = component.reference(x_bits, w_bits)
+    c = ref["count"] if expected_counts is None else np.asarray(expected_counts, np.int64)
+    y = ref["y"] if expected_y is None else np.asarray(expected_y, bool)
+    d = component.latency
+    T = L * (gap + 1) + d + 2
+    xin = np.zeros((T, n), bool)
+    win = np.zeros((T, n), bool)
+    valid = np.zeros(T, np.int64)
+    start = np.zeros(T, np.int64)
+    slots = np.arange(L) * (gap + 1)
+    xin[slots], win[slots], valid[slots] = x_bits, w_bits, 1
+    start[0] = 1
+    count_valid, m_cv = _delay(valid, d)
+    exp_count = np.zeros(T, np.int64)
+    exp_count[slots + d] = c
+    y_valid, _ = _delay(valid, d + 1)
+    exp_y = np.zeros(T, np.int64)
+    exp_y[slots + d + 1] = y
+    score = np.zeros(T, np.int64)
+    score[slots + d + 1] = np.cumsum(c)
+    data = {"in_x": xin, "in_w": win, "in_valid": valid, "in_start": start,
+            "expect_count_valid": count_valid, "mask_count_valid": m_cv,
+            "expect_count": exp_count, "mask_count": count_valid.astype(bool),
+            "expect_y_valid": y_valid, "mask_y_valid": np.arange(T) >= d + 1,
+            "expect_y": exp_y, "mask_y": y_valid.astype(bool)}
+    if component.score_bits:
+        data.update(expect_score=score, mask_score=y_valid.astype(bool))
+    return data
+
+
+def lfsr(component, en, load) -> dict:
+    """Expected R(t) of :class:`Lfsr` under an enable/load pattern."""
+    from mtjsc.behavioral_models import lfsr as lfsr_def
+    s = component.seed
+    states = []
+    for e, ld in zip(en, load):
+        states.append(s)
+        if ld:
+            s = component.seed
+        elif e:
+            s = lfsr_def.leap(s, component.width, component.bits)
+    states = np.array(states, np.int64)
+    return {"in_en": np.asarray(en, np.int64), "in_load": np.asarray(load, np.int64),
+            "expect_state": states, "expect_value": states & ((1 << component.bits) - 1)}
+
+
+def sng(component, r, q) -> dict:
+    r, q = np.asarray(r, np.int64), np.asarray(q, np.int64)
+    return {"in_r": r, "in_q": q, "expect_bit": np.array([component.reference(a, b) for a, b in zip(r, q)])}
