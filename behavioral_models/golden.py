@@ -363,9 +363,9 @@ _JOB = None
 
 
 def _job_chunk(ab):
-    streams, image_ids, p, record = _JOB
-    a, b = ab
-    return ab, _run_chunk(streams, image_ids[a:b], p[a:b], record)
+    streams, image_ids, p, record, sched = _JOB
+    idx = sched[ab[0]:ab[1]]
+    return idx, _run_chunk(streams, image_ids[idx], p[idx], record)
 
 
 def run_network(model, pixels, *, source: StreamSource, L: int, apc: str = "exact", image_ids=None,
@@ -417,7 +417,12 @@ def run_network(model, pixels, *, source: StreamSource, L: int, apc: str = "exac
         if record else None
     bounds = [(a, min(N, a + chunk)) for a in range(0, N, chunk)]
     workers = min(len(bounds), workers or os.cpu_count() or 1)
-    _JOB = (streams, image_ids, p, record)
+    # Chunks of images with similar footprints (last packed word that can hold a 1) skip more
+    # words; every image's bits are fixed by its id, so the schedule cannot change results.
+    const, val = source.constant(p)
+    footprint = np.where(~const | val, streams.rank[None, :], -1).max(axis=1)
+    sched = np.argsort(footprint, kind="stable")
+    _JOB = (streams, image_ids, p, record, sched)
     try:
         if workers > 1 and not record and "fork" in mp.get_all_start_methods():
             pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"))
@@ -425,13 +430,13 @@ def run_network(model, pixels, *, source: StreamSource, L: int, apc: str = "exac
         else:
             pool = None
             results = map(_job_chunk, bounds)
-        for (a, b), (sc, rec) in results:
-            scores[a:b] = sc
+        for idx, (sc, rec) in results:
+            scores[idx] = sc
             if record:
                 for dst, src in zip(recs, rec):
-                    dst[a:b] = src
+                    dst[idx] = src
             if progress is not None:
-                progress(b - a)
+                progress(len(idx))
         if pool is not None:
             pool.shutdown()
     finally:

@@ -56,21 +56,46 @@ def cmd_eval(a) -> int:
         for p in s["points"]:
             print(f"{s['name']:>8} L={p['L']:5d} model={p['model']:<8} K={p['K'][0]:4d}  SC "
                   f"{100 * p['mean']:6.2f} % [{100 * p['ci95'][0]:.2f}, {100 * p['ci95'][1]:.2f}]  "
-                  f"float {100 * p['float_accuracy']:.2f} %")
+                  f"float {100 * p['float_accuracy']:.2f} % (all 10k images)")
     return 0
 
 
 def cmd_demo(a) -> int:
-    """The main job on embedded defaults."""
+    """The main job on embedded defaults: accuracy, Verilog, a short co-simulation."""
+    from mtjsc import mnist
+    from mtjsc.behavioral_models.sources import make_source
+    from mtjsc.model import shipped_for_length
+    from mtjsc.sim.network import hidden_neuron_cosim
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     ns = argparse.Namespace(model="auto,paper", source="ideal", length="64,256,1024", seeds=a.seeds,
                             images=a.images, apc="exact", sng_bits=8, lfsr_width=32,
                             json=str(out / "accuracy.json"), plots=str(out))
-    print(f"== accuracy of the shipped models on the shipped MNIST test set (golden model) -> {out}")
+    print(f"== 1/3 accuracy of the shipped models on the shipped MNIST test set (golden model) -> {out}")
     rc = cmd_eval(ns)
-    print(f"results: {out / 'accuracy.json'}, {out / 'accuracy_vs_length.png'}, {out / 'confusion.png'}")
+    print(f"   {out / 'accuracy.json'}, {out / 'accuracy_vs_length.png'}, {out / 'confusion.png'}")
+    name, model = shipped_for_length(256)
+    print(f"== 2/3 Verilog of a hidden neuron of model {name} (n=785, K={model.K[0]}, 3 APC stages)")
+    cmd_verilog(argparse.Namespace(block="neuron", n=785, K=model.K[0], apc="exact", pipeline=3, score_bits=0,
+                                   lfsr_width=32, sng_bits=8, seed=0, name=None, out=str(out / "verilog")))
+    print("== 3/3 co-simulation on Icarus: that neuron on test image 0, L=256, ideal streams, vs golden model")
+    test = mnist.load("test")
+    summary = hidden_neuron_cosim(model, test.pixels()[0], 0, 0, source=make_source("ideal", seed=0), L=256,
+                                  simulator="icarus", build_root=out / "cosim")
+    print(f"   APC counts equal: {summary['counts_equal']}/256, Btanh bits equal: {summary['bits_equal']}/256, "
+          f"bit-exact: {'yes' if summary['bit_exact'] else 'NO'}")
+    print("   (area summary: comes with the area issue)")
     return rc
+
+
+def cmd_verilog(a) -> int:
+    from mtjsc.hdl.catalog import make_block
+    from mtjsc.hdl.export import write
+    comp, name, params = make_block(a.block, n=a.n, K=a.K, apc=a.apc, pipeline_stages=a.pipeline,
+                                    score_bits=a.score_bits, width=a.lfsr_width, bits=a.sng_bits, seed=a.seed)
+    v, j = write(comp, a.name or name, a.block, params, a.out)
+    print(json.dumps({"verilog": str(v), "manifest": str(j), "module": a.name or name, "parameters": params}))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -109,6 +134,20 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--json", help="write results here")
     e.add_argument("--plots", help="write accuracy_vs_length.png and confusion.png into this directory")
     e.set_defaults(func=cmd_eval)
+
+    v = sub.add_parser("verilog", help="Verilog and a JSON manifest of one SC block")
+    v.add_argument("--block", required=True, help="xnor | apc | btanh | neuron | lfsr | sng")
+    v.add_argument("--n", type=int, default=785, help="fan-in (bias included)")
+    v.add_argument("--K", type=int, default=236, help="Btanh size (even)")
+    v.add_argument("--apc", default="exact", help="exact | approx")
+    v.add_argument("--pipeline", type=int, default=0, help="APC register stages")
+    v.add_argument("--score-bits", type=int, default=0, help="neuron: count accumulator width (0 = none)")
+    v.add_argument("--sng-bits", type=int, default=8, help="lfsr/sng: resolution B")
+    v.add_argument("--lfsr-width", type=int, default=32, help="lfsr: width W")
+    v.add_argument("--seed", type=int, default=0, help="lfsr: run seed of the seed schedule")
+    v.add_argument("--name", help="module name (default: derived from the parameters)")
+    v.add_argument("--out", required=True, help="output directory")
+    v.set_defaults(func=cmd_verilog)
 
     d = sub.add_parser("demo", help="the main job on the shipped defaults")
     d.add_argument("--out", default="out/demo")

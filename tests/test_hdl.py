@@ -5,13 +5,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mtjsc.behavioral_models import golden, lfsr as lfsr_def
-from mtjsc.behavioral_models.coding import bipolar_to_p, image_probabilities
+from mtjsc.behavioral_models import lfsr as lfsr_def
 from mtjsc.behavioral_models.sources import SOURCES, make_source
 from mtjsc.errors import MtjscError
 from mtjsc.hdl import ApproxParallelCounter, BtanhCounter, ComparatorSng, Lfsr, ScNeuron, XnorArray
 from mtjsc.sim import runner, scoreboard
 from mtjsc.sim.harness import ApcBank
+from mtjsc.sim.network import hidden_neuron_cosim
 
 SIMS = pytest.mark.parametrize("sim", runner.SIMULATORS)
 BUILD = Path(__file__).resolve().parents[1] / "build" / "cosim"
@@ -161,16 +161,11 @@ NEURON_SOURCE = "mtj" if "mtj" in SOURCES else "ideal"
 @pytest.mark.parametrize("kind", ["exact", "approx"])
 def test_hidden_neuron_on_real_image_equals_golden_network(sim, kind, shipped, test_set):
     model = shipped["L256"]
-    image, j, L = 7, 5, 256
+    image = 7
     src = make_source(NEURON_SOURCE, seed=1)
-    px = test_set.pixels()[[image]]
-    res = golden.run_network(model, px, source=src, L=L, apc=kind, image_ids=[image], record=True, workers=1)
-    x = src.input_bits([image], image_probabilities(px, model.encoding), L)[0]      # [L, 785]
-    w = src.weight_bits(0, bipolar_to_p(model.w1), L)[:, j, :]                     # [L, 785]
-    c = ScNeuron(n=785, K=model.K[0], kind=kind, pipeline_stages=3)
-    data = scoreboard.neuron_stream(c, x, w, expected_counts=res.hidden_counts[0, :, j],
-                                    expected_y=res.hidden_bits[0, :, j])
-    cosim(c, sim, "NeuronTestbench", data)
+    summary = hidden_neuron_cosim(model, test_set.pixels()[image], image, 5, source=src, L=256, simulator=sim,
+                                  apc=kind, build_root=BUILD)
+    assert summary["bit_exact"] and summary["counts_equal"] == summary["bits_equal"] == 256
 
 
 # ---------------------------------------------------------------- the regression can fail
