@@ -283,11 +283,10 @@ class NetworkStreams:
         self.rank = np.empty(n1, np.int64)
         self.rank[self.order] = np.arange(n1)
         self.w_bits = [source.weight_bits(l, bipolar_to_p(w), self.L) for l, w in enumerate(model.weights)]
-        self.w_sum = [b.sum(axis=2, dtype=np.int16) for b in self.w_bits]          # [L, m]
-        packed0 = pack_bits(self.w_bits[0][:, :, self.order])
-        # [L, words, m] packed for the engine
-        self.w_packed = [np.ascontiguousarray(packed0.transpose(0, 2, 1)),
-                         np.ascontiguousarray(pack_bits(self.w_bits[1]).transpose(0, 2, 1))]
+        packed = [pack_bits(np.take(self.w_bits[0], self.order, axis=2)), pack_bits(self.w_bits[1])]
+        self.w_sum = [np.bitwise_count(b).sum(axis=2, dtype=np.int16) for b in packed]     # [L, m]
+        # [L, words, m] for the engine
+        self.w_packed = [np.ascontiguousarray(b.transpose(0, 2, 1)) for b in packed]
 
     def input_words(self, image_ids: np.ndarray, p: np.ndarray) -> tuple:
         """Packed first-layer input bits of a chunk of images (in :attr:`order`).
