@@ -105,15 +105,18 @@ def test_apc_random_wide(sim, n, stages, kind):
 def test_btanh_against_reference(sim, n, K):
     rng = np.random.default_rng(K)
     c = BtanhCounter(n=n, K=K)
-    T = 600
+    T = 1200
     # drifts up, down and around zero so both clamps are hit
-    p = np.repeat(rng.choice([0.1, 0.5, 0.9], size=T // 50), 50)
+    p = np.repeat(rng.choice([0.05, 0.3, 0.5, 0.7, 0.95], size=T // 25), 25)
     counts = rng.binomial(n, p)
     en = (rng.random(T) < 0.9).astype(int)
     start = np.zeros(T, int)
     start[[0, 200, 201, 450]] = 1
     data = scoreboard.btanh(c, counts, en, start)
     assert {0, K - 1} <= set(data["expect_state"].tolist())      # the stimulus reaches both clamps
+    if n <= 8:   # small counters: every (state, count) pair is exercised
+        seen = {(s, cnt) for s, cnt, e, st in zip(data["expect_state"], counts, en, start) if e and not st}
+        assert len(seen) == K * (n + 1)
     cosim(c, sim, "BtanhTestbench", data)
 
 

