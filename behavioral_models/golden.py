@@ -188,12 +188,10 @@ def btanh_run(counts: np.ndarray, n: int, K: int) -> np.ndarray:
     step = counts.astype(wide) * 2 - wide(n)          # 2 c_t - n, all t at once
     s = np.full(counts.shape[1:], K // 2, wide)
     y = np.empty(counts.shape, bool)
-    lo, hi, half = wide(0), wide(K - 1), wide(K // 2)
     for t in range(L):
         s += step[t]
-        np.maximum(s, lo, out=s)
-        np.minimum(s, hi, out=s)
-        np.greater_equal(s, half, out=y[t])
+        np.clip(s, 0, K - 1, out=s)
+        np.greater_equal(s, K // 2, out=y[t])
     return y
 
 

