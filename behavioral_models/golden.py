@@ -185,13 +185,15 @@ def btanh_run(counts: np.ndarray, n: int, K: int) -> np.ndarray:
     K = check_K(K)
     L = counts.shape[0]
     wide = np.int32 if n + K > 16000 else np.int16   # S + 2c - n must not overflow
-    step = counts.astype(wide) * 2 - wide(n)          # 2 c_t - n, all t at once
+    step = np.multiply(counts, 2, dtype=wide)          # 2 c_t - n, all t at once
+    step -= wide(n)
     s = np.full(counts.shape[1:], K // 2, wide)
     y = np.empty(counts.shape, bool)
+    lo, hi, half = wide(0), wide(K - 1), wide(K // 2)   # typed bounds keep np.clip on its fast path
     for t in range(L):
         s += step[t]
-        np.clip(s, 0, K - 1, out=s)
-        np.greater_equal(s, K // 2, out=y[t])
+        np.clip(s, lo, hi, out=s)
+        np.greater_equal(s, half, out=y[t])
     return y
 
 
@@ -310,8 +312,9 @@ class NetworkStreams:
             for b in range(8):   # rows are unique among the streams of one bit position
                 sel = np.flatnonzero(pos % 8 == b)
                 xb[row[sel]] |= bits[sel] << np.uint8(b)
-        xb = np.ascontiguousarray(xb.reshape(N, nbytes, L).transpose(2, 0, 1))    # [L, N, nbytes]
-        xw = np.ascontiguousarray(xb.view("<u8").astype(np.uint64, copy=False).transpose(0, 2, 1))
+        # one transposing copy to [L, words, N, 8 bytes], then the bytes of each word read as uint64
+        xb = np.ascontiguousarray(xb.reshape(N, nbytes // 8, 8, L).transpose(3, 1, 0, 2))
+        xw = xb.view("<u8").reshape(L, nbytes // 8, N).astype(np.uint64, copy=False)
         return xw, (live + 64) // 64
 
 
@@ -366,7 +369,7 @@ def _job_chunk(ab):
 
 
 def run_network(model, pixels, *, source: StreamSource, L: int, apc: str = "exact", image_ids=None,
-                record: bool = False, streams: NetworkStreams | None = None, chunk: int = 256,
+                record: bool = False, streams: NetworkStreams | None = None, chunk: int = 128,
                 workers: int | None = None, progress=None) -> NetworkResult:
     """Run the SC network on images.
 
