@@ -215,3 +215,100 @@ class TelegraphMTJ:
         if noise:
             r = r * (1.0 + float(noise) * rng.standard_normal(n))
         return np.arange(n) * dt, bits, r
+
+
+# ---------------------------------------------------------------- variation and calibration
+
+@dataclass(frozen=True)
+class Variation:
+    """Device-to-device spread: relative sigma of Delta and V_c, absolute sigma of V_0 (V)."""
+
+    sigma_delta: float = 0.05
+    sigma_vc: float = 0.05
+    sigma_v0: float = 0.02
+
+    def __post_init__(self):
+        for name in ("sigma_delta", "sigma_vc", "sigma_v0"):
+            v = getattr(self, name)
+            if not (v >= 0 and math.isfinite(v)):
+                raise MtjscError(f"{name}={v!r} must be a finite number >= 0")
+
+
+@dataclass(frozen=True)
+class Population:
+    """Parameters of ``count`` devices drawn around a nominal device (arrays, one entry per device)."""
+
+    delta: np.ndarray
+    v_c: np.ndarray
+    v_0: np.ndarray
+    tau0: float
+
+    @classmethod
+    def draw(cls, nominal: TelegraphMTJ, variation: Variation, count: int, rng: np.random.Generator):
+        z = rng.standard_normal((3, count))
+        delta = nominal.delta * np.maximum(1 + variation.sigma_delta * z[0], 0.2)
+        v_c = nominal.v_c * np.maximum(1 + variation.sigma_vc * z[1], 0.2)
+        return cls(delta=delta, v_c=v_c, v_0=nominal.v_0 + variation.sigma_v0 * z[2], tau0=nominal.tau0)
+
+    def p_parallel(self, v) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-2.0 * self.delta * (np.asarray(v) - self.v_0) / self.v_c))
+
+    def bias_for(self, p) -> np.ndarray:
+        p = np.asarray(p, np.float64)
+        return self.v_0 + self.v_c * np.log(p / (1 - p)) / (2 * self.delta)
+
+    def correlation_time(self, v) -> np.ndarray:
+        x = (np.asarray(v) - self.v_0) / self.v_c
+        return self.tau0 / (np.exp(-self.delta * (1 + x)) + np.exp(-self.delta * (1 - x)))
+
+
+class Calibration:
+    """DAC calibration of a device's bias-to-probability curve.
+
+    ``levels`` bias values evenly spaced between the biases where the device
+    gives ``p_range`` (the paper: about 30 usable levels from < 5 % to
+    > 95 %); a requested P maps to the level whose P is nearest.
+
+    Parameters
+    ----------
+    device : TelegraphMTJ
+    levels : int
+    p_range : (float, float)
+    """
+
+    def __init__(self, device: TelegraphMTJ, *, levels: int = 30, p_range=(0.03, 0.97)):
+        if isinstance(levels, bool) or not hasattr(levels, "__index__") or int(levels) < 2:
+            raise MtjscError(f"levels={levels!r} must be an integer >= 2")
+        lo, hi = (float(x) for x in p_range)
+        if not 0 < lo < hi < 1:
+            raise MtjscError(f"p_range={p_range!r} must satisfy 0 < low < high < 1")
+        self.device = device
+        self.levels = int(levels)
+        self.biases = np.linspace(float(device.bias_for(lo)), float(device.bias_for(hi)), self.levels)
+        self.probabilities = device.p_parallel(self.biases)
+
+    def level_for(self, p) -> np.ndarray:
+        """Index of the DAC level whose probability is nearest to ``p`` (in [0, 1])."""
+        p = np.asarray(p, np.float64)
+        if p.size and (np.isnan(p).any() or p.min() < 0 or p.max() > 1):
+            raise MtjscError("probabilities must lie in [0, 1]")
+        return np.abs(p[..., None] - self.probabilities).argmin(axis=-1)
+
+    def bias_for(self, p) -> np.ndarray:
+        return self.biases[self.level_for(p)]
+
+    def level_of_bias(self, v) -> np.ndarray:
+        """The DAC level of bias ``v``; a bias outside the calibrated range is an error."""
+        v = np.asarray(v, np.float64)
+        step = self.biases[1] - self.biases[0]
+        if v.size and (v.min() < self.biases[0] - step / 2 or v.max() > self.biases[-1] + step / 2):
+            raise MtjscError(f"bias {v.min() if v.min() < self.biases[0] else v.max():.4g} V is outside the "
+                             f"calibrated range {self.biases[0]:.4g}..{self.biases[-1]:.4g} V; recalibrate "
+                             f"with a wider p_range")
+        return np.rint((v - self.biases[0]) / step).astype(np.int64)
+
+    def xnor_probabilities(self) -> np.ndarray:
+        """P of the XNOR of two devices at every pair of levels: finer resolution (sorted, unique)."""
+        a = self.probabilities[:, None]
+        b = self.probabilities[None, :]
+        return np.unique(np.round(a * b + (1 - a) * (1 - b), 12))

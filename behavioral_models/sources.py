@@ -205,7 +205,124 @@ class LfsrSource(StreamSource):
         return {**super().describe(), "sng_bits": self.sng_bits, "lfsr_width": self.width}
 
 
-SOURCES = {"ideal": IdealSource, "lfsr": LfsrSource}
+class MtjSource(StreamSource):
+    """Every stream from its own simulated sMTJ (:mod:`mtjsc.behavioral_models.mtj`).
+
+    Each weight stream (layer, neuron, input) and each first-layer input
+    line has its own device, drawn once per run seed with ``variation``.
+    A stream's target P is set through a DAC of ``levels`` levels:
+    with ``calibration="device"`` every device is calibrated on its own
+    curve (its levels then give the same P on every device; variation only
+    changes the correlation time), with ``"nominal"`` all devices use the
+    nominal device's DAC biases (variation then moves P too). The device is
+    read every ``T = period_ratio * tau_c`` (tau_c of the nominal device at
+    P = 1/2), so consecutive bits carry the telegraph correlation
+    ``exp(-T / tau_c(device, bias))``. Sampled at T the telegraph process is
+    exactly a two-state Markov chain; the streams are drawn as that chain,
+    vectorised over streams (the same law as
+    :meth:`TelegraphMTJ.sample_bits`, which the tests check). Inputs with
+    P in {0, 1} (black and white pixels, the bias input) are tied to 0/1
+    rather than biased into a device, as hardware would.
+
+    Parameters
+    ----------
+    seed : int
+    period_ratio : float
+        T / tau_c (5 = nearly independent samples; < 1 = correlated).
+    levels : int
+        DAC levels per device (the paper: about 30).
+    variation : mtj.Variation
+    device : mtj.TelegraphMTJ
+        Nominal device.
+    calibration : {"device", "nominal"}
+    """
+
+    name = "mtj"
+
+    def __init__(self, *, seed: int = 0, period_ratio: float = 5.0, levels: int = 30, variation=None,
+                 device=None, calibration: str = "device"):
+        super().__init__(seed=seed)
+        from mtjsc.behavioral_models import mtj
+        self.device = device or mtj.TelegraphMTJ()
+        self.variation = variation or mtj.Variation()
+        self.period_ratio = mtj._positive(period_ratio, "period_ratio (T / tau_c)")
+        if calibration not in ("device", "nominal"):
+            raise MtjscError(f"calibration={calibration!r}: use 'device' or 'nominal'")
+        self.calibration = calibration
+        self.dac = mtj.Calibration(self.device, levels=levels)
+        self.period = self.period_ratio * float(self.device.correlation_time(self.device.v_0))
+        self._mtj = mtj
+        self._populations = {}
+
+    def population(self, layer: int, role: int, count: int):
+        """Device parameters of (layer, role): role 0 = input lines, 1 = weight streams (C order)."""
+        key = (layer, role, count)
+        if key not in self._populations:
+            rng = np.random.default_rng([self.seed, 3, layer, role])
+            self._populations[key] = self._mtj.Population.draw(self.device, self.variation, count, rng)
+        return self._populations[key]
+
+    def stream_parameters(self, pop, index, p):
+        """Achieved P and correlation time of streams on devices ``index`` for targets ``p``."""
+        level = self.dac.level_for(p)
+        if self.calibration == "device":   # each device's own DAC biases: same P, device-specific bias
+            p_eff = self.dac.probabilities[level]
+            bias = pop.v_0[index] + pop.v_c[index] * np.log(p_eff / (1 - p_eff)) / (2 * pop.delta[index])
+        else:
+            bias = self.dac.biases[level]
+            x = 2.0 * pop.delta[index] * (bias - pop.v_0[index]) / pop.v_c[index]
+            p_eff = 1.0 / (1.0 + np.exp(-x))
+        xs = (bias - pop.v_0[index]) / pop.v_c[index]
+        tau_c = pop.tau0 / (np.exp(-pop.delta[index] * (1 + xs)) + np.exp(-pop.delta[index] * (1 - xs)))
+        return np.broadcast_to(p_eff, np.shape(index)).astype(np.float64), tau_c
+
+    def _chains(self, p, tau_c, L, rng) -> np.ndarray:
+        """Sampled telegraph streams as Markov chains: bool [L, k]."""
+        k = len(p)
+        decay = -np.expm1(-self.period / tau_c)
+        leave_p, leave_ap = (1.0 - p) * decay, p * decay
+        state = rng.random(k) < p
+        out = np.empty((L, k), bool)
+        for t0 in range(0, L, 64):   # bound the uniform scratch
+            u = rng.random((min(64, L - t0), k))
+            for i in range(len(u)):
+                out[t0 + i] = state
+                state ^= u[i] < np.where(state, leave_p, leave_ap)
+        return out
+
+    def pair_bits(self, image_ids, inputs, p, L):
+        L = check_length(L)
+        k = len(image_ids)
+        if not k:
+            return np.empty((0, L), bool)
+        pop = self.population(0, 0, FIRST_LAYER_FANIN)
+        p_eff, tau_c = self.stream_parameters(pop, inputs, p)
+        out = np.empty((k, L), bool)
+        starts = np.flatnonzero(np.r_[True, image_ids[1:] != image_ids[:-1]])
+        ends = np.r_[starts[1:], k]
+        for a, b in zip(starts, ends):   # per-image seeding, as the ideal source
+            rng = np.random.default_rng([self.seed, 5, int(image_ids[a])])
+            out[a:b] = self._chains(p_eff[a:b], tau_c[a:b], L, rng).T
+        return out
+
+    def weight_bits(self, layer, p, L):
+        L = check_length(L)
+        p = check_probabilities(p, f"layer {layer} weight probabilities")
+        pop = self.population(layer, 1, p.size)
+        index = np.arange(p.size)
+        const, val = StreamSource.constant(self, p.ravel())
+        p_eff, tau_c = self.stream_parameters(pop, index, np.where(const, 0.5, p.ravel()))
+        rng = np.random.default_rng([self.seed, 6, int(layer)])
+        bits = self._chains(p_eff, tau_c, L, rng)
+        bits[:, const] = val[const]
+        return bits.reshape((L,) + p.shape)
+
+    def describe(self):
+        return {**super().describe(), "period_ratio": self.period_ratio, "levels": self.dac.levels,
+                "calibration": self.calibration, "variation": vars(self.variation)}
+
+
+SOURCES = {"ideal": IdealSource, "lfsr": LfsrSource, "mtj": MtjSource}
 
 
 def make_source(name: str, *, seed: int = 0, **options) -> StreamSource:

@@ -107,3 +107,73 @@ def test_trace_and_energy():
 def test_bad_input(call, match):
     with pytest.raises(MtjscError, match=match):
         call()
+
+
+# ---------------------------------------------------------------- calibration, variation, the mtj source
+
+from mtjsc.behavioral_models.mtj import Calibration, Population, Variation   # noqa: E402
+from mtjsc.behavioral_models.sources import MtjSource, make_source           # noqa: E402
+
+
+def test_calibration_levels_and_range():
+    cal = Calibration(DEV, levels=30)
+    assert len(cal.biases) == 30 and cal.probabilities[0] == pytest.approx(0.03)
+    assert cal.probabilities[-1] == pytest.approx(0.97) and np.all(np.diff(cal.probabilities) > 0)
+    assert cal.level_of_bias(cal.biases[7]) == 7
+    assert cal.probabilities[cal.level_for(0.5)] == pytest.approx(0.5, abs=0.04)
+    with pytest.raises(MtjscError, match="outside the calibrated range"):
+        cal.level_of_bias(cal.biases[-1] + 0.2)
+    fine = cal.xnor_probabilities()
+    assert len(fine) > 4 * cal.levels and fine.min() >= 0 and fine.max() <= 1   # XNOR of two devices
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"levels": 1}, "levels=1 must be an integer >= 2"),
+    ({"p_range": (0.5, 0.2)}, "p_range"),
+    ({"p_range": (0.0, 0.9)}, "p_range"),
+])
+def test_calibration_bad_input(kw, match):
+    with pytest.raises(MtjscError, match=match):
+        Calibration(DEV, **kw)
+
+
+def test_population_is_seeded_and_spread():
+    a = Population.draw(DEV, Variation(), 5000, np.random.default_rng(1))
+    b = Population.draw(DEV, Variation(), 5000, np.random.default_rng(1))
+    assert np.array_equal(a.delta, b.delta)
+    assert a.delta.std() / DEV.delta == pytest.approx(0.05, rel=0.1)
+    assert a.v_0.std() == pytest.approx(0.02, rel=0.1)
+    with pytest.raises(MtjscError, match="sigma_v0=-1"):
+        Variation(sigma_v0=-1)
+
+
+@pytest.mark.parametrize("ratio", [0.5, 2.0])
+def test_mtj_source_streams_have_device_statistics(ratio):
+    """Without variation, mtj-source streams match TelegraphMTJ.sample_bits: mean and lag-1 correlation."""
+    src = MtjSource(seed=0, period_ratio=ratio, variation=Variation(0, 0, 0))
+    target = 0.3
+    bits = src.weight_bits(0, np.full((40, 50), target), 2000).reshape(2000, -1).astype(float)
+    p = src.dac.probabilities[src.dac.level_for(target)]
+    v = DEV.bias_for(p)
+    rho = float(DEV.autocorrelation(v, src.period))
+    assert bits.mean() == pytest.approx(p, abs=0.01)
+    r = np.mean([np.corrcoef(bits[1:, i], bits[:-1, i])[0, 1] for i in range(bits.shape[1])])
+    assert r == pytest.approx(rho, abs=0.02)
+    ref = DEV.sample_bits(v, src.period, 400000, np.random.default_rng(1)).astype(float)
+    assert np.corrcoef(ref[1:], ref[:-1])[0, 1] == pytest.approx(rho, abs=0.01)
+
+
+def test_mtj_source_ties_constant_streams_and_is_seeded():
+    src = make_source("mtj", seed=4)
+    p = np.array([[0.0, 1.0, 0.5, 0.7] + [0.5] * 781])
+    a = src.input_bits([3], p, 128)
+    assert not a[0, :, 0].any() and a[0, :, 1].all()
+    assert np.array_equal(a, make_source("mtj", seed=4).input_bits([3], p, 128))
+    assert not np.array_equal(a, make_source("mtj", seed=5).input_bits([3], p, 128))
+
+
+def test_mtj_source_bad_options():
+    with pytest.raises(MtjscError, match="period_ratio"):
+        make_source("mtj", period_ratio=0)
+    with pytest.raises(MtjscError, match="calibration='magic'"):
+        make_source("mtj", calibration="magic")
