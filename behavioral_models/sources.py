@@ -235,12 +235,16 @@ class MtjSource(StreamSource):
     device : mtj.TelegraphMTJ
         Nominal device.
     calibration : {"device", "nominal"}
+    xnor : bool
+        Make each weight stream the XNOR of two devices whose level pair
+        comes closest to the target (the paper's trick for finer resolution:
+        30 levels give ~240 XNOR probabilities).
     """
 
     name = "mtj"
 
     def __init__(self, *, seed: int = 0, period_ratio: float = 5.0, levels: int = 30, variation=None,
-                 device=None, calibration: str = "device"):
+                 device=None, calibration: str = "device", xnor: bool = True):
         super().__init__(seed=seed)
         from mtjsc.behavioral_models import mtj
         self.device = device or mtj.TelegraphMTJ()
@@ -249,13 +253,17 @@ class MtjSource(StreamSource):
         if calibration not in ("device", "nominal"):
             raise MtjscError(f"calibration={calibration!r}: use 'device' or 'nominal'")
         self.calibration = calibration
+        self.xnor = bool(xnor)
         self.dac = mtj.Calibration(self.device, levels=levels)
+        pa, pb = np.meshgrid(self.dac.probabilities, self.dac.probabilities, indexing="ij")
+        self._pair_p = (pa * pb + (1 - pa) * (1 - pb)).ravel()          # XNOR P of level pairs
         self.period = self.period_ratio * float(self.device.correlation_time(self.device.v_0))
         self._mtj = mtj
         self._populations = {}
 
     def population(self, layer: int, role: int, count: int):
-        """Device parameters of (layer, role): role 0 = input lines, 1 = weight streams (C order)."""
+        """Device parameters of (layer, role): role 0 = input lines, 1 (and 2, the XNOR partner) = weight
+        streams in C order."""
         key = (layer, role, count)
         if key not in self._populations:
             rng = np.random.default_rng([self.seed, 3, layer, role])
@@ -308,18 +316,25 @@ class MtjSource(StreamSource):
     def weight_bits(self, layer, p, L):
         L = check_length(L)
         p = check_probabilities(p, f"layer {layer} weight probabilities")
-        pop = self.population(layer, 1, p.size)
-        index = np.arange(p.size)
         const, val = StreamSource.constant(self, p.ravel())
-        p_eff, tau_c = self.stream_parameters(pop, index, np.where(const, 0.5, p.ravel()))
+        target = np.where(const, 0.5, p.ravel())
+        index = np.arange(p.size)
         rng = np.random.default_rng([self.seed, 6, int(layer)])
-        bits = self._chains(p_eff, tau_c, L, rng)
+        if self.xnor:
+            pair = np.abs(target[:, None] - self._pair_p[None, :]).argmin(axis=1)
+            levels = self.dac.probabilities
+            pop_a, pop_b = self.population(layer, 1, p.size), self.population(layer, 2, p.size)
+            a = self._chains(*self.stream_parameters(pop_a, index, levels[pair // self.dac.levels]), L, rng)
+            b = self._chains(*self.stream_parameters(pop_b, index, levels[pair % self.dac.levels]), L, rng)
+            bits = a == b
+        else:
+            bits = self._chains(*self.stream_parameters(self.population(layer, 1, p.size), index, target), L, rng)
         bits[:, const] = val[const]
         return bits.reshape((L,) + p.shape)
 
     def describe(self):
         return {**super().describe(), "period_ratio": self.period_ratio, "levels": self.dac.levels,
-                "calibration": self.calibration, "variation": vars(self.variation)}
+                "calibration": self.calibration, "xnor": self.xnor, "variation": vars(self.variation)}
 
 
 SOURCES = {"ideal": IdealSource, "lfsr": LfsrSource, "mtj": MtjSource}

@@ -29,7 +29,12 @@ def cmd_train(a) -> int:
 
 
 def source_options(a) -> dict:
-    return {"sng_bits": a.sng_bits, "width": a.lfsr_width} if a.source == "lfsr" else {}
+    if a.source == "lfsr":
+        return {"sng_bits": a.sng_bits, "width": a.lfsr_width}
+    if a.source == "mtj":
+        return {"period_ratio": a.period_ratio, "levels": a.levels, "calibration": a.calibration,
+                "xnor": not a.no_xnor}
+    return {}
 
 
 def cmd_eval(a) -> int:
@@ -69,7 +74,8 @@ def cmd_demo(a) -> int:
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     ns = argparse.Namespace(model="auto,paper", source="ideal", length="64,256,1024", seeds=a.seeds,
-                            images=a.images, apc="exact", sng_bits=8, lfsr_width=32,
+                            images=a.images, apc="exact", sng_bits=8, lfsr_width=32, period_ratio=5.0,
+                            levels=30, calibration="device", no_xnor=False,
                             json=str(out / "accuracy.json"), plots=str(out))
     print(f"== 1/3 accuracy of the shipped models on the shipped MNIST test set (golden model) -> {out}")
     rc = cmd_eval(ns)
@@ -124,13 +130,17 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("eval", help="accuracy of the SC network on the MNIST test set")
     e.add_argument("--model", default="auto",
                    help="comma list: auto (shipped model per L), a shipped name (e.g. paper) or a .npz file")
-    e.add_argument("--source", default="ideal", help="stream source: ideal | lfsr")
+    e.add_argument("--source", default="ideal", help="stream source: ideal | lfsr | mtj")
     e.add_argument("--length", default="64,128,256,512,1024", help="stream lengths, comma separated")
     e.add_argument("--seeds", type=int, default=5)
     e.add_argument("--images", type=int, default=None, help="first N test images (default: all 10,000)")
     e.add_argument("--apc", choices=["exact", "approx"], default="exact")
     e.add_argument("--sng-bits", type=int, default=8, help="lfsr source: comparator resolution B")
     e.add_argument("--lfsr-width", type=int, default=32, help="lfsr source: LFSR width W")
+    e.add_argument("--period-ratio", type=float, default=5.0, help="mtj source: sampling period T / tau_c")
+    e.add_argument("--levels", type=int, default=30, help="mtj source: DAC levels per device")
+    e.add_argument("--calibration", default="device", help="mtj source: device | nominal")
+    e.add_argument("--no-xnor", action="store_true", help="mtj source: one device per weight stream")
     e.add_argument("--json", help="write results here")
     e.add_argument("--plots", help="write accuracy_vs_length.png and confusion.png into this directory")
     e.set_defaults(func=cmd_eval)

@@ -41,6 +41,8 @@ def test_eval_is_reproducible(tmp_path):
     (["eval", "--seeds", "0", "--length", "8"], "--seeds 0 must be >= 1"),
     (["eval", "--model", "missing.npz", "--length", "8", "--images", "5"], "does not exist"),
     (["eval", "--source", "lfsr", "--sng-bits", "0", "--length", "8", "--images", "5"], "B=0 must be"),
+    (["eval", "--source", "mtj", "--period-ratio", "-1", "--length", "8", "--images", "5"], "period_ratio"),
+    (["eval", "--source", "mtj", "--levels", "1", "--length", "8", "--images", "5"], "levels=1"),
 ])
 def test_bad_input_is_a_clear_error(args, message, capsys):
     assert main(args) == 2
@@ -51,3 +53,10 @@ def test_bad_input_is_a_clear_error(args, message, capsys):
 def test_console_script_help():
     out = subprocess.run([sys.executable, "-m", "mtjsc.cli", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "train" in out.stdout and "eval" in out.stdout
+
+
+def test_eval_with_mtj_source(tmp_path):
+    assert main(["eval", "--source", "mtj", "--period-ratio", "0.5", "--images", "100", "--length", "32",
+                 "--seeds", "1", "--json", str(tmp_path / "m.json")]) == 0
+    res = json.loads((tmp_path / "m.json").read_text())
+    assert res["source_options"]["period_ratio"] == 0.5 and res["series"][0]["points"][0]["mean"] > 0.5

@@ -150,7 +150,7 @@ def test_population_is_seeded_and_spread():
 @pytest.mark.parametrize("ratio", [0.5, 2.0])
 def test_mtj_source_streams_have_device_statistics(ratio):
     """Without variation, mtj-source streams match TelegraphMTJ.sample_bits: mean and lag-1 correlation."""
-    src = MtjSource(seed=0, period_ratio=ratio, variation=Variation(0, 0, 0))
+    src = MtjSource(seed=0, period_ratio=ratio, variation=Variation(0, 0, 0), xnor=False)
     target = 0.3
     bits = src.weight_bits(0, np.full((40, 50), target), 2000).reshape(2000, -1).astype(float)
     p = src.dac.probabilities[src.dac.level_for(target)]
@@ -177,3 +177,13 @@ def test_mtj_source_bad_options():
         make_source("mtj", period_ratio=0)
     with pytest.raises(MtjscError, match="calibration='magic'"):
         make_source("mtj", calibration="magic")
+
+
+def test_mtj_xnor_pairs_resolve_weights_finer():
+    targets = np.linspace(0.05, 0.95, 400).reshape(20, 20)
+    src = MtjSource(seed=1, period_ratio=5.0)
+    single = src.dac.probabilities[src.dac.level_for(targets)]
+    pair = src._pair_p[np.abs(targets.ravel()[:, None] - src._pair_p[None, :]).argmin(1)].reshape(targets.shape)
+    assert np.abs(pair - targets).max() < 0.3 * np.abs(single - targets).max()
+    bits = src.weight_bits(0, targets, 3000)
+    assert np.abs(bits.mean(0) - pair).max() < 0.05     # 3000 nearly independent samples per stream
