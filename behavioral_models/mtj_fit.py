@@ -114,7 +114,11 @@ def load_trace(path) -> Trace:
         if not rows:
             raise MtjscError(f"trace file {path} is empty")
         header = [h.strip() for h in rows[0]]
-        body = rows[1:]
+        body = [r for r in rows[1:] if r]
+        for i, r in enumerate(body):
+            if len(r) != len(header):
+                raise MtjscError(f"trace file {path}, row {i + 2}: every row needs {len(header)} values like "
+                                 f"the header {header}")
         try:
             data = np.array(body, dtype=np.float64)
         except ValueError as e:

@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from mtjsc.errors import MtjscError
 
 
@@ -104,6 +106,30 @@ def cmd_verilog(a) -> int:
     return 0
 
 
+def cmd_mtj(a) -> int:
+    from mtjsc import mtj_report
+    from mtjsc.behavioral_models.mtj import TelegraphMTJ
+    dev = TelegraphMTJ(tau0=a.tau0, delta=a.delta, v_c=a.v_c, v_0=a.v_0)
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if a.what == "curve":
+        res = mtj_report.curve(dev, out, levels=a.levels)
+    elif a.what == "dwell":
+        res = mtj_report.dwell(dev, out, p=a.p, seed=a.seed)
+    elif a.what == "trace":
+        biases = dev.bias_for(np.linspace(0.2, 0.8, a.biases))
+        res = mtj_report.trace(dev, out, biases, a.duration, a.dt, seed=a.seed,
+                               trace_file=Path(a.trace_file) if a.trace_file else None)
+    elif a.what == "fit":
+        if not a.trace_file:
+            raise MtjscError("mtjsc mtj fit needs --trace-file FILE (.csv or .npz; see README, 'sMTJ model')")
+        res = mtj_report.fit(Path(a.trace_file), out, tau0=a.tau0)
+    else:
+        res = mtj_report.energy(dev, out, a.period)
+    print(json.dumps({k: v for k, v in res.items() if not isinstance(v, list) or len(v) <= 8}, default=float))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mtjsc", description="Stochastic-computing MNIST network on stochastic MTJs")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -158,6 +184,23 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--name", help="module name (default: derived from the parameters)")
     v.add_argument("--out", required=True, help="output directory")
     v.set_defaults(func=cmd_verilog)
+
+    mt = sub.add_parser("mtj", help="the behavioral sMTJ model: curve | dwell | trace | fit | energy")
+    mt.add_argument("what", choices=["curve", "dwell", "trace", "fit", "energy"])
+    mt.add_argument("--out", default="out/mtj", help="directory for the JSON and PNG")
+    mt.add_argument("--tau0", type=float, default=1e-9, help="attempt time (s); given, not fitted")
+    mt.add_argument("--delta", type=float, default=float(np.log(5e-3 / 1e-9)), help="thermal stability (kT)")
+    mt.add_argument("--v-c", type=float, default=4.0, help="critical voltage (V)")
+    mt.add_argument("--v-0", type=float, default=0.45, help="bias of P = 1/2 (V)")
+    mt.add_argument("--levels", type=int, default=30, help="curve: DAC levels")
+    mt.add_argument("--p", type=float, default=0.5, help="dwell: operating probability")
+    mt.add_argument("--biases", type=int, default=5, help="trace: number of biases (P from 0.2 to 0.8)")
+    mt.add_argument("--duration", type=float, default=2.0, help="trace: seconds per bias")
+    mt.add_argument("--dt", type=float, default=2e-5, help="trace: sampling step (s)")
+    mt.add_argument("--trace-file", help="trace: write the trace here; fit: read it (.csv or .npz)")
+    mt.add_argument("--period", type=float, default=10e-9, help="energy: sampling period T (s)")
+    mt.add_argument("--seed", type=int, default=0)
+    mt.set_defaults(func=cmd_mtj)
 
     d = sub.add_parser("demo", help="the main job on the shipped defaults")
     d.add_argument("--out", default="out/demo")
