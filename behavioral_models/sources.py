@@ -337,7 +337,96 @@ class MtjSource(StreamSource):
                 "calibration": self.calibration, "xnor": self.xnor, "variation": vars(self.variation)}
 
 
-SOURCES = {"ideal": IdealSource, "lfsr": LfsrSource, "mtj": MtjSource}
+class MtjPoolSource(StreamSource):
+    """The paper's method (Shao et al. 2020): recorded pools, cut and rotated.
+
+    Three stream sets (first-layer inputs, hidden weights, output weights)
+    use two devices each (six in all): a *pool* device recorded once at
+    every DAC level, giving a ``pool_bits``-bit pool per level, and an
+    *index* device biased at P = 1/2 whose bits, read as integers, give
+    start indices. A stream of length L with target P takes the pool of the
+    nearest level, cut into ``segments`` pieces of L/segments bits, each a
+    circular slice of the pool from its own start index. Streams of the
+    same level are therefore rotations of one recording: the correlation
+    this method brings is part of what it shows.
+
+    Parameters
+    ----------
+    seed : int
+    levels, pool_bits, segments : int
+        DAC levels (30), pool length (1024) and segments per stream (8).
+    period_ratio : float
+        T / tau_c of the recordings.
+    device : mtj.TelegraphMTJ
+    """
+
+    name = "mtj-pool"
+
+    def __init__(self, *, seed: int = 0, levels: int = 30, pool_bits: int = 1024, segments: int = 8,
+                 period_ratio: float = 5.0, device=None):
+        super().__init__(seed=seed)
+        from mtjsc.behavioral_models import mtj
+        self.device = device or mtj.TelegraphMTJ()
+        self.dac = mtj.Calibration(self.device, levels=levels)
+        for name, v in (("pool_bits", pool_bits), ("segments", segments)):
+            if isinstance(v, bool) or not hasattr(v, "__index__") or int(v) < 1:
+                raise MtjscError(f"{name}={v!r} must be an integer >= 1")
+        self.pool_bits, self.segments = int(pool_bits), int(segments)
+        self.index_bits = max(1, (self.pool_bits - 1).bit_length())
+        self.period = mtj._positive(period_ratio, "period_ratio (T / tau_c)") * \
+            float(self.device.correlation_time(self.device.v_0))
+        self._pools = {}
+
+    def pools(self, stream_set: int) -> np.ndarray:
+        """bool [levels, pool_bits]: the recordings of the pool device of ``stream_set`` (0, 1, 2)."""
+        if stream_set not in self._pools:
+            rng = np.random.default_rng([self.seed, 8, stream_set])
+            self._pools[stream_set] = np.stack([self.device.sample_bits(v, self.period, self.pool_bits, rng)
+                                                for v in self.dac.biases])
+        return self._pools[stream_set]
+
+    def _starts(self, rng, count: int) -> np.ndarray:
+        """``count`` start indices from the 50 % index device (index_bits bits each, mod pool_bits)."""
+        bits = self.device.sample_bits(self.device.v_0, self.period, count * self.index_bits, rng)
+        words = bits.reshape(count, self.index_bits).astype(np.int64) @ (1 << np.arange(self.index_bits))
+        return words % self.pool_bits
+
+    def _streams(self, stream_set: int, p: np.ndarray, L: int, rng) -> np.ndarray:
+        """bool [k, L] for targets ``p`` (1-D)."""
+        seg = -(-L // self.segments)
+        level = self.dac.level_for(p)
+        starts = self._starts(rng, len(p) * self.segments).reshape(len(p), self.segments)
+        pool = self.pools(stream_set)
+        reps = -(-(self.pool_bits + seg) // self.pool_bits)
+        windows = np.lib.stride_tricks.sliding_window_view(np.tile(pool, (1, reps)), seg, axis=1)
+        # each segment is a circular slice of its level's pool: gather whole windows, not bits
+        return windows[level[:, None], starts].reshape(len(p), -1)[:, :L]
+
+    def pair_bits(self, image_ids, inputs, p, L):
+        L = check_length(L)
+        out = np.empty((len(image_ids), L), bool)
+        starts = np.flatnonzero(np.r_[True, image_ids[1:] != image_ids[:-1]]) if len(image_ids) else []
+        ends = np.r_[starts[1:], len(image_ids)] if len(image_ids) else []
+        for a, b in zip(starts, ends):
+            rng = np.random.default_rng([self.seed, 9, int(image_ids[a])])
+            out[a:b] = self._streams(0, p[a:b], L, rng)
+        return out
+
+    def weight_bits(self, layer, p, L):
+        L = check_length(L)
+        p = check_probabilities(p, f"layer {layer} weight probabilities")
+        const, val = StreamSource.constant(self, p.ravel())
+        rng = np.random.default_rng([self.seed, 10, int(layer)])
+        bits = self._streams(1 + int(layer), np.where(const, 0.5, p.ravel()), L, rng).T.copy()
+        bits[:, const] = val[const]
+        return bits.reshape((L,) + p.shape)
+
+    def describe(self):
+        return {**super().describe(), "levels": self.dac.levels, "pool_bits": self.pool_bits,
+                "segments": self.segments, "period": self.period}
+
+
+SOURCES = {"ideal": IdealSource, "lfsr": LfsrSource, "mtj": MtjSource, "mtj-pool": MtjPoolSource}
 
 
 def make_source(name: str, *, seed: int = 0, **options) -> StreamSource:

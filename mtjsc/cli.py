@@ -36,6 +36,8 @@ def source_options(a) -> dict:
     if a.source == "mtj":
         return {"period_ratio": a.period_ratio, "levels": a.levels, "calibration": a.calibration,
                 "xnor": not a.no_xnor}
+    if a.source == "mtj-pool":
+        return {"period_ratio": a.period_ratio, "levels": a.levels}
     return {}
 
 
@@ -106,6 +108,31 @@ def cmd_verilog(a) -> int:
     return 0
 
 
+def cmd_sweep(a) -> int:
+    from mtjsc import plots
+    from mtjsc.evaluate import sweep
+    try:
+        values = [float(v) for v in a.values.split(",") if v.strip()]
+    except ValueError:
+        raise MtjscError(f"--values {a.values!r}: give comma-separated numbers, e.g. 0.1,0.3,1,3") from None
+    n_img = a.images or 10000
+    bar = _progress_bar(n_img * a.seeds * (len(values) + 1), "sweep")
+    try:
+        res = sweep(param=a.param, values=values, L=a.length, seeds=a.seeds, images=a.images,
+                    calibration=a.calibration, progress=bar.update)
+    finally:
+        bar.close()
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"sweep_{a.param}.json").write_text(json.dumps(res, indent=1))
+    plots.sweep(res, out / f"sweep_{a.param}.png")
+    print(f"ideal: {100 * res['ideal']['mean']:.2f} %")
+    for p in res["points"]:
+        print(f"{a.param}={p['value']:<8g} mtj: {100 * p['mean']:.2f} % "
+              f"[{100 * p['ci95'][0]:.2f}, {100 * p['ci95'][1]:.2f}]")
+    return 0
+
+
 def cmd_mtj(a) -> int:
     from mtjsc import mtj_report
     from mtjsc.behavioral_models.mtj import TelegraphMTJ
@@ -156,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("eval", help="accuracy of the SC network on the MNIST test set")
     e.add_argument("--model", default="auto",
                    help="comma list: auto (shipped model per L), a shipped name (e.g. paper) or a .npz file")
-    e.add_argument("--source", default="ideal", help="stream source: ideal | lfsr | mtj")
+    e.add_argument("--source", default="ideal", help="stream source: ideal | lfsr | mtj | mtj-pool")
     e.add_argument("--length", default="64,128,256,512,1024", help="stream lengths, comma separated")
     e.add_argument("--seeds", type=int, default=5)
     e.add_argument("--images", type=int, default=None, help="first N test images (default: all 10,000)")
@@ -201,6 +228,16 @@ def build_parser() -> argparse.ArgumentParser:
     mt.add_argument("--period", type=float, default=10e-9, help="energy: sampling period T (s)")
     mt.add_argument("--seed", type=int, default=0)
     mt.set_defaults(func=cmd_mtj)
+
+    sw = sub.add_parser("sweep", help="accuracy with MTJ streams vs sampling period or device variation")
+    sw.add_argument("--param", required=True, help="period_ratio | variation")
+    sw.add_argument("--values", required=True, help="comma-separated values (T/tau_c, or x default spread)")
+    sw.add_argument("--length", type=int, default=256)
+    sw.add_argument("--seeds", type=int, default=2)
+    sw.add_argument("--images", type=int, default=None)
+    sw.add_argument("--calibration", default="device", help="device | nominal")
+    sw.add_argument("--out", default="out/sweep")
+    sw.set_defaults(func=cmd_sweep)
 
     d = sub.add_parser("demo", help="the main job on the shipped defaults")
     d.add_argument("--out", default="out/demo")

@@ -118,3 +118,49 @@ def evaluate(*, models=("auto",), source="ideal", lengths=(64, 128, 256, 512, 10
         out["series"].append(series)
     out["seconds"] = time.time() - t_start
     return out
+
+
+SWEEPS = ("period_ratio", "variation")
+
+
+def sweep(*, param: str, values, L: int = 256, seeds: int = 2, images=None, model: str = "auto",
+          calibration: str = "device", progress=None, data=None) -> dict:
+    """Accuracy of the ``mtj`` source vs one device parameter, beside the ``ideal`` source.
+
+    Parameters
+    ----------
+    param : {"period_ratio", "variation"}
+        ``period_ratio``: sampling period T / tau_c (correlation grows as it
+        falls). ``variation``: multiple of the default device spread
+        (5 % Delta, 5 % V_c, 20 mV V_0).
+    values : sequence of float
+    L, seeds, images, model
+        As for :func:`evaluate`.
+    calibration : {"device", "nominal"}
+        With ``nominal`` every device uses the nominal DAC biases, so
+        variation moves P as well as the correlation time.
+    """
+    from mtjsc.behavioral_models.mtj import Variation
+    if param not in SWEEPS:
+        raise MtjscError(f"unknown sweep parameter {param!r}; choose one of {SWEEPS}")
+    values = [float(v) for v in values]
+    if not values or any(not (v >= 0 and math.isfinite(v)) for v in values) or \
+            (param == "period_ratio" and min(values) <= 0):
+        raise MtjscError(f"sweep values {values} must be finite and >= 0 (> 0 for period_ratio)")
+    base = evaluate(models=[model], source="ideal", lengths=[L], seeds=seeds, images=images,
+                    progress=progress, data=data)
+    points = []
+    for v in values:
+        opts = {"calibration": calibration}
+        if param == "period_ratio":
+            opts["period_ratio"] = v
+        else:
+            d = Variation()
+            opts["variation"] = Variation(d.sigma_delta * v, d.sigma_vc * v, d.sigma_v0 * v)
+        r = evaluate(models=[model], source="mtj", lengths=[L], seeds=seeds, images=images,
+                     source_options=opts, progress=progress, data=data)
+        p = r["series"][0]["points"][0]
+        points.append({"value": v, "mean": p["mean"], "ci95": p["ci95"], "accuracies": p["accuracies"]})
+    ideal = base["series"][0]["points"][0]
+    return {"param": param, "L": L, "seeds": seeds, "images": base["images"], "calibration": calibration,
+            "model": ideal["model"], "ideal": {"mean": ideal["mean"], "ci95": ideal["ci95"]}, "points": points}

@@ -65,3 +65,32 @@ def confusion(result: dict, path, series: int = 0, point: int = -1) -> Path:
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
+
+
+def sweep(result: dict, path) -> Path:
+    """Accuracy of the mtj source vs a device parameter, with the ideal source as a band."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    x = [p["value"] for p in result["points"]]
+    m = np.array([p["mean"] for p in result["points"]]) * 100
+    lo = m - np.array([p["ci95"][0] for p in result["points"]]) * 100
+    hi = np.array([p["ci95"][1] for p in result["points"]]) * 100 - m
+    ax.errorbar(x, m, yerr=[lo, hi], marker="o", capsize=3, label="mtj source")
+    ideal = result["ideal"]
+    ax.axhspan(ideal["ci95"][0] * 100, ideal["ci95"][1] * 100, color="gray", alpha=0.25,
+               label=f"ideal source ({ideal['mean'] * 100:.2f} %)")
+    if result["param"] == "period_ratio":
+        ax.set_xscale("log")
+        ax.set_xlabel("sampling period T / tau_c")
+    else:
+        ax.set_xlabel("device spread (x default: 5 % Delta, 5 % V_c, 20 mV V_0)")
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_title(f"{result['model']} at L={result['L']}, {result['images']} images, {result['seeds']} seeds, "
+                 f"{result['calibration']} calibration", fontsize=9)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

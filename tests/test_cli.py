@@ -60,3 +60,20 @@ def test_eval_with_mtj_source(tmp_path):
                  "--seeds", "1", "--json", str(tmp_path / "m.json")]) == 0
     res = json.loads((tmp_path / "m.json").read_text())
     assert res["source_options"]["period_ratio"] == 0.5 and res["series"][0]["points"][0]["mean"] > 0.5
+
+
+def test_sweep_writes_json_and_plot(tmp_path, capsys):
+    assert main(["sweep", "--param", "period_ratio", "--values", "0.2,5", "--length", "16", "--images", "60",
+                 "--seeds", "1", "--out", str(tmp_path)]) == 0
+    res = json.loads((tmp_path / "sweep_period_ratio.json").read_text())
+    assert [p["value"] for p in res["points"]] == [0.2, 5.0] and 0 <= res["ideal"]["mean"] <= 1
+    assert (tmp_path / "sweep_period_ratio.png").read_bytes()[:4] == b"\x89PNG"
+    assert main(["sweep", "--param", "colour", "--values", "1", "--images", "10"]) == 2
+    assert main(["sweep", "--param", "period_ratio", "--values", "0", "--images", "10"]) == 2
+    assert "must be finite and >= 0" in capsys.readouterr().err
+
+
+def test_eval_with_mtj_pool_source(tmp_path):
+    assert main(["eval", "--source", "mtj-pool", "--images", "100", "--length", "64", "--seeds", "1",
+                 "--json", str(tmp_path / "p.json")]) == 0
+    assert json.loads((tmp_path / "p.json").read_text())["series"][0]["points"][0]["mean"] > 0.8

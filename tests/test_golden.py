@@ -45,7 +45,7 @@ def test_btanh_layer_matches_per_bit_reference(n, kind):
         assert counts.shape == (L, m) and y.dtype == bool
 
 
-@pytest.mark.parametrize("source", ["ideal", "lfsr", "mtj"])
+@pytest.mark.parametrize("source", ["ideal", "lfsr", "mtj", "mtj-pool"])
 @pytest.mark.parametrize("kind", ["exact", "approx"])
 def test_network_matches_reference_on_real_images(test_set, small_model, source, kind):
     ids = np.array([0, 1, 4242, 9999])

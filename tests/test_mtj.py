@@ -187,3 +187,21 @@ def test_mtj_xnor_pairs_resolve_weights_finer():
     assert np.abs(pair - targets).max() < 0.3 * np.abs(single - targets).max()
     bits = src.weight_bits(0, targets, 3000)
     assert np.abs(bits.mean(0) - pair).max() < 0.05     # 3000 nearly independent samples per stream
+
+
+def test_mtj_pool_streams_are_rotated_pool_segments():
+    from mtjsc.behavioral_models.sources import MtjPoolSource
+    src = MtjPoolSource(seed=2, pool_bits=256, segments=8)
+    p = np.full((3, 4), 0.62)
+    bits = src.weight_bits(0, p, 64)                         # 8 segments of 8 bits
+    pool = src.pools(1)[src.dac.level_for(0.62)]
+    doubled = np.r_[pool, pool]
+    for stream in bits.reshape(64, -1).T:
+        for g in range(8):
+            seg = stream[8 * g: 8 * g + 8]
+            assert any(np.array_equal(seg, doubled[s:s + 8]) for s in range(256))
+    assert src.pools(1).mean(axis=1) == pytest.approx(src.dac.probabilities, abs=0.08)
+    same = MtjPoolSource(seed=2, pool_bits=256, segments=8).weight_bits(0, p, 64)
+    assert np.array_equal(bits, same)
+    with pytest.raises(MtjscError, match="segments=0 must be an integer >= 1"):
+        MtjPoolSource(segments=0)
