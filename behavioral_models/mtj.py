@@ -70,6 +70,8 @@ class TelegraphMTJ:
         Resistance-area product (Ohm m^2).
     tmr : float
         Tunnel magnetoresistance ratio (R_AP / R_P - 1).
+    temperature : float
+        Device temperature (K); ``delta`` is given at 300 K and scales as 300 / T.
     """
 
     tau0: float = 1e-9
@@ -79,9 +81,10 @@ class TelegraphMTJ:
     diameter: float = 50e-9
     ra: float = 440e-12
     tmr: float = 1.30
+    temperature: float = 300.0
 
     def __post_init__(self):
-        for name in ("tau0", "delta", "v_c", "diameter", "ra"):
+        for name in ("tau0", "delta", "v_c", "diameter", "ra", "temperature"):
             _positive(getattr(self, name), name)
         if not (self.tmr >= 0 and math.isfinite(self.tmr)):
             raise MtjscError(f"tmr={self.tmr!r} must be a finite number >= 0")
@@ -89,6 +92,11 @@ class TelegraphMTJ:
             raise MtjscError(f"v_0={self.v_0!r} must be finite")
 
     # ------------------------------------------------------------ physics
+
+    @property
+    def delta_t(self) -> float:
+        """Thermal stability at the device temperature: Delta * 300 K / T."""
+        return self.delta * 300.0 / self.temperature
 
     @property
     def r_p(self) -> float:
@@ -102,18 +110,18 @@ class TelegraphMTJ:
     def dwell_means(self, v) -> tuple:
         """Mean dwell times (tau_P, tau_AP) in seconds at bias ``v`` (V)."""
         x = (np.asarray(v, np.float64) - self.v_0) / self.v_c
-        return self.tau0 * np.exp(self.delta * (1 + x)), self.tau0 * np.exp(self.delta * (1 - x))
+        return self.tau0 * np.exp(self.delta_t * (1 + x)), self.tau0 * np.exp(self.delta_t * (1 - x))
 
     def p_parallel(self, v) -> np.ndarray:
         """Bias-to-probability curve: P(state = P) at bias ``v``."""
-        return 1.0 / (1.0 + np.exp(-2.0 * self.delta * (np.asarray(v, np.float64) - self.v_0) / self.v_c))
+        return 1.0 / (1.0 + np.exp(-2.0 * self.delta_t * (np.asarray(v, np.float64) - self.v_0) / self.v_c))
 
     def bias_for(self, p) -> np.ndarray:
         """Inverse of :meth:`p_parallel` for P in (0, 1)."""
         p = np.asarray(p, np.float64)
         if p.size and (np.isnan(p).any() or p.min() <= 0 or p.max() >= 1):
             raise MtjscError("probabilities must lie strictly inside (0, 1) to have a bias")
-        return self.v_0 + self.v_c * np.log(p / (1 - p)) / (2 * self.delta)
+        return self.v_0 + self.v_c * np.log(p / (1 - p)) / (2 * self.delta_t)
 
     def correlation_time(self, v) -> np.ndarray:
         """tau_c = 1 / (1/tau_P + 1/tau_AP): sampled bits correlate as exp(-T / tau_c)."""
@@ -246,7 +254,7 @@ class Population:
     @classmethod
     def draw(cls, nominal: TelegraphMTJ, variation: Variation, count: int, rng: np.random.Generator):
         z = rng.standard_normal((3, count))
-        delta = nominal.delta * np.maximum(1 + variation.sigma_delta * z[0], 0.2)
+        delta = nominal.delta_t * np.maximum(1 + variation.sigma_delta * z[0], 0.2)
         v_c = nominal.v_c * np.maximum(1 + variation.sigma_vc * z[1], 0.2)
         return cls(delta=delta, v_c=v_c, v_0=nominal.v_0 + variation.sigma_v0 * z[2], tau0=nominal.tau0)
 
@@ -312,3 +320,14 @@ class Calibration:
         a = self.probabilities[:, None]
         b = self.probabilities[None, :]
         return np.unique(np.round(a * b + (1 - a) * (1 - b), 12))
+
+
+def entropy_bits(count: int, *, seed: int = 0, period_ratio: float = 5.0, device: TelegraphMTJ | None = None):
+    """Unbiased random bits from one device biased at P = 1/2, read every ``period_ratio * tau_c``.
+
+    The entropy port of the accelerator (an LFSR-free SNG compares these bits,
+    taken B at a time, with its threshold); co-simulation drives it with them.
+    """
+    dev = device or TelegraphMTJ()
+    T = _positive(period_ratio, "period_ratio (T / tau_c)") * float(dev.correlation_time(dev.v_0))
+    return dev.sample_bits(dev.v_0, T, count, np.random.default_rng([seed, 11]))

@@ -205,3 +205,15 @@ def test_mtj_pool_streams_are_rotated_pool_segments():
     assert np.array_equal(bits, same)
     with pytest.raises(MtjscError, match="segments=0 must be an integer >= 1"):
         MtjPoolSource(segments=0)
+
+
+def test_temperature_scales_the_barrier_and_entropy_bits_are_unbiased():
+    hot = TelegraphMTJ(temperature=330.0)
+    assert hot.delta_t == pytest.approx(DEV.delta * 300 / 330)
+    assert hot.dwell_means(hot.v_0)[0] < DEV.dwell_means(DEV.v_0)[0]       # hotter: faster switching
+    from mtjsc.behavioral_models.mtj import entropy_bits
+    b = entropy_bits(100000, seed=3)
+    assert abs(b.mean() - 0.5) < 4 * math.sqrt(0.25 / 100000)
+    assert np.array_equal(b, entropy_bits(100000, seed=3))
+    with pytest.raises(MtjscError, match="temperature=0"):
+        TelegraphMTJ(temperature=0)
