@@ -31,7 +31,7 @@ def interval95(accuracies, n_images: int) -> tuple:
     if len(a) >= 2:
         t = _T95[min(len(a) - 1, 30) - 1]
         h = t * float(a.std(ddof=1)) / math.sqrt(len(a))
-        return m - h, m + h
+        return max(0.0, m - h), min(1.0, m + h)     # an accuracy interval stays inside [0, 1]
     z = 1.959964
     n = n_images
     c = (m + z * z / (2 * n)) / (1 + z * z / n)
