@@ -9,7 +9,7 @@ import numpy as np
 
 from mtjsc.behavioral_models import mtj_fit
 from mtjsc.behavioral_models.mtj import Calibration, TelegraphMTJ
-from mtjsc.plots import _plt
+from mtjsc.plots import _plt, save
 
 
 def _write(out: Path, name: str, data: dict) -> Path:
@@ -34,9 +34,7 @@ def curve(device: TelegraphMTJ, out: Path, levels: int = 30) -> dict:
                  f"V_0={device.v_0:.2f} V)", fontsize=9)
     ax.grid(alpha=0.3)
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(out / "curve.png", dpi=120)
-    plt.close(fig)
+    save(fig, out / "curve.png")
     data = {"levels_bias_V": cal.biases.tolist(), "levels_p": cal.probabilities.tolist(),
             "bias_5_95_V": device.bias_for([0.05, 0.95]).tolist(), "xnor_probabilities": len(cal.xnor_probabilities())}
     _write(out, "curve", data)
@@ -62,9 +60,7 @@ def dwell(device: TelegraphMTJ, out: Path, p: float = 0.5, count: int = 20000, s
         res[f"tau_{name}_model_s"], res[f"tau_{name}_ml_s"] = mean, float(x.mean())
     axes[0].set_ylabel("density (1/ms)")
     fig.suptitle(f"telegraph dwell times at V = {v:.3f} V (P = {p})", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(out / "dwell.png", dpi=120)
-    plt.close(fig)
+    save(fig, out / "dwell.png")
     _write(out, "dwell", res)
     return res
 
@@ -94,9 +90,7 @@ def trace(device: TelegraphMTJ, out: Path, biases, duration: float, dt: float, s
     axes[1].set_ylabel("autocorrelation")
     axes[1].legend()
     axes[1].grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(out / "trace.png", dpi=120)
-    plt.close(fig)
+    save(fig, out / "trace.png")
     res = {"bias_V": v0, "tau_c_s": tc, "T_over_tau_c": ratios.tolist(), "autocorrelation_measured": measured,
            "autocorrelation_theory": np.exp(-ratios).tolist()}
     if trace_file is not None:
@@ -128,9 +122,7 @@ def fit(path: Path, out: Path, tau0: float = 1e-9) -> dict:
                  f"(tau_0={tau0:g} s given)", fontsize=9)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3, which="both")
-    fig.tight_layout()
-    fig.savefig(out / "fit.png", dpi=120)
-    plt.close(fig)
+    save(fig, out / "fit.png")
     res = {"trace": str(path), "tau0_s": tau0, "delta": r.device.delta, "v_c_V": r.device.v_c,
            "v_0_V": r.device.v_0, "ln_tau0_plus_delta": r.log_tau0_plus_delta, "delta_over_vc": r.delta_over_vc,
            "dwell_counts": {str(k): v for k, v in r.dwell_counts.items()}, "log_likelihood": r.log_likelihood}
@@ -151,9 +143,7 @@ def energy(device: TelegraphMTJ, out: Path, period: float) -> dict:
     ax.set_yscale("log")
     ax.legend()
     ax.grid(alpha=0.3, which="both")
-    fig.tight_layout()
-    fig.savefig(out / "energy.png", dpi=120)
-    plt.close(fig)
+    save(fig, out / "energy.png")
     res = {"period_s": period, "bias_V": v.tolist(), "energy_J": e.tolist(),
            "at_1V_J": device.energy_per_bit(1.0, period)}
     _write(out, "energy", res)

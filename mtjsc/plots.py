@@ -14,16 +14,32 @@ def _plt():
     return plt
 
 
+def save(fig, path) -> Path:
+    """Write ``fig`` as PNG and close it."""
+    plt = _plt()
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def _mean_and_errors(points) -> tuple:
+    """Means (%) and asymmetric error bars to the 95 % interval bounds."""
+    m = np.array([p["mean"] for p in points]) * 100
+    lo = m - np.array([p["ci95"][0] for p in points]) * 100
+    hi = np.array([p["ci95"][1] for p in points]) * 100 - m
+    return m, [lo, hi]
+
+
 def accuracy_vs_length(result: dict, path) -> Path:
     """Accuracy (mean and 95 % interval over seeds) vs stream length, one line per series (cf. Fig. 6b)."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
     for k, s in enumerate(result["series"]):
         Ls = [p["L"] for p in s["points"]]
-        m = np.array([p["mean"] for p in s["points"]]) * 100
-        lo = m - np.array([p["ci95"][0] for p in s["points"]]) * 100
-        hi = np.array([p["ci95"][1] for p in s["points"]]) * 100 - m
-        line = ax.errorbar(Ls, m, yerr=[lo, hi], marker="o", capsize=3, label=f"SC, {s['name']}")
+        m, err = _mean_and_errors(s["points"])
+        line = ax.errorbar(Ls, m, yerr=err, marker="o", capsize=3, label=f"SC, {s['name']}")
         fl = [p["float_accuracy"] * 100 for p in s["points"]]
         ax.plot(Ls, fl, ls="--", color=line[0].get_color(), alpha=0.6, label=f"float, {s['name']}")
     ax.set_xscale("log", base=2)
@@ -33,11 +49,7 @@ def accuracy_vs_length(result: dict, path) -> Path:
                  f"{result['images']} images, {len(result['seeds'])} seeds)", fontsize=9)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save(fig, path)
 
 
 def confusion(result: dict, path, series: int = 0, point: int = -1) -> Path:
@@ -60,11 +72,7 @@ def confusion(result: dict, path, series: int = 0, point: int = -1) -> Path:
     ax.set_title(f"{result['series'][series]['name']} ({p['model']}), L={p['L']}: "
                  f"{p['mean'] * 100:.2f} %", fontsize=9)
     fig.colorbar(im, ax=ax, label="% of true class")
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save(fig, path)
 
 
 def sweep(result: dict, path) -> Path:
@@ -72,10 +80,8 @@ def sweep(result: dict, path) -> Path:
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     x = [p["value"] for p in result["points"]]
-    m = np.array([p["mean"] for p in result["points"]]) * 100
-    lo = m - np.array([p["ci95"][0] for p in result["points"]]) * 100
-    hi = np.array([p["ci95"][1] for p in result["points"]]) * 100 - m
-    ax.errorbar(x, m, yerr=[lo, hi], marker="o", capsize=3, label="mtj source")
+    m, err = _mean_and_errors(result["points"])
+    ax.errorbar(x, m, yerr=err, marker="o", capsize=3, label="mtj source")
     ideal = result["ideal"]
     ax.axhspan(ideal["ci95"][0] * 100, ideal["ci95"][1] * 100, color="gray", alpha=0.25,
                label=f"ideal source ({ideal['mean'] * 100:.2f} %)")
@@ -89,8 +95,4 @@ def sweep(result: dict, path) -> Path:
                  f"{result['calibration']} calibration", fontsize=9)
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save(fig, path)
