@@ -82,6 +82,17 @@ class StreamSource(ABC):
     def weight_bits(self, layer: int, p: np.ndarray, L: int) -> np.ndarray:
         """Weight stream bits of one layer: bool [L, m, n] for P(1) ``p`` [m, n]."""
 
+    def per_image(self, image_ids: np.ndarray, tag: int):
+        """Yield ``(a, b, rng)`` for each run of one image in ``image_ids`` (sorted by image):
+        the streams a..b-1 of that image draw from ``default_rng([seed, tag, image])``, so an
+        image sees the same bits whichever other images are in the call."""
+        if not len(image_ids):
+            return
+        starts = np.flatnonzero(np.r_[True, image_ids[1:] != image_ids[:-1]])
+        ends = np.r_[starts[1:], len(image_ids)]
+        for a, b in zip(starts, ends):
+            yield a, b, np.random.default_rng([self.seed, tag, int(image_ids[a])])
+
     def input_bits(self, image_ids, p: np.ndarray, L: int) -> np.ndarray:
         """Dense first-layer input bits: bool [N, L, n] (testbenches, references)."""
         L = check_length(L)
@@ -127,10 +138,7 @@ class IdealSource(StreamSource):
         if not k:
             return out
         q = self._threshold(p)
-        starts = np.flatnonzero(np.r_[True, image_ids[1:] != image_ids[:-1]])
-        ends = np.r_[starts[1:], k]
-        for a, b in zip(starts, ends):
-            rng = np.random.default_rng([self.seed, _TAG_INPUT, int(image_ids[a])])
+        for a, b, rng in self.per_image(image_ids, _TAG_INPUT):
             u = self._uniform32(rng, (b - a) * L).reshape(b - a, L)
             np.less(u, q[a:b, None], out=out[a:b])
         return out
@@ -306,10 +314,7 @@ class MtjSource(StreamSource):
         pop = self.population(0, 0, FIRST_LAYER_FANIN)
         p_eff, tau_c = self.stream_parameters(pop, inputs, p)
         out = np.empty((k, L), bool)
-        starts = np.flatnonzero(np.r_[True, image_ids[1:] != image_ids[:-1]])
-        ends = np.r_[starts[1:], k]
-        for a, b in zip(starts, ends):   # per-image seeding, as the ideal source
-            rng = np.random.default_rng([self.seed, 5, int(image_ids[a])])
+        for a, b, rng in self.per_image(image_ids, 5):
             out[a:b] = self._chains(p_eff[a:b], tau_c[a:b], L, rng).T
         return out
 
@@ -405,10 +410,7 @@ class MtjPoolSource(StreamSource):
     def pair_bits(self, image_ids, inputs, p, L):
         L = check_length(L)
         out = np.empty((len(image_ids), L), bool)
-        starts = np.flatnonzero(np.r_[True, image_ids[1:] != image_ids[:-1]]) if len(image_ids) else []
-        ends = np.r_[starts[1:], len(image_ids)] if len(image_ids) else []
-        for a, b in zip(starts, ends):
-            rng = np.random.default_rng([self.seed, 9, int(image_ids[a])])
+        for a, b, rng in self.per_image(image_ids, 9):
             out[a:b] = self._streams(0, p[a:b], L, rng)
         return out
 
