@@ -321,7 +321,7 @@ class MtjSource(StreamSource):
     def weight_bits(self, layer, p, L):
         L = check_length(L)
         p = check_probabilities(p, f"layer {layer} weight probabilities")
-        const, val = StreamSource.constant(self, p.ravel())
+        const, val = self.constant(p.ravel())
         target = np.where(const, 0.5, p.ravel())
         index = np.arange(p.size)
         rng = np.random.default_rng([self.seed, 6, int(layer)])
@@ -417,7 +417,7 @@ class MtjPoolSource(StreamSource):
     def weight_bits(self, layer, p, L):
         L = check_length(L)
         p = check_probabilities(p, f"layer {layer} weight probabilities")
-        const, val = StreamSource.constant(self, p.ravel())
+        const, val = self.constant(p.ravel())
         rng = np.random.default_rng([self.seed, 10, int(layer)])
         bits = self._streams(1 + int(layer), np.where(const, 0.5, p.ravel()), L, rng).T.copy()
         bits[:, const] = val[const]

@@ -3,7 +3,7 @@ import pytest
 
 from mtjsc.config import ScConfig, k_for_gain
 from mtjsc.errors import MtjscError
-from mtjsc.model import REQUIRED_KEYS, ScModel, load_named, shipped_for_length
+from mtjsc.model import ScModel, load_named, shipped_for_length
 
 
 @pytest.mark.parametrize("kw, match", [
