@@ -19,7 +19,7 @@ import numpy as np
 
 from mtjsc.behavioral_models.coding import image_probabilities, bipolar_to_p
 from mtjsc.behavioral_models.sources import StreamSource
-from mtjsc.config import check_apc, check_K, check_length
+from mtjsc.config import CLASSES, PIXELS, ScConfig, check_apc, check_K, check_length
 from mtjsc.errors import MtjscError
 
 _EVEN = np.uint64(0x5555555555555555)   # bit 2k of each pair
@@ -254,15 +254,39 @@ class NetworkResult:
     output_counts: np.ndarray | None = None
 
 
+def network_config(model, config: ScConfig | None = None, L=None, apc=None) -> ScConfig:
+    """The :class:`ScConfig` a golden run reads: ``config``, or the model's own at ``L`` and ``apc``.
+
+    ``L`` and ``apc`` given beside ``config`` must agree with it.
+    """
+    if config is None:
+        if L is None:
+            raise MtjscError("give the stream length L or an ScConfig (ScConfig.from_model(model, L=...))")
+        return ScConfig.from_model(model, L=L, apc="exact" if apc is None else apc)
+    if not isinstance(config, ScConfig):
+        raise MtjscError(f"config must be an ScConfig, got {type(config).__name__}")
+    if L is not None and check_length(L) != config.L:
+        raise MtjscError(f"L={L} disagrees with config.L={config.L}; pass one of them")
+    if apc is not None and apc != config.apc:
+        raise MtjscError(f"apc={apc!r} disagrees with config.apc={config.apc!r}; pass one of them")
+    if config.hidden != model.hidden or config.encoding != model.encoding:
+        raise MtjscError(f"config (hidden={config.hidden}, encoding={config.encoding!r}) does not describe the "
+                         f"model (hidden={model.hidden}, encoding={model.encoding!r}); use ScConfig.from_model")
+    return config
+
+
 class NetworkStreams:
-    """Weight streams of a (model, source, L), generated once and reused for all images.
+    """Weight streams of a (model, source, config), generated once and reused for all images.
 
     Parameters
     ----------
     model : ScModel
     source : StreamSource
-    L : int
-    apc : {"exact", "approx"}
+    L : int, optional
+    apc : {"exact", "approx"}, optional
+        Shorthands for ``config=ScConfig.from_model(model, L=L, apc=apc)``.
+    config : ScConfig, optional
+        Stream length, APC kind and K per layer of the run.
     activity : float [785], optional
         How often each first-layer input can be 1 over the images to come.
         With the exact APC the count does not depend on input order, so the
@@ -270,9 +294,11 @@ class NetworkStreams:
         touches the words that hold its active inputs (speed only).
     """
 
-    def __init__(self, model, source: StreamSource, L: int, apc: str = "exact", activity=None):
-        self.L = check_length(L)
-        self.apc = check_apc(apc)
+    def __init__(self, model, source: StreamSource, L: int | None = None, apc: str | None = None, activity=None,
+                 *, config: ScConfig | None = None):
+        self.config = network_config(model, config, L, apc)
+        self.L = self.config.L
+        self.apc = apc = self.config.apc
         self.model = model
         self.source = source
         n1 = model.w1.shape[1]
@@ -319,15 +345,15 @@ class NetworkStreams:
 
 
 def _run_chunk(streams: NetworkStreams, image_ids, p, record):
-    m = streams.model
-    apc = streams.apc
-    n1, n2 = m.w1.shape[1], m.w2.shape[1]
+    m, cfg = streams.model, streams.config
+    apc = cfg.apc
+    n1, n2 = cfg.fan_in
     xw, live = streams.input_words(image_ids, p)
     if apc == "exact":   # words past `live` are 0 for every image of the chunk
         c1 = packed_counts(xw[:, :live], streams.w_packed[0][:, :live], n1, apc, w_sum=streams.w_sum[0])
     else:
         c1 = packed_counts(xw, streams.w_packed[0], n1, apc)
-    y1 = btanh_run(c1, n1, m.K[0])                                  # [L, N, H]
+    y1 = btanh_run(c1, n1, cfg.K[0])                                  # [L, N, H]
     hidden_in = np.concatenate([y1, np.ones(y1.shape[:2] + (1,), bool)], axis=2)   # bias last
     hw = np.ascontiguousarray(pack_bits(hidden_in).transpose(0, 2, 1))   # [L, words, N]
     c2 = packed_counts(hw, streams.w_packed[1], n2, apc, block=64)      # [L, N, 10]
@@ -352,8 +378,8 @@ def _as_pixels(pixels) -> np.ndarray:
     pixels = np.asarray(pixels)
     if pixels.dtype == np.uint8:
         pixels = pixels.reshape(len(pixels), -1) / 255.0
-    if pixels.ndim != 2 or pixels.shape[1] != 784:
-        raise MtjscError(f"pixels must be [N, 784] floats in [0, 1] (or uint8 [N, 28, 28]), "
+    if pixels.ndim != 2 or pixels.shape[1] != PIXELS:
+        raise MtjscError(f"pixels must be [N, {PIXELS}] floats in [0, 1] (or uint8 [N, 28, 28]), "
                          f"got shape {pixels.shape}")
     return pixels
 
@@ -368,8 +394,8 @@ def _job_chunk(ab):
     return idx, _run_chunk(streams, image_ids[idx], p[idx], record)
 
 
-def run_network(model, pixels, *, source: StreamSource, L: int, apc: str = "exact", image_ids=None,
-                record: bool = False, streams: NetworkStreams | None = None, chunk: int = 128,
+def run_network(model, pixels, *, source: StreamSource, L: int | None = None, apc: str | None = None,
+                config: ScConfig | None = None, image_ids=None, record: bool = False, streams: NetworkStreams | None = None, chunk: int = 128,
                 workers: int | None = None, progress=None) -> NetworkResult:
     """Run the SC network on images.
 
@@ -379,9 +405,13 @@ def run_network(model, pixels, *, source: StreamSource, L: int, apc: str = "exac
     pixels : float [N, 784] in [0, 1] (or uint8 images [N, 28, 28])
     source : StreamSource
         Bit source (carries the seed).
-    L : int
+    L : int, optional
         Stream length.
-    apc : {"exact", "approx"}
+    apc : {"exact", "approx"}, optional
+        APC kind (default ``exact``).
+    config : ScConfig, optional
+        The run's parameters (L, APC kind, K per layer); ``L`` and ``apc``
+        are shorthands for ``ScConfig.from_model(model, L=L, apc=apc)``.
     image_ids : int [N], optional
         Identity of each image for per-image seeding (default 0..N-1; pass
         test-set indices so a subset sees the same bits as the full run).
@@ -399,21 +429,24 @@ def run_network(model, pixels, *, source: StreamSource, L: int, apc: str = "exac
         Called with the number of images finished after each chunk.
     """
     global _JOB
-    check_apc(apc)
-    L = check_length(L)
+    cfg = network_config(model, config, L, apc) if streams is None else streams.config
+    if streams is not None and ((L is not None and L != cfg.L) or (apc is not None and apc != cfg.apc)
+                                or (config is not None and config != cfg)):
+        raise MtjscError("streams were generated for another L, APC kind or config")
+    L, apc = cfg.L, cfg.apc
     pixels = _as_pixels(pixels)
     N = len(pixels)
     image_ids = np.arange(N) if image_ids is None else np.asarray(image_ids, dtype=np.int64)
     if image_ids.shape != (N,):
         raise MtjscError(f"image_ids has shape {image_ids.shape}, expected ({N},)")
     if streams is None:
-        streams = NetworkStreams(model, source, L, apc, activity=input_activity(model, pixels, source))
-    elif streams.L != L or streams.source is not source or streams.model is not model or streams.apc != apc:
-        raise MtjscError("streams were generated for another model, source, L or APC kind")
+        streams = NetworkStreams(model, source, config=cfg, activity=input_activity(model, pixels, source))
+    elif streams.source is not source or streams.model is not model:
+        raise MtjscError("streams were generated for another model or source")
     p = image_probabilities(pixels, model.encoding)
-    scores = np.empty((N, 10), np.int64)
+    scores = np.empty((N, CLASSES), np.int64)
     H = model.hidden
-    recs = [np.empty((N, L, H), np.int16), np.empty((N, L, H), bool), np.empty((N, L, 10), np.int16)] \
+    recs = [np.empty((N, L, H), np.int16), np.empty((N, L, H), bool), np.empty((N, L, CLASSES), np.int16)] \
         if record else None
     bounds = [(a, min(N, a + chunk)) for a in range(0, N, chunk)]
     workers = min(len(bounds), workers or os.cpu_count() or 1)

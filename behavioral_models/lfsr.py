@@ -31,6 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from mtjsc.config import check_sng_bits
+from mtjsc.validate import check_int, check_sng_fits_lfsr
 from mtjsc.errors import MtjscError
 
 #: Maximal-length tap sets (1-indexed bit positions, XAPP052).
@@ -47,9 +48,8 @@ _MASK64 = (1 << 64) - 1
 
 
 def check_width(width) -> int:
-    if isinstance(width, bool) or not hasattr(width, "__index__") or int(width) not in TAPS:
-        raise MtjscError(f"LFSR width {width!r} is not supported; use an integer in {min(TAPS)}..{max(TAPS)}")
-    return int(width)
+    return check_int(width, "LFSR width", minimum=min(TAPS), maximum=max(TAPS),
+                     fix="widths with a maximal-length tap set (XAPP052)")
 
 
 def toggle_mask(width: int) -> int:
@@ -108,8 +108,7 @@ def generate(seeds, width: int, bits: int, L: int) -> np.ndarray:
     """
     width = check_width(width)
     bits = check_sng_bits(bits)
-    if bits > width:
-        raise MtjscError(f"SNG resolution B={bits} exceeds the LFSR width {width}")
+    check_sng_fits_lfsr(bits, width)
     s = np.asarray(seeds, dtype=np.uint64).copy()
     if (s == 0).any() or (s >> np.uint64(width)).any():
         raise MtjscError(f"LFSR seeds must be nonzero {width}-bit values")

@@ -26,7 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mtjsc.behavioral_models.seeding import RngTag, generator
 from mtjsc.errors import MtjscError
+from mtjsc.validate import check_float, check_int
 
 
 def _geometric(rng: np.random.Generator, q: float, k: int) -> np.ndarray:
@@ -38,16 +40,11 @@ def _geometric(rng: np.random.Generator, q: float, k: int) -> np.ndarray:
 
 
 def _check_count(count) -> int:
-    if isinstance(count, bool) or not hasattr(count, "__index__") or int(count) < 1:
-        raise MtjscError(f"number of samples {count!r} must be an integer >= 1")
-    return int(count)
+    return check_int(count, "number of samples", minimum=1)
 
 
 def _positive(value, name: str) -> float:
-    v = float(value)
-    if not (v > 0 and math.isfinite(v)):
-        raise MtjscError(f"{name}={value!r} must be a positive finite number")
-    return v
+    return check_float(value, name, positive=True)
 
 
 @dataclass(frozen=True)
@@ -285,8 +282,7 @@ class Calibration:
     """
 
     def __init__(self, device: TelegraphMTJ, *, levels: int = 30, p_range=(0.03, 0.97)):
-        if isinstance(levels, bool) or not hasattr(levels, "__index__") or int(levels) < 2:
-            raise MtjscError(f"levels={levels!r} must be an integer >= 2")
+        check_int(levels, "levels", minimum=2)
         lo, hi = (float(x) for x in p_range)
         if not 0 < lo < hi < 1:
             raise MtjscError(f"p_range={p_range!r} must satisfy 0 < low < high < 1")
@@ -330,4 +326,4 @@ def entropy_bits(count: int, *, seed: int = 0, period_ratio: float = 5.0, device
     """
     dev = device or TelegraphMTJ()
     T = _positive(period_ratio, "period_ratio (T / tau_c)") * float(dev.correlation_time(dev.v_0))
-    return dev.sample_bits(dev.v_0, T, count, np.random.default_rng([seed, 11]))
+    return dev.sample_bits(dev.v_0, T, count, generator(seed, RngTag.ENTROPY))

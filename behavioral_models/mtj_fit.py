@@ -35,6 +35,7 @@ import numpy as np
 
 from mtjsc.behavioral_models.mtj import TelegraphMTJ
 from mtjsc.errors import MtjscError
+from mtjsc.output import atomic_path
 
 MIN_DWELLS = 20   # per state and bias
 
@@ -80,15 +81,17 @@ def trace_from_model(device: TelegraphMTJ, biases, duration: float, dt: float, s
 
 def save_trace(trace: Trace, path) -> Path:
     path = Path(path)
-    if path.suffix == ".npz":
-        np.savez_compressed(path, bias_V=trace.bias, time_s=trace.time, state=trace.state.astype(np.uint8))
-    elif path.suffix == ".csv":
-        with open(path, "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["bias_V", "time_s", "state"])
-            w.writerows(zip(trace.bias.tolist(), trace.time.tolist(), trace.state.astype(int).tolist()))
-    else:
+    if path.suffix not in (".npz", ".csv"):
         raise MtjscError(f"trace file {path}: use a .csv or .npz name")
+    with atomic_path(path) as tmp:
+        if path.suffix == ".npz":
+            with open(tmp, "wb") as f:
+                np.savez_compressed(f, bias_V=trace.bias, time_s=trace.time, state=trace.state.astype(np.uint8))
+        else:
+            with open(tmp, "w", newline="") as f:
+                w = csv.writer(f)
+                w.writerow(["bias_V", "time_s", "state"])
+                w.writerows(zip(trace.bias.tolist(), trace.time.tolist(), trace.state.astype(int).tolist()))
     return path
 
 
@@ -106,8 +109,12 @@ def load_trace(path) -> Trace:
     if not path.is_file():
         raise MtjscError(f"trace file {path} does not exist")
     if path.suffix == ".npz":
-        with np.load(path, allow_pickle=False) as z:
-            cols = {k: z[k] for k in z.files}
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                cols = {k: z[k] for k in z.files}
+        except Exception as e:   # zip or npy damage, pickled arrays
+            raise MtjscError(f"trace file {path} is not a readable .npz ({type(e).__name__}: {e}); "
+                             f"re-record it or write it with `mtjsc mtj trace --trace-file`") from None
     elif path.suffix == ".csv":
         with open(path, newline="") as f:
             rows = list(csv.reader(f))

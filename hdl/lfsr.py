@@ -7,8 +7,8 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from mtjsc.behavioral_models import lfsr as lfsr_def
-from mtjsc.errors import MtjscError
 from mtjsc.hdl.params import check_sng_bits
+from mtjsc.validate import check_int, check_sng_fits_lfsr
 
 
 class Lfsr(wiring.Component):
@@ -32,12 +32,9 @@ class Lfsr(wiring.Component):
     def __init__(self, *, width: int, bits: int, seed: int):
         self.width = lfsr_def.check_width(width)
         self.bits = check_sng_bits(bits)
-        if self.bits > self.width:
-            raise MtjscError(f"SNG resolution bits={bits} exceeds the LFSR width {width}")
-        if isinstance(seed, bool) or not hasattr(seed, "__index__") or not 0 < int(seed) < (1 << self.width):
-            raise MtjscError(f"LFSR seed {seed!r} must be a nonzero {self.width}-bit integer "
-                             f"(use mtjsc.behavioral_models.lfsr.seed_state)")
-        self.seed = int(seed)
+        check_sng_fits_lfsr(self.bits, self.width)
+        self.seed = check_int(seed, f"LFSR seed (nonzero, {self.width} bits)", minimum=1,
+                              maximum=(1 << self.width) - 1, fix="use mtjsc.behavioral_models.lfsr.seed_state")
         super().__init__({"en": In(1), "load": In(1), "value": Out(self.bits), "state": Out(self.width)})
 
     def reference(self, L: int):

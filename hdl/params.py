@@ -1,20 +1,20 @@
-"""Parameter validation shared by the components (errors name the value and the fix)."""
+"""Parameter validation of the components (errors name the value and the fix).
+
+The checks themselves live once in :mod:`mtjsc.validate` and :mod:`mtjsc.config`;
+this module names the ones the components use.
+"""
 
 from __future__ import annotations
 
 from mtjsc.config import check_apc, check_K, check_sng_bits
-from mtjsc.errors import MtjscError
+from mtjsc.validate import check_int
 
 __all__ = ["check_apc", "check_K", "check_sng_bits", "check_fan_in", "check_count"]
 
 
 def check_fan_in(n) -> int:
-    if isinstance(n, bool) or not hasattr(n, "__index__") or int(n) < 1:
-        raise MtjscError(f"fan-in n={n!r} must be an integer >= 1")
-    return int(n)
+    return check_int(n, "fan-in n", minimum=1)
 
 
 def check_count(value, name: str, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not hasattr(value, "__index__") or int(value) < minimum:
-        raise MtjscError(f"{name}={value!r} must be an integer >= {minimum}")
-    return int(value)
+    return check_int(value, name, minimum=minimum)

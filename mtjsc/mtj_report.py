@@ -9,14 +9,12 @@ import numpy as np
 
 from mtjsc.behavioral_models import mtj_fit
 from mtjsc.behavioral_models.mtj import Calibration, TelegraphMTJ
+from mtjsc.output import write_text
 from mtjsc.plots import _plt, save
 
 
 def _write(out: Path, name: str, data: dict) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
-    p = out / f"{name}.json"
-    p.write_text(json.dumps(data, indent=1, default=float))
-    return p
+    return write_text(out / f"{name}.json", json.dumps(data, indent=1, default=float))
 
 
 def curve(device: TelegraphMTJ, out: Path, levels: int = 30) -> dict:

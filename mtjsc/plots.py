@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from mtjsc.output import atomic_path
+
 
 def _plt():
     import matplotlib
@@ -19,8 +21,11 @@ def save(fig, path) -> Path:
     plt = _plt()
     fig.tight_layout()
     path = Path(path)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    try:
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=120, format="png")
+    finally:
+        plt.close(fig)
     return path
 
 

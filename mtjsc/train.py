@@ -20,8 +20,9 @@ import numpy as np
 
 from mtjsc import mnist
 from mtjsc.behavioral_models.coding import encode_pixels, with_bias
-from mtjsc.config import check_encoding, k_for_gain
+from mtjsc.config import FIRST_LAYER_FANIN, check_encoding, k_for_gain
 from mtjsc.errors import MtjscError
+from mtjsc.validate import check_float, check_int, check_seed
 from mtjsc.model import ScModel
 
 
@@ -141,6 +142,25 @@ def train_command(*, encoding, gain, epochs, seed, target_L, hidden, lr, sigma, 
     return cmd + " --out model.npz"
 
 
+def check_training_options(*, encoding, gain, epochs, seed, target_L, hidden, lr, sigma, hidden_noise,
+                           noise_power, act_scale, shift, train_images) -> None:
+    """Every training option, checked before any data is read (names are the CLI's)."""
+    check_encoding(encoding)
+    check_float(gain, "--gain", positive=True, fix="0.1..0.2 recommended, 1 = the paper's K = 2n")
+    check_int(epochs, "--epochs", minimum=1)
+    check_seed(seed, "--seed")
+    check_int(target_L, "--target-L", minimum=1, fix="the stream length the noise is sized for")
+    check_int(hidden, "--hidden", minimum=1, fix="the paper uses 128 hidden neurons")
+    check_float(lr, "--lr", positive=True, fix="2e-3 is the default")
+    if sigma not in ("exact", "crude"):
+        raise MtjscError(f"--sigma {sigma!r}: use 'exact' or 'crude'")
+    for name, v in (("--hidden-noise", hidden_noise), ("--noise-power", noise_power), ("--act-scale", act_scale)):
+        check_float(v, name, minimum=0.0)
+    check_int(shift, "--shift", minimum=0, fix="0 turns the shift augmentation off")
+    if train_images is not None:
+        check_int(train_images, "--train-images", minimum=1)
+
+
 def train(*, data=None, encoding="sym", gain=0.15, epochs=25, seed=0, target_L=1024, hidden=128,
           batch=128, lr=2e-3, sigma="exact", noise=True, hidden_noise=28.0, noise_power=1.6,
           act_scale=1.0, shift=1, train_images=None, progress=True, log=print) -> ScModel:
@@ -168,22 +188,13 @@ def train(*, data=None, encoding="sym", gain=0.15, epochs=25, seed=0, target_L=1
         Training activation ``tanh(act_scale * K s / (2 sigma^2))``; the
         measured Btanh mean is slightly steeper than the diffusion limit.
     """
-    check_encoding(encoding)
-    if not (gain > 0 and math.isfinite(gain)):
-        raise MtjscError(f"--gain {gain} must be a positive number (0.1..0.2 recommended, 1 = paper)")
-    if epochs < 1:
-        raise MtjscError(f"--epochs {epochs} must be >= 1")
-    if sigma not in ("exact", "crude"):
-        raise MtjscError(f"--sigma {sigma!r}: use 'exact' or 'crude'")
-    if target_L < 1:
-        raise MtjscError(f"--target-L {target_L} must be >= 1")
-    for name, v in (("--hidden-noise", hidden_noise), ("--noise-power", noise_power), ("--act-scale", act_scale)):
-        if not (v >= 0 and math.isfinite(v)):
-            raise MtjscError(f"{name} {v} must be a finite number >= 0")
+    check_training_options(encoding=encoding, gain=gain, epochs=epochs, seed=seed, target_L=target_L,
+                           hidden=hidden, lr=lr, sigma=sigma, hidden_noise=hidden_noise,
+                           noise_power=noise_power, act_scale=act_scale, shift=shift, train_images=train_images)
     tr = mnist.load("train", data)
     te = mnist.load("test", data if data is not None else None)
     rng = np.random.default_rng(seed)
-    n1, n2 = 785, hidden + 1
+    n1, n2 = FIRST_LAYER_FANIN, hidden + 1
     K1, K2 = k_for_gain(n1, gain), k_for_gain(n2, gain)
     w1 = rng.uniform(-1, 1, (hidden, n1)) * math.sqrt(3.0 / n1)
     w2 = rng.uniform(-1, 1, (10, n2)) * math.sqrt(3.0 / n2)

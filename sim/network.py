@@ -7,34 +7,46 @@ import numpy as np
 
 from mtjsc.behavioral_models import golden
 from mtjsc.behavioral_models.coding import bipolar_to_p, image_probabilities
+from mtjsc.config import PIXELS, ScConfig
 from mtjsc.hdl.neuron import ScNeuron
 from mtjsc.sim import runner, scoreboard
 
 
-def hidden_neuron_cosim(model, pixels, image_id: int, neuron: int, *, source, L: int, simulator: str,
-                        apc: str = "exact", pipeline_stages: int = 3, build_root=None) -> dict:
-    """Drive hidden neuron ``neuron`` (n = 785) with the source's bits for one image.
+def hidden_neuron_cosim(model, pixels, image_id: int, neuron: int, *, source, config: ScConfig, simulator: str,
+                        pipeline_stages: int = 3, build_root=None) -> dict:
+    """Drive hidden neuron ``neuron`` with the source's bits for one image.
 
     The expected APC counts and Btanh bits are the golden network's own
     records for that image (``run_network(record=True)``), so the RTL is
     checked against the whole-network model, not only the neuron reference.
+    ``config`` gives L, the APC kind and K.
 
-    Returns a summary; raises :class:`mtjsc.sim.runner.CosimFailure` on the
-    first mismatch.
+    Returns
+    -------
+    dict
+        ``bit_exact`` and the numbers of equal counts and bits; on a
+        mismatch ``first_mismatch`` holds the testbench's report (port,
+        cycle, DUT and reference values) and ``log`` the simulator log.
     """
-    px = np.asarray(pixels, np.float64).reshape(1, 784)
-    res = golden.run_network(model, px, source=source, L=L, apc=apc, image_ids=[image_id], record=True,
-                             workers=1)
-    x = source.input_bits([image_id], image_probabilities(px, model.encoding), L)[0]      # [L, 785]
-    w = source.weight_bits(0, bipolar_to_p(model.w1), L)[:, neuron, :]                    # [L, 785]
-    comp = ScNeuron(n=model.w1.shape[1], K=model.K[0], kind=apc, pipeline_stages=pipeline_stages)
+    cfg = golden.network_config(model, config)
+    L, apc, n = cfg.L, cfg.apc, cfg.fan_in[0]
+    px = np.asarray(pixels, np.float64).reshape(1, PIXELS)
+    res = golden.run_network(model, px, source=source, config=cfg, image_ids=[image_id], record=True, workers=1)
+    x = source.input_bits([image_id], image_probabilities(px, model.encoding), L)[0]      # [L, n]
+    w = source.weight_bits(0, bipolar_to_p(model.w1), L)[:, neuron, :]                    # [L, n]
+    comp = ScNeuron(n=n, K=cfg.K[0], kind=apc, pipeline_stages=pipeline_stages)
     counts, bits = res.hidden_counts[0, :, neuron], res.hidden_bits[0, :, neuron]
     data = scoreboard.neuron_stream(comp, x, w, expected_counts=counts, expected_y=bits)
-    out = runner.run(comp, name=f"neuron_n785_K{model.K[0]}_{apc}_p{pipeline_stages}", simulator=simulator,
-                     testbench="NeuronTestbench", data=data, build_root=build_root)
+    summary = {"simulator": simulator, "image": image_id, "neuron": neuron, "L": L, "apc": apc,
+               "source": source.name, "config": cfg.as_dict()}
+    try:
+        out = runner.run(comp, name=f"neuron_n{n}_K{cfg.K[0]}_{apc}_p{pipeline_stages}", simulator=simulator,
+                         testbench="NeuronTestbench", data=data, build_root=build_root)
+    except runner.CosimFailure as e:
+        return {**summary, "bit_exact": False, "counts_equal": None, "bits_equal": None,
+                "first_mismatch": e.first_mismatch, "log": e.log}
     got_counts = out["out_count"][data["mask_count"]]
     got_bits = out["out_y"][data["mask_y"]].astype(bool)
-    return {"simulator": simulator, "image": image_id, "neuron": neuron, "L": L, "apc": apc,
-            "source": source.name, "counts_equal": int(np.sum(got_counts == counts)),
-            "bits_equal": int(np.sum(got_bits == bits)), "bit_exact": bool(np.array_equal(got_counts, counts)
-                                                                           and np.array_equal(got_bits, bits))}
+    return {**summary, "counts_equal": int(np.sum(got_counts == counts)),
+            "bits_equal": int(np.sum(got_bits == bits)),
+            "bit_exact": bool(np.array_equal(got_counts, counts) and np.array_equal(got_bits, bits))}

@@ -23,11 +23,34 @@ from mtjsc.hdl.export import to_verilog
 
 SIMULATORS = ("icarus", "verilator")
 TESTBENCH_MODULE = "mtjsc.sim.testbenches"
-DEFAULT_BUILD_ROOT = Path(os.environ.get("MTJSC_BUILD", Path.cwd() / "build" / "cosim"))
+
+
+def default_build_root() -> Path:
+    """``$MTJSC_BUILD``, else ``build/cosim`` under the current directory (absolute, read at call time)."""
+    return Path(os.environ.get("MTJSC_BUILD") or Path.cwd() / "build" / "cosim").absolute()
+
+
+def _python_path() -> str:
+    """This process's import path for the simulator's embedded Python, every entry absolute
+    (the simulator runs in another directory, where '' and relative entries mean something else)."""
+    return os.pathsep.join(os.path.abspath(p or os.curdir) for p in sys.path)
 
 
 class CosimFailure(AssertionError):
-    """The simulated block disagreed with its reference (message: first mismatch, log path)."""
+    """The simulated block disagreed with its reference (message: first mismatch, log path).
+
+    Attributes
+    ----------
+    first_mismatch : str
+        The testbench's report of the first differing cycle (or why it did not run).
+    log : str
+        Path of the simulator log.
+    """
+
+    def __init__(self, message: str, *, first_mismatch: str = "", log: str = ""):
+        super().__init__(message)
+        self.first_mismatch = first_mismatch or message
+        self.log = log
 
 
 def verilator_bin_dir() -> Path | None:
@@ -71,7 +94,8 @@ def build(component, *, name: str, simulator: str, build_root=None, waves: bool 
     from cocotb_tools.runner import get_runner
     prepare_simulator(simulator)
     verilog = to_verilog(component, name)
-    root = Path(build_root or DEFAULT_BUILD_ROOT)
+    # absolute: the simulator runs in the run directory, not the caller's
+    root = Path(build_root).expanduser().absolute() if build_root is not None else default_build_root()
     bdir = root / f"{name}-{simulator}-{_bits_key(verilog, simulator, waves)}"
     done = bdir / ".built"
     if done.exists():
@@ -121,7 +145,7 @@ def run(component, *, name: str, simulator: str, testbench: str, data: dict, bui
     rdir.mkdir()
     np.savez(rdir / "stimulus.npz", **data)
     env = {"MTJSC_TB": testbench, "MTJSC_TB_DATA": str(rdir / "stimulus.npz"),
-           "MTJSC_TB_OUT": str(rdir / "observed.npz"), "PYTHONPATH": os.pathsep.join(sys.path)}
+           "MTJSC_TB_OUT": str(rdir / "observed.npz"), "PYTHONPATH": _python_path()}
     runner = get_runner(simulator)
     results = rdir / "results.xml"
     log = rdir / "sim.log"
@@ -134,7 +158,9 @@ def run(component, *, name: str, simulator: str, testbench: str, data: dict, bui
         pass   # under pytest the runner exits on failure; the results file says why
     failure = _failure(results)
     if failure is not None or not (rdir / "observed.npz").exists():
-        raise CosimFailure(f"{testbench} on {simulator} failed: {failure or 'no results'} (log: {log})")
+        failure = failure or "the testbench wrote no observations"
+        raise CosimFailure(f"{testbench} on {simulator} failed: {failure} (log: {log})",
+                           first_mismatch=failure, log=str(log))
     with np.load(rdir / "observed.npz") as z:
         return {k: z[k] for k in z.files}
 

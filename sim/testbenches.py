@@ -78,12 +78,23 @@ class BlockTestbench:
         return out
 
     def check(self, observed: dict):
-        """Assert equality with ``expect_<port>`` where ``mask_<port>`` is set."""
+        """Assert equality with ``expect_<port>`` where ``mask_<port>`` is set.
+
+        Every output port must have an expectation and every mask at least
+        one set cycle: a stimulus that checks nothing is an error, not a pass.
+        """
         for p in self.outputs:
             if f"expect_{p}" not in self.data:
-                continue
+                raise AssertionError(f"{type(self).__name__}: output port {p!r} has no expect_{p}: "
+                                     f"every output must be checked")
             exp = self.data[f"expect_{p}"]
-            mask = self.data.get(f"mask_{p}", np.ones(len(exp), bool))
+            mask = np.asarray(self.data.get(f"mask_{p}", np.ones(len(exp), bool)), bool)
+            if len(mask) != len(exp) or len(exp) != self.cycles:
+                raise AssertionError(f"{type(self).__name__}: expect_{p}/mask_{p} have {len(exp)}/{len(mask)} "
+                                     f"cycles, the stimulus {self.cycles}")
+            if not mask.any():
+                raise AssertionError(f"{type(self).__name__}: mask_{p} selects no cycle: port {p!r} "
+                                     f"would go unchecked")
             got = observed[f"out_{p}"]
             for k in np.flatnonzero(mask):
                 g, e = row_to_int(got[k]), row_to_int(exp[k])

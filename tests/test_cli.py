@@ -35,10 +35,10 @@ def test_eval_is_reproducible(tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["eval", "--source", "quantum", "--images", "10", "--length", "8", "--seeds", "1"],
      "unknown stream source 'quantum'"),
-    (["eval", "--length", "0", "--images", "10"], "L=0 must be >= 1"),
+    (["eval", "--length", "0", "--images", "10"], "L=0 must be an integer >= 1"),
     (["eval", "--length", "64,x"], "--length '64,x'"),
-    (["eval", "--images", "0", "--length", "8"], "--images 0 must lie in 1..10000"),
-    (["eval", "--seeds", "0", "--length", "8"], "--seeds 0 must be >= 1"),
+    (["eval", "--images", "0", "--length", "8"], "--images=0 must be an integer in 1..10000"),
+    (["eval", "--seeds", "0", "--length", "8"], "--seeds=0 must be an integer >= 1"),
     (["eval", "--model", "missing.npz", "--length", "8", "--images", "5"], "does not exist"),
     (["eval", "--source", "lfsr", "--sng-bits", "0", "--length", "8", "--images", "5"], "B=0 must be"),
     (["eval", "--source", "mtj", "--period-ratio", "-1", "--length", "8", "--images", "5"], "period_ratio"),

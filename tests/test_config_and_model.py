@@ -7,14 +7,19 @@ from mtjsc.model import ScModel, load_named, shipped_for_length
 
 
 @pytest.mark.parametrize("kw, match", [
-    ({"L": 0}, "L=0 must be >= 1"),
+    ({"L": 0, "K": (156, 26)}, "L=0 must be an integer >= 1"),
     ({"L": 16, "K": (7, 2)}, r"K\[0\]=7 must be a positive even integer"),
     ({"L": 16, "K": (0, 2)}, r"K\[0\]=0 must be a positive even integer"),
-    ({"L": 16, "encoding": "polar"}, "unknown input encoding 'polar'"),
-    ({"L": 16, "apc": "fast"}, "unknown APC kind 'fast'"),
-    ({"L": 16, "sng_bits": 0}, "B=0 must be an integer in 1..32"),
-    ({"L": 16, "sng_bits": 33}, "B=33 must be an integer in 1..32"),
-    ({"L": 16, "sng_bits": 12, "lfsr_width": 8}, "lfsr_width=8 must lie in"),
+    ({"L": 16, "K": (236, 26), "encoding": "polar"}, "unknown input encoding 'polar'"),
+    ({"L": 16, "K": (236, 26), "apc": "fast"}, "unknown APC kind 'fast'"),
+    ({"L": 16, "K": (236, 26), "sng_bits": 0}, "B=0 must be an integer in 1..32"),
+    ({"L": 16, "K": (236, 26), "sng_bits": 33}, "B=33 must be an integer in 1..32"),
+    ({"L": 16, "K": (236, 26), "sng_bits": 12, "lfsr_width": 8}, "lfsr_width=8 must be an integer in 12..32"),
+    ({"L": 16, "K": (236, 26), "parallel_neurons": 129}, "parallel_neurons P=129 must be an integer in 0..128"),
+    ({"L": 16, "K": (236, 26), "parallel_neurons": -1}, "parallel_neurons P=-1"),
+    ({"L": 16, "K": (236, 26), "input_lanes": 786}, "input_lanes W=786 must be an integer in 0..785"),
+    ({"L": 16, "K": (236, 26), "hidden": 0}, "hidden=0 must be an integer >= 1"),
+    ({"L": 16, "K": (236,)}, "one Btanh size per layer"),
 ])
 def test_config_rejects_bad_values(kw, match):
     with pytest.raises(MtjscError, match=match):
@@ -22,12 +27,24 @@ def test_config_rejects_bad_values(kw, match):
 
 
 def test_config_is_frozen_and_validated_on_copy():
-    c = ScConfig(L=64)
+    c = ScConfig(L=64, K=(156, 26))
     with pytest.raises(Exception):
         c.L = 3
     assert c.with_(L=128).L == 128
     with pytest.raises(MtjscError):
         c.with_(K=(3, 4))
+
+
+def test_config_from_model(shipped):
+    m = shipped["L256"]
+    c = ScConfig.from_model(m, L=256, apc="approx", parallel_neurons=16, input_lanes=50)
+    assert (c.K, c.encoding, c.hidden, c.apc, c.L) == (m.K, m.encoding, 128, "approx", 256)
+    assert c.fan_in == (785, 129) and c.neurons_in_parallel == 16 and c.lanes == 50
+    assert ScConfig.from_model(m, L=64).neurons_in_parallel == 128
+    with pytest.raises(MtjscError, match=r"K=\(2, 2\) disagrees with the model"):
+        ScConfig.from_model(m, L=256, K=(2, 2))
+    with pytest.raises(MtjscError, match="encoding='unit' disagrees"):
+        ScConfig.from_model(m, L=256, encoding="unit")
 
 
 def test_k_for_gain_is_even():
@@ -107,3 +124,32 @@ def test_shipped_models_are_valid_and_picked_per_length(shipped):
 def test_load_named_unknown():
     with pytest.raises(MtjscError, match="neither a file nor a shipped model"):
         load_named("nonesuch")
+
+
+def test_output_is_atomic(tmp_path):
+    from mtjsc.output import atomic_path, write_text
+    target = tmp_path / "sub" / "r.json"
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("interrupted")
+    assert not target.exists() and list((tmp_path / "sub").iterdir()) == []
+    write_text(target, "{}")
+    assert target.read_text() == "{}" and [p.name for p in (tmp_path / "sub").iterdir()] == ["r.json"]
+
+
+def test_model_save_writes_exactly_the_given_name(tmp_path, small_model):
+    p = small_model.save(tmp_path / "model-without-suffix")
+    assert p.exists() and [f.name for f in tmp_path.iterdir()] == ["model-without-suffix"]
+    assert ScModel.load(p).K == small_model.K
+
+
+def test_float_accuracy_is_recomputed_and_matches_the_record(shipped, test_set):
+    """`eval` prints the float accuracy it computes on the evaluated images; on the full test set it
+    equals what training recorded (same activation from the provenance)."""
+    from mtjsc.evaluate import float_accuracy_of
+    for name, m in shipped.items():
+        full = float_accuracy_of(m, test_set.pixels(), test_set.labels)
+        assert full == pytest.approx(m.float_accuracy, abs=1e-12), name
+    part = float_accuracy_of(shipped["L256"], test_set.pixels()[:100], test_set.labels[:100])
+    assert part * 100 == round(part * 100)          # a fraction of 100 images, not the 10k record

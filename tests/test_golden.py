@@ -124,7 +124,32 @@ def test_run_network_bad_input(small_model):
     src = make_source("ideal", seed=0)
     with pytest.raises(MtjscError, match=r"pixels must be \[N, 784\]"):
         golden.run_network(small_model, np.zeros((2, 783)), source=src, L=4)
-    with pytest.raises(MtjscError, match="L=0 must be >= 1"):
+    with pytest.raises(MtjscError, match="L=0 must be an integer >= 1"):
         golden.run_network(small_model, np.zeros((2, 784)), source=src, L=0)
     with pytest.raises(MtjscError, match=r"pixels must lie in \[0, 1\]"):
         golden.run_network(small_model, np.full((2, 784), 2.0), source=src, L=4)
+
+
+def test_classify_breaks_ties_to_the_lowest_index():
+    scores = np.array([[3, 9, 9, 1, 0, 0, 0, 0, 0, 9],
+                       [5, 5, 5, 5, 5, 5, 5, 5, 5, 5],
+                       [0, 0, 0, 0, 0, 0, 0, 0, 2, 2],
+                       [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]])
+    assert golden.classify(scores).tolist() == [1, 0, 8, 9]
+
+
+@pytest.mark.parametrize("source", ["ideal", "lfsr"])
+def test_network_with_tied_scores_picks_the_lowest_tied_class(source, test_set):
+    """Output rows 3..9 all +1 (score = L (ones of y + 1)), rows 0..2 +1 but -1 on the bias
+    (score = L ones of y): 3..9 tie exactly on every image and beat 0..2 by exactly L, so the
+    readout must answer 3 - not the last or a random tied index."""
+    from mtjsc.model import ScModel
+    rng = np.random.default_rng(0)
+    w1 = rng.uniform(-1, 1, (16, 785))
+    w2 = np.ones((10, 17))
+    w2[:3, -1] = -1.0
+    model = ScModel(w1=w1, w2=w2, encoding="sym", gain=(0.15, 0.15), K=(6, 6), target_L=32)
+    r = golden.run_network(model, test_set.pixels()[:20], source=make_source(source, seed=0), L=32, workers=1)
+    assert (r.scores[:, 3:] == r.scores[:, [3]]).all()          # a real seven-way tie
+    assert (r.scores[:, 3] - r.scores[:, :3].max(axis=1) == 32).all()
+    assert r.classes.tolist() == [3] * 20

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from mtjsc.behavioral_models import lfsr as lfsr_def
-from mtjsc.behavioral_models.sources import SOURCES, make_source
+from mtjsc.behavioral_models.sources import make_source
+from mtjsc.config import ScConfig
 from mtjsc.errors import MtjscError
 from mtjsc.hdl import ApproxParallelCounter, BtanhCounter, ComparatorSng, Lfsr, ScNeuron, XnorArray
 from mtjsc.sim import runner, scoreboard
@@ -42,9 +43,9 @@ def cosim(component, sim, testbench, data, name="dut"):
     (lambda: ScNeuron(n=785, K=5), "K=5 must be a positive even integer"),
     (lambda: ComparatorSng(bits=0), "B=0 must be an integer in 1..32"),
     (lambda: ComparatorSng(bits=33), "B=33 must be an integer in 1..32"),
-    (lambda: Lfsr(width=16, bits=8, seed=0), "seed 0 must be a nonzero 16-bit integer"),
-    (lambda: Lfsr(width=8, bits=12, seed=1), "bits=12 exceeds the LFSR width 8"),
-    (lambda: Lfsr(width=40, bits=8, seed=1), "LFSR width 40 is not supported"),
+    (lambda: Lfsr(width=16, bits=8, seed=0), r"LFSR seed \(nonzero, 16 bits\)=0 must be an integer in 1..65535"),
+    (lambda: Lfsr(width=8, bits=12, seed=1), "B=12 exceeds the LFSR width 8"),
+    (lambda: Lfsr(width=40, bits=8, seed=1), "LFSR width=40 must be an integer in 4..32"),
 ])
 def test_bad_parameters(make, match):
     with pytest.raises(MtjscError, match=match):
@@ -156,8 +157,6 @@ def test_output_neuron_scores(sim, kind):
 
 # ---------------------------------------------------------------- MTJ-driven neuron
 
-#: The card asks for MTJ streams; until the MTJ source lands, `ideal` goes through the same interface.
-NEURON_SOURCE = "mtj" if "mtj" in SOURCES else "ideal"
 
 
 @SIMS
@@ -165,9 +164,11 @@ NEURON_SOURCE = "mtj" if "mtj" in SOURCES else "ideal"
 def test_hidden_neuron_on_real_image_equals_golden_network(sim, kind, shipped, test_set):
     model = shipped["L256"]
     image = 7
-    src = make_source(NEURON_SOURCE, seed=1)
-    summary = hidden_neuron_cosim(model, test_set.pixels()[image], image, 5, source=src, L=256, simulator=sim,
-                                  apc=kind, build_root=BUILD)
+    src = make_source("mtj", seed=1)      # MTJ streams: own device per stream, variation, telegraph correlation
+    cfg = ScConfig.from_model(model, L=256, apc=kind)
+    summary = hidden_neuron_cosim(model, test_set.pixels()[image], image, 5, source=src, config=cfg, simulator=sim,
+                                  build_root=BUILD)
+    assert summary["source"] == "mtj"
     assert summary["bit_exact"] and summary["counts_equal"] == summary["bits_equal"] == 256
 
 
@@ -204,3 +205,35 @@ def test_btanh_clamp_off_by_one_is_caught():
     with pytest.raises(runner.CosimFailure, match="port 'state'"):
         runner.run(c, name="btanh_k6", simulator="icarus", testbench="BtanhTestbench", data=data,
                    build_root=BUILD)
+
+
+# ---------------------------------------------------------------- the testbench cannot pass vacuously
+
+def _xnor_data():
+    c = XnorArray(n=2)
+    v = np.arange(16)
+    return c, scoreboard.xnor(c, (v[:, None] >> np.arange(2)) & 1, (v[:, None] >> np.arange(2, 4)) & 1)
+
+
+def test_an_output_without_expectation_is_an_error():
+    c, data = _xnor_data()
+    del data["expect_p"]
+    with pytest.raises(runner.CosimFailure, match="output port 'p' has no expect_p"):
+        runner.run(c, name="xnor2", simulator="icarus", testbench="XnorTestbench", data=data, build_root=BUILD)
+
+
+def test_a_mask_with_no_cycle_is_an_error():
+    c, data = _xnor_data()
+    data["mask_p"] = np.zeros(len(data["expect_p"]), bool)
+    with pytest.raises(runner.CosimFailure, match="mask_p selects no cycle"):
+        runner.run(c, name="xnor2", simulator="icarus", testbench="XnorTestbench", data=data, build_root=BUILD)
+
+
+@SIMS
+def test_runner_with_relative_build_root_from_another_directory(sim, tmp_path, monkeypatch):
+    """The demo's bug: a relative path handed to a simulator that runs elsewhere."""
+    c, data = _xnor_data()
+    monkeypatch.chdir(tmp_path)
+    out = runner.run(c, name="xnor2", simulator=sim, testbench="XnorTestbench", data=data, build_root="rel/cosim")
+    assert scoreboard.as_ints(out["out_p"]) == scoreboard.as_ints(data["expect_p"])
+    assert list((tmp_path / "rel" / "cosim").glob("xnor2-*/run-*/observed.npz"))

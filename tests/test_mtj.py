@@ -97,7 +97,7 @@ def test_trace_and_energy():
 @pytest.mark.parametrize("call, match", [
     (lambda: DEV.sample_bits(0.4, 0.0, 10, np.random.default_rng()), "sampling period T=0.0 must be a positive"),
     (lambda: DEV.sample_bits(0.4, -1e-3, 10, np.random.default_rng()), "sampling period T=-0.001"),
-    (lambda: DEV.sample_bits(0.4, 1e-3, 0, np.random.default_rng()), "number of samples 0"),
+    (lambda: DEV.sample_bits(0.4, 1e-3, 0, np.random.default_rng()), "number of samples=0 must be an integer >= 1"),
     (lambda: DEV.trace(0.4, -1.0, 1e-3, np.random.default_rng()), "duration=-1.0"),
     (lambda: DEV.bias_for([0.5, 1.0]), r"strictly inside \(0, 1\)"),
     (lambda: DEV.bias_for([-0.1]), r"strictly inside \(0, 1\)"),

@@ -138,9 +138,18 @@ def test_unknown_source_and_bad_options():
         make_source("ideal", sng_bits=8)
     with pytest.raises(MtjscError, match="B=40 must be an integer in 1..32"):
         make_source("lfsr", sng_bits=40)
-    with pytest.raises(MtjscError, match="LFSR width 3 is not supported"):
+    with pytest.raises(MtjscError, match="LFSR width=3 must be an integer in 4..32"):
         make_source("lfsr", width=3)
-    with pytest.raises(MtjscError, match="seed -1 must be a non-negative integer"):
+    with pytest.raises(MtjscError, match="seed=-1 must be an integer >= 0"):
         make_source("ideal", seed=-1)
     with pytest.raises(MtjscError, match=r"outside \[0, 1\]"):
         IdealSource().weight_bits(0, np.array([[1.2]]), 4)
+
+
+def test_lfsr_source_reads_the_config(shipped):
+    from mtjsc.config import ScConfig
+    cfg = ScConfig.from_model(shipped["L64"], L=16, sng_bits=6, lfsr_width=12)
+    src = make_source("lfsr", seed=3, config=cfg)
+    assert (src.sng_bits, src.width) == (6, 12)
+    with pytest.raises(MtjscError, match=r"sng_bits=8 disagrees with the configuration \(sng_bits=6\)"):
+        make_source("lfsr", config=cfg, sng_bits=8)

@@ -48,10 +48,12 @@ def test_short_training_gives_a_valid_model(mnist_dir, tmp_path):
 
 
 @pytest.mark.parametrize("kw, match", [
-    ({"gain": 0.0}, "--gain 0.0 must be a positive number"),
-    ({"epochs": 0}, "--epochs 0 must be >= 1"),
+    ({"gain": 0.0}, "--gain=0.0 must be a positive finite number"),
+    ({"epochs": 0}, "--epochs=0 must be an integer >= 1"),
     ({"encoding": "log"}, "unknown input encoding 'log'"),
-    ({"target_L": 0}, "--target-L 0 must be >= 1"),
+    ({"target_L": 0}, "--target-L=0 must be an integer >= 1"),
+    ({"hidden": 0}, "--hidden=0 must be an integer >= 1"),
+    ({"lr": float("nan")}, "--lr=nan must be a positive finite number"),
     ({"sigma": "fancy"}, "--sigma 'fancy'"),
     ({"train_images": 10}, "--train-images 10 must lie in"),
 ])

