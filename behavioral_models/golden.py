@@ -22,9 +22,6 @@ from mtjsc.behavioral_models.sources import StreamSource
 from mtjsc.config import CLASSES, PIXELS, ScConfig, check_apc, check_K, check_length
 from mtjsc.errors import MtjscError
 
-_EVEN = np.uint64(0x5555555555555555)   # bit 2k of each pair
-_OR_PAIRS = np.uint64(0x1111111111111111)   # pairs k even -> OR gate
-_AND_PAIRS = np.uint64(0x4444444444444444)  # pairs k odd -> AND gate
 _ONE = np.uint64(1)
 
 
@@ -76,28 +73,13 @@ def pack_bits(bits: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(b).view("<u8").astype(np.uint64, copy=False)
 
 
-def _lane_masks(n: int):
-    """Per-word masks: valid inputs, complete APC pairs, the odd last input."""
-    w = n_words(n)
-    valid = np.zeros(w, np.uint64)
-    for i in range(w):
-        k = min(64, n - 64 * i)
-        valid[i] = np.uint64((1 << k) - 1)
-    lone = np.zeros(w, np.uint64)
-    paired = valid.copy()
-    if n % 2:
-        lone[(n - 1) // 64] = _ONE << np.uint64((n - 1) % 64)
-        paired &= ~lone
-    return valid, paired, lone
-
-
 # ----------------------------------------------------------------------------
 # Fast engine
 # ----------------------------------------------------------------------------
 
-def packed_counts(xw: np.ndarray, ww: np.ndarray, n: int, kind: str, block: int = 4,
+def packed_counts(xw: np.ndarray, ww: np.ndarray, n: int, block: int = 4,
                   w_sum: np.ndarray | None = None) -> np.ndarray:
-    """APC counts of every (t, image, neuron).
+    """Exact APC counts of every (t, image, neuron).
 
     Parameters
     ----------
@@ -107,12 +89,11 @@ def packed_counts(xw: np.ndarray, ww: np.ndarray, n: int, kind: str, block: int 
         Packed weight bits.
     n : int
         Fan-in.
-    kind : {"exact", "approx"}
     block : int
         Stream indices per vector operation (speed only).
     w_sum : int [L, m], optional
         Ones per weight stream word set, when ``ww`` holds only the words
-        where some input can be 1 (exact kind only).
+        where some input can be 1.
 
     Returns
     -------
@@ -125,55 +106,174 @@ def packed_counts(xw: np.ndarray, ww: np.ndarray, n: int, kind: str, block: int 
     tmp = np.empty((T, N, m), np.uint64)
     pc = np.empty((T, N, m), np.uint8)
     acc = np.empty((T, N, m), np.int16)
-    if kind == "exact":
-        # XNOR count = n - sum(x) - sum(w) + 2 popcount(x & w): one AND per word.
-        sx = np.bitwise_count(xw).sum(axis=1, dtype=np.int16)       # [L, N]
-        sw = np.bitwise_count(ww).sum(axis=1, dtype=np.int16) if w_sum is None else w_sum   # [L, m]
-        for t0 in range(0, L, T):
-            t1 = min(L, t0 + T)
-            k = t1 - t0
-            a, tm, p = acc[:k], tmp[:k], pc[:k]
-            a[:] = 0
-            for w in range(words):
-                np.bitwise_and(xw[t0:t1, w, :, None], ww[t0:t1, w, None, :], out=tm)
-                np.bitwise_count(tm, out=p)
-                a += p
-            a *= 2
-            a += n
-            a -= sx[t0:t1, :, None]
-            a -= sw[t0:t1, None, :]
-            out[t0:t1] = a
-        return out
-    valid, paired, lone = _lane_masks(n)
-    wn = ~ww & valid[None, :, None]   # XNOR = x ^ ~w on valid lanes
-    e = np.empty((T, N, m), np.uint64)
-    o = np.empty((T, N, m), np.uint64)
-    lone_acc = np.empty((T, N, m), np.int16)
+    # XNOR count = n - sum(x) - sum(w) + 2 popcount(x & w): one AND per word.
+    sx = np.bitwise_count(xw).sum(axis=1, dtype=np.int16)       # [L, N]
+    sw = np.bitwise_count(ww).sum(axis=1, dtype=np.int16) if w_sum is None else w_sum   # [L, m]
     for t0 in range(0, L, T):
         t1 = min(L, t0 + T)
         k = t1 - t0
-        a, la, tm, p, ee, oo = acc[:k], lone_acc[:k], tmp[:k], pc[:k], e[:k], o[:k]
+        a, tm, p = acc[:k], tmp[:k], pc[:k]
         a[:] = 0
-        la[:] = 0
         for w in range(words):
-            np.bitwise_xor(xw[t0:t1, w, :, None], wn[t0:t1, w, None, :], out=tm)   # product bits
-            if lone[w]:
-                la += (tm & lone[w]) != 0
-                tm &= paired[w]
-            np.bitwise_and(tm, _EVEN, out=ee)
-            np.right_shift(tm, _ONE, out=oo)
-            oo &= _EVEN
-            np.bitwise_or(ee, oo, out=tm)
-            tm &= _OR_PAIRS
-            ee &= oo
-            ee &= _AND_PAIRS
-            tm |= ee
+            np.bitwise_and(xw[t0:t1, w, :, None], ww[t0:t1, w, None, :], out=tm)
             np.bitwise_count(tm, out=p)
             a += p
         a *= 2
-        a += la
+        a += n
+        a -= sx[t0:t1, :, None]
+        a -= sw[t0:t1, None, :]
         out[t0:t1] = a
     return out
+
+
+class PairLayout:
+    """Pair-major packing of an approximate APC's inputs (speed only; the pairing is fixed).
+
+    Inputs (2k, 2k+1) form pair k; its gate is OR for even k and AND for odd
+    k (the contract's global pairing); an odd last input is the lone input.
+    Pairs are free to move as units, so the layout packs the first input of
+    every pair into region A and the second into region B at the same bit,
+    OR pairs in the first words of each region and AND pairs after them,
+    each group ordered by ``priority`` (most active first) when given. A
+    gate output is then one AND of two words: with ``p' = x ^ w'``, where
+    ``w' = w`` for OR pairs and ``~w`` for AND pairs, the AND gate is
+    ``p'_a & p'_b`` and the OR gate its complement ``~(p'_a & p'_b)``
+    (De Morgan on the complemented products). The lone input sits alone in
+    a last word.
+
+    Parameters
+    ----------
+    n : int
+        Fan-in.
+    priority : float [n], optional
+        Pairs whose inputs are more often able to be 1 go first, so a
+        chunk of images touches only the leading words of each group.
+    """
+
+    def __init__(self, n: int, priority=None):
+        self.n = n
+        self.natural = priority is None
+        k = np.arange(n // 2)
+        key = np.zeros(n // 2) if priority is None else \
+            -np.maximum(np.asarray(priority, np.float64)[2 * k], np.asarray(priority, np.float64)[2 * k + 1])
+        groups = [k[k % 2 == 0], k[k % 2 == 1]]                    # OR pairs, AND pairs
+        groups = [g[np.argsort(key[g], kind="stable")] for g in groups]
+        self.n_or = len(groups[0])
+        self.w_or, self.w_and = n_words(len(groups[0])), n_words(len(groups[1]))
+        self.wp = self.w_or + self.w_and                            # words per region
+        self.lone = bool(n % 2)
+        self.n_pos = (2 * self.wp + (1 if self.lone else 0)) * 64
+        self.pos = np.empty(n, np.int64)
+        self.flip = np.zeros(n, bool)                               # AND-pair inputs store ~w
+        self.group_slot = np.empty(n, np.int64)                     # slot within its group (scheduling)
+        for gi, g in enumerate(groups):
+            slot = np.arange(len(g)) + (self.w_or * 64 if gi else 0)
+            self.pos[2 * g] = slot
+            self.pos[2 * g + 1] = self.wp * 64 + slot
+            self.flip[2 * g] = self.flip[2 * g + 1] = bool(gi)
+            self.group_slot[2 * g] = self.group_slot[2 * g + 1] = np.arange(len(g))
+        if self.lone:
+            self.pos[n - 1] = 2 * self.wp * 64
+            self.group_slot[n - 1] = 0
+
+    def place(self, bits: np.ndarray) -> np.ndarray:
+        """Pack bool [..., n] into the layout: uint64 [..., n_pos / 64]."""
+        bits = np.asarray(bits, bool)
+        if self.natural:   # groups are strided slices: a of OR pairs 0, 4, 8..., of AND pairs 2, 6, ...
+            e = 2 * (self.n // 2)
+            parts = [bits[..., 0:e:4], bits[..., 2:e:4], bits[..., 1:e:4], bits[..., 3:e:4]]
+            if self.lone:
+                parts.append(bits[..., self.n - 1:])
+            return np.concatenate([pack_bits(q) for q in parts], axis=-1)
+        out = np.zeros(bits.shape[:-1] + (self.n_pos,), bool)
+        out[..., self.pos] = bits
+        return pack_bits(out)
+
+    def weights(self, w_bits: np.ndarray) -> dict:
+        """Packed weights and their zero-input gate sums for :meth:`counts`.
+
+        ``w_bits`` bool [L, m, n]. Padded slots hold w' = 0 on both sides,
+        so their gate term p'_a & p'_b is 0 for any x that is 0 there.
+        """
+        wq = np.asarray(w_bits, bool) ^ self.flip
+        if self.lone:
+            wq[..., self.n - 1] = w_bits[..., self.n - 1]
+        ww = np.ascontiguousarray(self.place(wq).transpose(0, 2, 1))          # [L, words, m]
+        wp = self.wp
+        g0 = np.bitwise_count(ww[:, :wp] & ww[:, wp:2 * wp]).astype(np.int16)  # gate terms at x = 0
+        # suffix sums per group: what the words from j on contribute when every x there is 0
+        suf = []
+        for lo, hi in ((0, self.w_or), (self.w_or, wp)):
+            part = g0[:, lo:hi]
+            s = np.zeros((part.shape[0], hi - lo + 1, part.shape[2]), np.int16)
+            s[:, :-1] = np.cumsum(part[:, ::-1], axis=1)[:, ::-1]
+            suf.append(s)
+        return {"ww": ww, "suf_or": suf[0], "suf_and": suf[1]}
+
+    def live_words(self, active: np.ndarray) -> tuple:
+        """(OR, AND) group words that hold any possible 1, as leading counts, from per-word activity."""
+        wp = self.wp
+        a = active[:wp] | active[wp:2 * wp]
+        lives = []
+        for lo, hi in ((0, self.w_or), (self.w_or, wp)):
+            idx = np.flatnonzero(a[lo:hi])
+            lives.append(int(idx[-1]) + 1 if len(idx) else 0)
+        return tuple(lives)
+
+    def counts(self, xw: np.ndarray, w: dict, live=None, block: int = 4) -> np.ndarray:
+        """Approximate-APC counts of every (t, image, neuron): int16 [L, N, m].
+
+        ``xw`` uint64 [L, words, N] in this layout; ``live`` = (OR, AND)
+        leading words that can hold a 1 (default: all); words past them are
+        taken from the zero-input sums.
+        """
+        ww = w["ww"]
+        L, _, N = xw.shape
+        m = ww.shape[2]
+        wp, w_or = self.wp, self.w_or
+        live_or, live_and = (w_or, self.w_and) if live is None else live
+        T = max(1, min(block, L))
+        ta = np.empty((T, N, m), np.uint64)
+        tb = np.empty((T, N, m), np.uint64)
+        pc = np.empty((T, N, m), np.uint8)
+        acc = np.empty((T, N, m), np.int16)
+        out = np.empty((L, N, m), np.int16)
+        words = [(j, False) for j in range(live_or)] + [(w_or + j, True) for j in range(live_and)]
+        for t0 in range(0, L, T):
+            t1 = min(L, t0 + T)
+            k = t1 - t0
+            a, xa, xb, p = acc[:k], ta[:k], tb[:k], pc[:k]
+            a[:] = 0
+            for j, is_and in words:
+                np.bitwise_xor(xw[t0:t1, j, :, None], ww[t0:t1, j, None, :], out=xa)
+                np.bitwise_xor(xw[t0:t1, wp + j, :, None], ww[t0:t1, wp + j, None, :], out=xb)
+                np.bitwise_and(xa, xb, out=xa)
+                np.bitwise_count(xa, out=p)
+                if is_and:
+                    a += p
+                else:
+                    a -= p
+            # gates = n_or - sum(OR terms) + sum(AND terms); the words past `live` from the tables
+            a += (self.n_or - w["suf_or"][t0:t1, live_or] + w["suf_and"][t0:t1, live_and])[:, None, :]
+            a *= 2
+            if self.lone:
+                lone = ~(xw[t0:t1, 2 * wp, :, None] ^ ww[t0:t1, 2 * wp, None, :]) & _ONE
+                a += lone.astype(np.int16)
+            out[t0:t1] = a
+        return out
+
+
+def layer_counts(x_bits: np.ndarray, w_bits: np.ndarray, kind: str) -> np.ndarray:
+    """APC counts of one layer from dense bits: x bool [L, N, n], w bool [L, m, n] -> int16 [L, N, m]."""
+    check_apc(kind)
+    n = x_bits.shape[-1]
+    if kind == "exact":
+        xw = np.ascontiguousarray(pack_bits(x_bits).transpose(0, 2, 1))
+        ww = np.ascontiguousarray(pack_bits(w_bits).transpose(0, 2, 1))
+        return packed_counts(xw, ww, n, block=64)
+    layout = PairLayout(n)
+    xw = np.ascontiguousarray(layout.place(x_bits).transpose(0, 2, 1))
+    return layout.counts(xw, layout.weights(w_bits), block=64)
 
 
 def btanh_run(counts: np.ndarray, n: int, K: int) -> np.ndarray:
@@ -227,9 +327,7 @@ def btanh_layer(x_bits, w_bits, K, apc: str = "exact") -> tuple:
     check_length(L)
     if w_bits.ndim != 3 or w_bits.shape[0] != L or w_bits.shape[2] != n:
         raise MtjscError(f"w_bits must be bool [L={L}, m, n={n}] to match x_bits, got shape {w_bits.shape}")
-    xw = pack_bits(x_bits)[:, :, None]
-    ww = np.ascontiguousarray(pack_bits(w_bits).transpose(0, 2, 1))
-    counts = packed_counts(xw, ww, n, apc)[:, 0, :]
+    counts = layer_counts(x_bits[:, None, :], w_bits, apc)[:, 0, :]
     return counts, btanh_run(counts, n, K)
 
 
@@ -302,35 +400,44 @@ class NetworkStreams:
         self.model = model
         self.source = source
         n1 = model.w1.shape[1]
-        if apc == "exact" and activity is not None:
-            self.order = np.argsort(-np.asarray(activity, np.float64), kind="stable")
-        else:
-            self.order = np.arange(n1)
-        self.rank = np.empty(n1, np.int64)
-        self.rank[self.order] = np.arange(n1)
         self.w_bits = [source.weight_bits(l, bipolar_to_p(w), self.L) for l, w in enumerate(model.weights)]
-        packed = [pack_bits(np.take(self.w_bits[0], self.order, axis=2)), pack_bits(self.w_bits[1])]
-        self.w_sum = [np.bitwise_count(b).sum(axis=2, dtype=np.int16) for b in packed]     # [L, m]
-        # [L, words, m] for the engine
-        self.w_packed = [np.ascontiguousarray(b.transpose(0, 2, 1)) for b in packed]
+        if apc == "exact":
+            # the exact count does not depend on input order: most active inputs first
+            order = np.arange(n1) if activity is None else \
+                np.argsort(-np.asarray(activity, np.float64), kind="stable")
+            self.rank = np.empty(n1, np.int64)
+            self.rank[order] = np.arange(n1)
+            self.sort_key = self.rank
+            self.n_pos = n1
+            packed = [pack_bits(np.take(self.w_bits[0], order, axis=2)), pack_bits(self.w_bits[1])]
+            self.w_sum = [np.bitwise_count(b).sum(axis=2, dtype=np.int16) for b in packed]     # [L, m]
+            # [L, words, m] for the engine
+            self.w_packed = [np.ascontiguousarray(b.transpose(0, 2, 1)) for b in packed]
+        else:
+            # pairs move as units (the gate of pair k is fixed by k): most active pairs first
+            self.layouts = [PairLayout(n1, activity), PairLayout(model.w2.shape[1])]
+            self.rank = self.layouts[0].pos
+            self.sort_key = self.layouts[0].group_slot
+            self.n_pos = self.layouts[0].n_pos
+            self.w_layout = [lay.weights(b) for lay, b in zip(self.layouts, self.w_bits)]
 
     def input_words(self, image_ids: np.ndarray, p: np.ndarray) -> tuple:
-        """Packed first-layer input bits of a chunk of images (in :attr:`order`).
+        """Packed first-layer input bits of a chunk of images (input i at bit position ``rank[i]``).
 
-        Returns ``(xw, words)``: uint64 [L, words_total, N] and the number of
-        leading words that hold any 1 bit.
+        Returns ``(xw, active)``: uint64 [L, words, N] and, per word, whether
+        any image of the chunk can have a 1 there.
         """
         L = self.L
         N, n = p.shape
-        nbytes = n_words(n) * 8
+        nbytes = n_words(self.n_pos) * 8
         const, val = self.source.constant(p)
-        ones = (val & const)[:, self.order]
+        ones = np.zeros((N, n_words(self.n_pos) * 64), bool)
+        ones[:, self.rank] = val & const
         # byte-major scratch [N * nbytes, L]: each (image, byte) row holds 8 streams
         xb = np.repeat(pack_bits(ones).view(np.uint8).reshape(-1, 1), L, axis=1)
         ii, jj = np.nonzero(~const)
-        live = self.rank[jj].max(initial=-1)
-        if ones.any():
-            live = max(live, int(np.nonzero(ones.any(axis=0))[0].max()))
+        can_be_one = ones.any(axis=0)
+        can_be_one[self.rank[jj]] = True
         if len(ii):
             bits = self.source.pair_bits(image_ids[ii], jj, p[ii, jj], L).view(np.uint8)   # [k, L]
             pos = self.rank[jj]
@@ -341,22 +448,28 @@ class NetworkStreams:
         # one transposing copy to [L, words, N, 8 bytes], then the bytes of each word read as uint64
         xb = np.ascontiguousarray(xb.reshape(N, nbytes // 8, 8, L).transpose(3, 1, 0, 2))
         xw = xb.view("<u8").reshape(L, nbytes // 8, N).astype(np.uint64, copy=False)
-        return xw, (live + 64) // 64
+        return xw, can_be_one.reshape(-1, 64).any(axis=1)
 
 
 def _run_chunk(streams: NetworkStreams, image_ids, p, record):
-    m, cfg = streams.model, streams.config
-    apc = cfg.apc
+    cfg = streams.config
     n1, n2 = cfg.fan_in
-    xw, live = streams.input_words(image_ids, p)
-    if apc == "exact":   # words past `live` are 0 for every image of the chunk
-        c1 = packed_counts(xw[:, :live], streams.w_packed[0][:, :live], n1, apc, w_sum=streams.w_sum[0])
+    xw, active = streams.input_words(image_ids, p)
+    if cfg.apc == "exact":   # words past the last active one are 0 for every image of the chunk
+        live = int(np.flatnonzero(active)[-1]) + 1 if active.any() else 0
+        c1 = packed_counts(xw[:, :live], streams.w_packed[0][:, :live], n1, w_sum=streams.w_sum[0])
     else:
-        c1 = packed_counts(xw, streams.w_packed[0], n1, apc)
+        lay = streams.layouts[0]
+        c1 = lay.counts(xw, streams.w_layout[0], live=lay.live_words(active))
     y1 = btanh_run(c1, n1, cfg.K[0])                                  # [L, N, H]
     hidden_in = np.concatenate([y1, np.ones(y1.shape[:2] + (1,), bool)], axis=2)   # bias last
-    hw = np.ascontiguousarray(pack_bits(hidden_in).transpose(0, 2, 1))   # [L, words, N]
-    c2 = packed_counts(hw, streams.w_packed[1], n2, apc, block=64)      # [L, N, 10]
+    if cfg.apc == "exact":
+        hw = np.ascontiguousarray(pack_bits(hidden_in).transpose(0, 2, 1))   # [L, words, N]
+        c2 = packed_counts(hw, streams.w_packed[1], n2, block=64)      # [L, N, 10]
+    else:
+        lay = streams.layouts[1]
+        hw = np.ascontiguousarray(lay.place(hidden_in).transpose(0, 2, 1))
+        c2 = lay.counts(hw, streams.w_layout[1], block=64)
     scores = c2.sum(axis=0, dtype=np.int64)
     rec = (c1.transpose(1, 0, 2), y1.transpose(1, 0, 2), c2.transpose(1, 0, 2)) if record else (None,) * 3
     return scores, rec
@@ -453,7 +566,7 @@ def run_network(model, pixels, *, source: StreamSource, L: int | None = None, ap
     # Chunks of images with similar footprints (last packed word that can hold a 1) skip more
     # words; every image's bits are fixed by its id, so the schedule cannot change results.
     const, val = source.constant(p)
-    footprint = np.where(~const | val, streams.rank[None, :], -1).max(axis=1)
+    footprint = np.where(~const | val, streams.sort_key[None, :], -1).max(axis=1)
     sched = np.argsort(footprint, kind="stable")
     _JOB = (streams, image_ids, p, record, sched)
     try:
