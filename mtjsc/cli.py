@@ -28,12 +28,12 @@ def cmd_train(a) -> int:
     out = check_output_file(a.out, "--out")          # before the training run, not after it
     opts = dict(encoding=a.encoding, gain=a.gain, epochs=a.epochs, seed=a.seed, target_L=a.target_L,
                 hidden=a.hidden, lr=a.lr, sigma=a.sigma, hidden_noise=a.hidden_noise, noise_power=a.noise_power,
-                act_scale=a.act_scale, shift=a.shift, train_images=a.train_images)
+                act_scale=a.act_scale, shift=a.shift, train_images=a.train_images, apc=a.apc)
     check_training_options(**opts)
     model = train(data=a.data, noise=not a.no_noise, log=lambda s: print(s, file=sys.stderr), **opts)
     model.save(out)
     print(json.dumps({"out": str(a.out), "float_accuracy": model.float_accuracy, "K": list(model.K),
-                      "target_L": model.target_L}))
+                      "target_L": model.target_L, "apc": model.apc}))
     return 0
 
 
@@ -144,13 +144,17 @@ def block_verilog(a) -> dict:
     from mtjsc.config import ScConfig
     from mtjsc.evaluate import resolve_model
     from mtjsc.hdl.catalog import make_block
+    from mtjsc.model import apc_mismatch
     from mtjsc.hdl.export import write
     if a.name is not None and not VERILOG_IDENTIFIER.match(a.name):
         raise MtjscError(f"--name {a.name!r} is not a Verilog identifier; use letters, digits, _ and $, "
                          f"starting with a letter or _ (it is also the file name)")
     out = check_output_dir(a.out, "--out")
     L = check_length(a.length)
-    name, model = resolve_model(a.model, L)
+    name, model = resolve_model(a.model, L, a.apc)
+    warning = apc_mismatch(name, model, a.apc)
+    if warning:
+        print(f"mtjsc: warning: {warning}", file=sys.stderr)
     cfg = ScConfig.from_model(model, L=L, apc=a.apc, sng_bits=a.sng_bits, lfsr_width=a.lfsr_width)
     layer = check_int(a.layer, "--layer", minimum=0, maximum=1, fix="0 = hidden layer, 1 = output layer")
     if a.K is not None:      # an explicit K replaces the model's for that layer
@@ -230,6 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--lr", type=float, default=2e-3)
     t.add_argument("--sigma", choices=["exact", "crude"], default="exact")
     t.add_argument("--no-noise", action="store_true", help="train without noise injection (paper style)")
+    t.add_argument("--apc", default="exact", help="APC the network runs on: exact | approx (trains with its "
+                                                  "mean and variance; recorded in the model)")
     t.add_argument("--hidden-noise", type=float, default=28.0)
     t.add_argument("--noise-power", type=float, default=1.6)
     t.add_argument("--act-scale", type=float, default=1.0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 import time
 
 import numpy as np
@@ -12,7 +13,7 @@ from mtjsc.behavioral_models.golden import NetworkStreams, input_activity, run_n
 from mtjsc.behavioral_models.sources import make_source
 from mtjsc.config import ScConfig, check_apc, check_length
 from mtjsc.errors import MtjscError
-from mtjsc.model import load_named, shipped_for_length
+from mtjsc.model import apc_mismatch, load_named, shipped_for_length
 from mtjsc.validate import check_int
 
 # two-sided 95 % Student t quantiles, df = 1..30
@@ -50,10 +51,10 @@ def parse_lengths(text: str) -> list:
     return [check_length(L) for L in lengths]
 
 
-def resolve_model(spec: str, L: int) -> tuple:
-    """``auto`` picks the shipped model tuned for L; anything else is a name or a path."""
+def resolve_model(spec: str, L: int, apc: str = "exact") -> tuple:
+    """``auto`` picks the shipped model tuned for L and the APC kind; anything else is a name or a path."""
     if spec == "auto":
-        return shipped_for_length(L)
+        return shipped_for_length(L, apc)
     return load_named(spec)
 
 
@@ -121,16 +122,22 @@ def evaluate(*, models=("auto",), source="ideal", lengths=(64, 128, 256, 512, 10
     source_options = dict(source_options or {})
     # resolve every (series, L) and build one source of each before any work
     plan = {}
+    warnings = []
     for spec in models:
         for L in lengths:
-            name, model = resolve_model(spec, L)
+            name, model = resolve_model(spec, L, apc)
+            w = apc_mismatch(name, model, apc)
+            if w and w not in warnings:
+                warnings.append(w)
             cfg = ScConfig.from_model(model, L=L, apc=apc, sng_bits=sng_bits, lfsr_width=lfsr_width)
             plan[spec, L] = (name, model, cfg)
             make_source(source, seed=0, config=cfg, **source_options)
     pixels = test.pixels()[:N]
     labels = test.labels[:N].astype(np.int64)
     out = {"source": source, "source_options": source_options, "apc": apc, "images": N,
-           "seeds": list(range(seeds)), "lengths": lengths, "series": []}
+           "seeds": list(range(seeds)), "lengths": lengths, "warnings": warnings, "series": []}
+    for w in warnings:
+        print(f"mtjsc: warning: {w}", file=sys.stderr)
     t_start = time.time()
     float_cache = {}
     for spec in models:
@@ -150,7 +157,8 @@ def evaluate(*, models=("auto",), source="ideal", lengths=(64, 128, 256, 512, 10
             if name not in float_cache:
                 float_cache[name] = float_accuracy_of(model, pixels, labels)
             series["points"].append({
-                "L": L, "model": name, "model_target_L": model.target_L, "K": list(model.K),
+                "L": L, "model": name, "model_apc": model.apc, "model_target_L": model.target_L,
+                "K": list(model.K),
                 "encoding": model.encoding, "gain": list(model.gain), "config": cfg.as_dict(),
                 "float_accuracy": float_cache[name], "float_accuracy_recorded": model.float_accuracy,
                 "accuracies": accs, "mean": float(np.mean(accs)), "ci95": [lo, hi], "seconds": times,

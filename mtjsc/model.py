@@ -16,13 +16,15 @@ from pathlib import Path
 
 import numpy as np
 
-from mtjsc.config import CLASSES, FIRST_LAYER_FANIN, PIXELS, check_encoding, check_K
+from mtjsc.config import CLASSES, FIRST_LAYER_FANIN, PIXELS, check_apc, check_encoding, check_K
 from mtjsc.errors import MtjscError
 from mtjsc.output import atomic_path
 
 FORMAT_VERSION = 1
 REQUIRED_KEYS = ("format_version", "w1", "w2", "encoding", "gain", "K", "target_L",
                  "seed", "beta", "float_accuracy", "provenance")
+#: Keys added after format 1 was first written; files without them get the default.
+OPTIONAL_KEYS = {"apc": "exact"}
 
 
 def check_weights(w: np.ndarray, name: str) -> np.ndarray:
@@ -67,6 +69,8 @@ class ScModel:
         Test accuracy of the float network (noise-free activation).
     provenance : dict
         Training command, data checksums, epochs, etc.
+    apc : {"exact", "approx"}
+        The APC kind the network was trained for.
     """
 
     w1: np.ndarray
@@ -79,6 +83,7 @@ class ScModel:
     beta: float = 1.0
     float_accuracy: float = float("nan")
     provenance: dict = field(default_factory=dict)
+    apc: str = "exact"
 
     def __post_init__(self):
         w1 = check_weights(self.w1, "w1")
@@ -94,6 +99,7 @@ class ScModel:
         object.__setattr__(self, "w1", w1)
         object.__setattr__(self, "w2", w2)
         check_encoding(self.encoding)
+        check_apc(self.apc)
         if len(self.K) != 2:
             raise MtjscError(f"K={self.K} must give one size per layer (2 layers)")
         object.__setattr__(self, "K", tuple(check_K(k, f"K[{i}]") for i, k in enumerate(self.K)))
@@ -117,7 +123,7 @@ class ScModel:
                 encoding=np.str_(self.encoding), gain=np.array(self.gain, np.float64),
                 K=np.array(self.K, np.int64), target_L=np.int64(self.target_L), seed=np.int64(self.seed),
                 beta=np.float64(self.beta), float_accuracy=np.float64(self.float_accuracy),
-                provenance=np.str_(json.dumps(self.provenance, sort_keys=True)))
+                provenance=np.str_(json.dumps(self.provenance, sort_keys=True)), apc=np.str_(self.apc))
         return path
 
     @classmethod
@@ -134,7 +140,7 @@ class ScModel:
         with z:
             keys = set(z.files)
             missing = [k for k in REQUIRED_KEYS if k not in keys]
-            extra = sorted(keys - set(REQUIRED_KEYS))
+            extra = sorted(keys - set(REQUIRED_KEYS) - set(OPTIONAL_KEYS))
             if missing:
                 raise MtjscError(f"model file {path} lacks keys {missing}; re-create it with `mtjsc train`")
             if extra:
@@ -147,7 +153,8 @@ class ScModel:
             return cls(w1=z["w1"], w2=z["w2"], encoding=str(z["encoding"]), gain=tuple(z["gain"]),
                        K=tuple(int(k) for k in z["K"]), target_L=int(z["target_L"]), seed=int(z["seed"]),
                        beta=float(z["beta"]), float_accuracy=float(z["float_accuracy"]),
-                       provenance=json.loads(str(z["provenance"])))
+                       provenance=json.loads(str(z["provenance"])),
+                       apc=str(z["apc"]) if "apc" in keys else OPTIONAL_KEYS["apc"])
 
 
 SHIPPED_PREFIX = "model_"
@@ -159,24 +166,35 @@ def shipped_models() -> dict:
     return {p.stem[len(SHIPPED_PREFIX):]: p for p in sorted(d.glob(SHIPPED_PREFIX + "*.npz"))}
 
 
-def shipped_for_length(L: int) -> tuple:
-    """The shipped SC-tuned model whose target_L is closest to L (log scale; ties go to
-    the shorter target, whose training noise was larger).
+def shipped_for_length(L: int, apc: str = "exact") -> tuple:
+    """The shipped SC-tuned model for ``apc`` whose target_L is closest to L (log scale; ties
+    go to the shorter target, whose training noise was larger).
 
     Returns ``(name, ScModel)``. The paper-faithful model is never picked
     automatically; ask for it by name.
     """
+    check_apc(apc)
     best = None
     for name, p in shipped_models().items():
         if name.startswith("paper"):
             continue
         m = ScModel.load(p)
+        if m.apc != apc:
+            continue
         d = abs(np.log2(m.target_L) - np.log2(L))
         if best is None or d < best[0] or (d == best[0] and m.target_L < best[2].target_L):
             best = (d, name, m)
     if best is None:
-        raise MtjscError("no shipped model found in mtjsc/data; reinstall mtjsc or pass --model")
+        raise MtjscError(f"no shipped model for the {apc} APC in mtjsc/data; reinstall mtjsc or pass --model")
     return best[1], best[2]
+
+
+def apc_mismatch(name: str, model: ScModel, apc: str) -> str | None:
+    """A warning when ``model`` runs on another APC kind than it was trained for, else None."""
+    if model.apc == apc:
+        return None
+    return (f"model {name} was trained for the {model.apc} APC but runs with the {apc} APC: its neurons "
+            f"carry that APC's bias, expect lower accuracy (use --model auto, or train with --apc {apc})")
 
 
 def load_named(spec: str) -> tuple:

@@ -19,8 +19,9 @@ import time
 import numpy as np
 
 from mtjsc import mnist
+from mtjsc.behavioral_models.apc_moments import ApcMoments
 from mtjsc.behavioral_models.coding import encode_pixels, with_bias
-from mtjsc.config import FIRST_LAYER_FANIN, check_encoding, k_for_gain
+from mtjsc.config import FIRST_LAYER_FANIN, check_apc, check_encoding, k_for_gain
 from mtjsc.errors import MtjscError
 from mtjsc.validate import check_float, check_int, check_seed
 from mtjsc.model import ScModel
@@ -52,11 +53,62 @@ def hidden_forward(V: np.ndarray, w1: np.ndarray, K1: int, sigma: str):
 
 def float_accuracy(model: ScModel, pixels: np.ndarray, labels: np.ndarray, sigma: str = "exact",
                    act_scale: float = 1.0) -> float:
-    """Accuracy of the noise-free float network (stationary Btanh activation)."""
+    """Accuracy of the noise-free float network (stationary Btanh activation).
+
+    A model trained for the approximate APC is run with that APC's mean and
+    variance (:class:`~mtjsc.behavioral_models.apc_moments.ApcMoments`).
+    """
     V = with_bias(encode_pixels(pixels, model.encoding))
-    _, _, _, h = hidden_forward(V, model.w1, model.K[0] * act_scale, sigma)
-    z = with_bias(h) @ model.w2.T
+    if model.apc == "exact":
+        _, _, _, h = hidden_forward(V, model.w1, model.K[0] * act_scale, sigma)
+        z = with_bias(h) @ model.w2.T
+    else:
+        m1 = ApcMoments(model.w1.shape[1], model.apc)
+        m2 = ApcMoments(model.w2.shape[1], model.apc)
+        d1, var1, _ = m1.forward(V, model.w1)
+        h = np.tanh(model.K[0] * act_scale * d1 / (2.0 * var1))
+        z, _, _ = m2.forward(with_bias(h), model.w2)
     return float(np.mean(np.argmax(z, axis=1) == labels))
+
+
+def loss_and_grads_moments(w1, w2, beta, V, y, *, K, moments, eps=None, hidden_noise=28.0, noise_power=1.6,
+                           L=1024):
+    """:func:`loss_and_grads` for any APC kind through its moments (used for ``approx``).
+
+    The hidden activation is ``tanh(K d / (2 var))`` with the drift ``d`` and
+    variance ``var`` of the Btanh step ``2c - n`` of that APC; the output
+    readout is the drift of the output APC (the score's mean is L (n + d) / 2)
+    with noise of variance var / L. ``moments`` = (ApcMoments of layer 1, of layer 2).
+    """
+    m1, m2 = moments
+    B, hidden = len(y), w1.shape[0]
+    d1, var1, c1 = m1.forward(V, w1)
+    a = K * d1 / (2.0 * var1)
+    h = np.tanh(a)
+    hn = h if eps is None else h + np.sqrt(hidden_noise * (1.0 - h * h) ** noise_power / L) * eps[0]
+    H = with_bias(hn)
+    z, var2, c2 = m2.forward(H, w2)
+    if eps is not None:
+        z = z + np.sqrt(var2 / L) * eps[1]
+    logits = beta[0] * z
+    logits = logits - logits.max(1, keepdims=True)
+    e = np.exp(logits)
+    pr = e / e.sum(1, keepdims=True)
+    rows = np.arange(B)
+    loss = float(-np.log(pr[rows, y] + 1e-300).mean())
+    dlog = pr
+    dlog[rows, y] -= 1.0
+    dlog /= B
+    dbeta = np.array([(dlog * z).sum()])
+    dz = beta[0] * dlog
+    zero = np.zeros_like(dz)              # the noise spread is a constant in the gradient
+    dw2 = m2.backward(c2, dz, zero)
+    # d z / d H: the moments are symmetric in inputs and weights, so swap their roles
+    _, _, c2t = m2.forward(w2, H)
+    dh = m2.backward(c2t, dz.T, zero.T)[:, :hidden]
+    da = dh * (1.0 - h * h)
+    dw1 = m1.backward(c1, da * K / (2.0 * var1), -da * a / var1)
+    return loss, [dw1, dw2, dbeta]
 
 
 def loss_and_grads(w1, w2, beta, V, y, *, K, sigma="exact", eps=None, hidden_noise=28.0, noise_power=1.6,
@@ -129,7 +181,7 @@ class Adam:
 
 
 def train_command(*, encoding, gain, epochs, seed, target_L, hidden, lr, sigma, noise, hidden_noise,
-                  noise_power, act_scale, shift, train_images=None) -> str:
+                  noise_power, act_scale, shift, train_images=None, apc="exact") -> str:
     """The `mtjsc train` command line that reproduces a training run (recorded in the model)."""
     cmd = (f"mtjsc train --data $MTJSC_MNIST --encoding {encoding} --gain {gain:g} --epochs {epochs} "
            f"--seed {seed} --target-L {target_L} --hidden {hidden} --lr {lr:g} --sigma {sigma} "
@@ -137,15 +189,18 @@ def train_command(*, encoding, gain, epochs, seed, target_L, hidden, lr, sigma, 
            f"--shift {shift}")
     if not noise:
         cmd += " --no-noise"
+    if apc != "exact":
+        cmd += f" --apc {apc}"
     if train_images is not None:
         cmd += f" --train-images {train_images}"
     return cmd + " --out model.npz"
 
 
 def check_training_options(*, encoding, gain, epochs, seed, target_L, hidden, lr, sigma, hidden_noise,
-                           noise_power, act_scale, shift, train_images) -> None:
+                           noise_power, act_scale, shift, train_images, apc="exact") -> None:
     """Every training option, checked before any data is read (names are the CLI's)."""
     check_encoding(encoding)
+    check_apc(apc)
     check_float(gain, "--gain", positive=True, fix="0.1..0.2 recommended, 1 = the paper's K = 2n")
     check_int(epochs, "--epochs", minimum=1)
     check_seed(seed, "--seed")
@@ -163,7 +218,7 @@ def check_training_options(*, encoding, gain, epochs, seed, target_L, hidden, lr
 
 def train(*, data=None, encoding="sym", gain=0.15, epochs=25, seed=0, target_L=1024, hidden=128,
           batch=128, lr=2e-3, sigma="exact", noise=True, hidden_noise=28.0, noise_power=1.6,
-          act_scale=1.0, shift=1, train_images=None, progress=True, log=print) -> ScModel:
+          act_scale=1.0, shift=1, train_images=None, apc="exact", progress=True, log=print) -> ScModel:
     """Train a model; see the module docstring for the recipe.
 
     Parameters
@@ -184,13 +239,17 @@ def train(*, data=None, encoding="sym", gain=0.15, epochs=25, seed=0, target_L=1
         "Training"); DESIGN.md's first estimate is (16, 1).
     train_images : int, optional
         Use only the first N training images (quick experiments, tests).
+    apc : {"exact", "approx"}
+        The APC the network will run on: ``approx`` trains with that APC's
+        mean and variance (:class:`ApcMoments`) and records it in the model.
     act_scale : float
         Training activation ``tanh(act_scale * K s / (2 sigma^2))``; the
         measured Btanh mean is slightly steeper than the diffusion limit.
     """
     check_training_options(encoding=encoding, gain=gain, epochs=epochs, seed=seed, target_L=target_L,
                            hidden=hidden, lr=lr, sigma=sigma, hidden_noise=hidden_noise,
-                           noise_power=noise_power, act_scale=act_scale, shift=shift, train_images=train_images)
+                           noise_power=noise_power, act_scale=act_scale, shift=shift, train_images=train_images,
+                           apc=apc)
     tr = mnist.load("train", data)
     te = mnist.load("test", data if data is not None else None)
     rng = np.random.default_rng(seed)
@@ -200,6 +259,7 @@ def train(*, data=None, encoding="sym", gain=0.15, epochs=25, seed=0, target_L=1
     w2 = rng.uniform(-1, 1, (10, n2)) * math.sqrt(3.0 / n2)
     beta = np.array([4.0 / math.sqrt(n2)])
     opt = Adam([w1, w2, beta], lr)
+    moments = None if apc == "exact" else (ApcMoments(n1, apc), ApcMoments(n2, apc))
     X = tr.images
     Y = tr.labels.astype(np.int64)
     if train_images is not None:
@@ -220,8 +280,13 @@ def train(*, data=None, encoding="sym", gain=0.15, epochs=25, seed=0, target_L=1
             V = with_bias(encode_pixels(imgs.reshape(len(idx), -1) / 255.0, encoding))
             eps = (rng.standard_normal((len(idx), hidden)), rng.standard_normal((len(idx), 10))) if noise \
                 else None
-            loss, grads = loss_and_grads(w1, w2, beta, V, Y[idx], K=K1 * act_scale, sigma=sigma, eps=eps,
-                                         hidden_noise=hidden_noise, noise_power=noise_power, L=target_L)
+            if moments is None:
+                loss, grads = loss_and_grads(w1, w2, beta, V, Y[idx], K=K1 * act_scale, sigma=sigma, eps=eps,
+                                             hidden_noise=hidden_noise, noise_power=noise_power, L=target_L)
+            else:
+                loss, grads = loss_and_grads_moments(w1, w2, beta, V, Y[idx], K=K1 * act_scale, moments=moments,
+                                                     eps=eps, hidden_noise=hidden_noise, noise_power=noise_power,
+                                                     L=target_L)
             loss_sum += loss
             lr_t = lr * 0.5 * (1 + math.cos(math.pi * step / steps))
             opt.step(grads, lr_t)
@@ -229,7 +294,7 @@ def train(*, data=None, encoding="sym", gain=0.15, epochs=25, seed=0, target_L=1
             np.clip(w2, -1.0, 1.0, out=w2)
             step += 1
         m = ScModel(w1=w1.copy(), w2=w2.copy(), encoding=encoding, gain=(gain, gain), K=(K1, K2),
-                    target_L=target_L, seed=seed, beta=float(beta[0]))
+                    target_L=target_L, seed=seed, beta=float(beta[0]), apc=apc)
         acc = float_accuracy(m, test_pixels, test_labels, sigma, act_scale)
         if progress:
             log(f"epoch {ep + 1}/{epochs}: loss {loss_sum / (N // batch):.4f}, float test accuracy "
@@ -238,12 +303,12 @@ def train(*, data=None, encoding="sym", gain=0.15, epochs=25, seed=0, target_L=1
         "command": train_command(encoding=encoding, gain=gain, epochs=epochs, seed=seed, target_L=target_L,
                                  hidden=hidden, lr=lr, sigma=sigma, noise=noise, hidden_noise=hidden_noise,
                                  noise_power=noise_power, act_scale=act_scale, shift=shift,
-                                 train_images=train_images),
+                                 train_images=train_images, apc=apc),
         "encoding": encoding, "gain": gain, "epochs": epochs, "seed": seed, "target_L": target_L,
         "hidden": hidden, "batch": batch, "lr": lr, "sigma": sigma, "noise": bool(noise), "shift": shift,
         "hidden_noise": hidden_noise, "noise_power": noise_power, "act_scale": act_scale,
-        "train_images": len(X),
+        "train_images": len(X), "apc": apc,
         "data_sha256": {**tr.sha256, **te.sha256}, "optimizer": "adam+cosine",
     }
     return ScModel(w1=w1, w2=w2, encoding=encoding, gain=(gain, gain), K=(K1, K2), target_L=target_L,
-                   seed=seed, beta=float(beta[0]), float_accuracy=acc, provenance=provenance)
+                   seed=seed, beta=float(beta[0]), float_accuracy=acc, provenance=provenance, apc=apc)

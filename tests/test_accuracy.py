@@ -27,6 +27,18 @@ def test_shipped_model_accuracy(shipped, test_set, name, L, floor):
     assert accuracy(shipped[name], test_set, "ideal", L) >= floor
 
 
+@pytest.mark.parametrize("name, L, floor", [
+    ("approx_L64", 64, 0.965),       # the exact-APC floors less the issue's allowance (0.5 / 0.3 / 0.3)
+    ("approx_L256", 256, 0.976),
+    ("approx_L1024", 1024, 0.980),
+])
+def test_shipped_approx_model_accuracy(shipped, test_set, name, L, floor):
+    """Models trained for the approximate APC, run on it (golden model, full test set, seed 0)."""
+    assert shipped[name].apc == "approx"
+    r = run_network(shipped[name], test_set.pixels(), source=make_source("ideal", seed=0), L=L, apc="approx")
+    assert float(np.mean(r.classes == test_set.labels)) >= floor
+
+
 @pytest.mark.parametrize("name, L", [("L256", 256), ("L1024", 1024)])
 def test_lfsr_is_close_to_ideal(shipped, test_set, name, L):
     ideal = np.mean([accuracy(shipped[name], test_set, "ideal", L, seed=s) for s in (0, 1)])

@@ -77,3 +77,26 @@ def test_eval_with_mtj_pool_source(tmp_path):
     assert main(["eval", "--source", "mtj-pool", "--images", "100", "--length", "64", "--seeds", "1",
                  "--json", str(tmp_path / "p.json")]) == 0
     assert json.loads((tmp_path / "p.json").read_text())["series"][0]["points"][0]["mean"] > 0.8
+
+
+def test_auto_picks_the_models_trained_for_the_apc(tmp_path):
+    assert main(["eval", "--apc", "approx", "--length", "16,256,1024", "--images", "50", "--seeds", "1",
+                 "--json", str(tmp_path / "a.json")]) == 0
+    res = json.loads((tmp_path / "a.json").read_text())
+    pts = res["series"][0]["points"]
+    assert [p["model"] for p in pts] == ["approx_L64", "approx_L256", "approx_L1024"]
+    assert all(p["model_apc"] == "approx" and p["config"]["apc"] == "approx" for p in pts)
+    assert res["warnings"] == []
+
+
+def test_a_model_run_on_the_other_apc_is_warned_about(tmp_path, capsys):
+    assert main(["eval", "--model", "L256", "--apc", "approx", "--length", "16", "--images", "30", "--seeds", "1",
+                 "--json", str(tmp_path / "w.json")]) == 0
+    err = capsys.readouterr().err
+    assert "mtjsc: warning: model L256 was trained for the exact APC but runs with the approx APC" in err
+    assert json.loads((tmp_path / "w.json").read_text())["warnings"][0].startswith("model L256 was trained")
+    assert main(["eval", "--model", "approx_L256", "--apc", "exact", "--length", "16", "--images", "30",
+                 "--seeds", "1"]) == 0
+    assert "model approx_L256 was trained for the approx APC but runs with the exact APC" in capsys.readouterr().err
+    assert main(["verilog", "--block", "apc", "--model", "L256", "--apc", "approx", "--out", str(tmp_path)]) == 0
+    assert "was trained for the exact APC but runs with the approx APC" in capsys.readouterr().err

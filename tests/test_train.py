@@ -70,3 +70,47 @@ def test_recorded_command_parses_back(shipped):
         args = build_parser().parse_args(shlex.split(m.provenance["command"])[1:])
         assert args.gain == m.gain[0] and args.target_L == m.target_L and args.encoding == m.encoding, name
         assert args.epochs == m.provenance["epochs"] and args.seed == m.seed
+
+
+def test_approx_training_is_recorded_and_reproducible(mnist_dir, tmp_path):
+    import shlex
+
+    from mtjsc.cli import build_parser
+    from mtjsc.model import ScModel
+    kw = dict(data=mnist_dir, gain=0.15, epochs=2, seed=4, target_L=256, train_images=5000, apc="approx",
+              progress=False)
+    m = train(**kw)
+    assert m.apc == "approx" and m.provenance["apc"] == "approx"
+    assert m.float_accuracy > 0.6            # two epochs on 5,000 images: learning, far from done
+    args = build_parser().parse_args(shlex.split(m.provenance["command"])[1:])
+    assert args.apc == "approx"
+    again = ScModel.load(m.save(tmp_path / "a.npz"))
+    assert again.apc == "approx" and np.array_equal(again.w1, m.w1)
+    assert np.array_equal(train(**kw).w1, m.w1)          # same seed, same model
+
+
+def test_approx_gradients_match_finite_differences():
+    """The whole approx loss (both layers, noise fixed) against central differences."""
+    from mtjsc.behavioral_models.apc_moments import ApcMoments
+    from mtjsc.train import loss_and_grads_moments
+    rng = np.random.default_rng(1)
+    n1, H = 785, 6
+    V = np.concatenate([rng.uniform(-1, 1, (5, n1 - 1)), np.ones((5, 1))], axis=1)
+    w1 = rng.uniform(-0.2, 0.2, (H, n1))
+    w2 = rng.uniform(-0.5, 0.5, (10, H + 1))
+    beta = np.array([0.7])
+    y = rng.integers(0, 10, 5)
+    mom = (ApcMoments(n1, "approx"), ApcMoments(H + 1, "approx"))
+
+    def loss(a, b):
+        return loss_and_grads_moments(a, b, beta, V, y, K=40.0, moments=mom, eps=None)[0]
+
+    _, (g1, g2, _) = loss_and_grads_moments(w1, w2, beta, V, y, K=40.0, moments=mom, eps=None)
+    for (r, c) in [(0, 0), (3, 400), (5, 784)]:
+        e = np.zeros_like(w1)
+        e[r, c] = 1e-6
+        assert g1[r, c] == pytest.approx((loss(w1 + e, w2) - loss(w1 - e, w2)) / 2e-6, rel=1e-4, abs=1e-8)
+    for (r, c) in [(0, 0), (7, 3), (9, H)]:
+        e = np.zeros_like(w2)
+        e[r, c] = 1e-6
+        assert g2[r, c] == pytest.approx((loss(w1, w2 + e) - loss(w1, w2 - e)) / 2e-6, rel=1e-4, abs=1e-8)
