@@ -127,3 +127,52 @@ def lfsr(component, en, load) -> dict:
 def sng(component, r, q) -> dict:
     r, q = np.asarray(r, np.int64), np.asarray(q, np.int64)
     return {"in_r": r, "in_q": q, "expect_bit": np.array([component.reference(a, b) for a, b in zip(r, q)])}
+
+
+def btanh_update(component, states, counts, starts) -> dict:
+    """Expected next state and bit of the combinational :class:`BtanhUpdate`."""
+    ref = [component.reference(s, c, st) for s, c, st in zip(states, counts, starts)]
+    return {"in_state": np.asarray(states, np.int64), "in_count": np.asarray(counts, np.int64),
+            "in_start": np.asarray(starts, np.int64),
+            "expect_next_state": np.array([r[0] for r in ref], np.int64),
+            "expect_y": np.array([r[1] for r in ref], np.int64)}
+
+
+def lane_apc(component, products, gaps=None) -> dict:
+    """Counts of :class:`LaneApc` for a sequence of n-bit product vectors, one chunk per enabled clock.
+
+    ``products`` bool [k, n]; ``gaps[j]`` idle clocks before each chunk j (default none). The
+    expected count of each vector is the golden APC count (the reference's partials sum to it),
+    shown the clock after its last chunk.
+    """
+    from mtjsc.behavioral_models.golden import apc_count
+    products = np.asarray(products, bool)
+    W, C, n = component.lanes, component.chunks, component.n
+    pad = np.zeros((len(products), C * W), bool)
+    pad[:, :n] = products
+    rows, en, first = [], [], []
+    done = []
+    j = 0
+    for v in range(len(products)):
+        for c in range(C):
+            for _ in range(0 if gaps is None else int(gaps[j % len(gaps)])):
+                rows.append(np.zeros(W, bool))
+                en.append(0)
+                first.append(0)
+            j += 1
+            rows.append(pad[v, c * W:(c + 1) * W])
+            en.append(1)
+            first.append(int(c == 0))
+        done.append(len(rows))                 # count valid the clock after the last chunk
+    rows.append(np.zeros(W, bool))
+    en.append(0)
+    first.append(0)
+    T = len(rows)
+    valid = np.zeros(T, np.int64)
+    count = np.zeros(T, np.int64)
+    for v, k in enumerate(done):
+        valid[k] = 1
+        count[k] = apc_count(products[v], component.kind)
+    assert all(sum(component.reference(p)) == apc_count(p, component.kind) for p in products)
+    return {"in_bits": np.array(rows, bool), "in_en": np.array(en, np.int64), "in_first": np.array(first, np.int64),
+            "expect_count_valid": valid, "expect_count": count, "mask_count": valid.astype(bool)}

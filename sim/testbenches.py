@@ -124,6 +124,16 @@ class BtanhTestbench(BlockTestbench):
     outputs = ("y", "state")
 
 
+class BtanhUpdateTestbench(BlockTestbench):
+    inputs = ("state", "count", "start")
+    outputs = ("next_state", "y")
+
+
+class LaneApcTestbench(BlockTestbench):
+    inputs = ("bits", "en", "first")
+    outputs = ("count", "count_valid")
+
+
 class NeuronTestbench(BlockTestbench):
     inputs = ("x", "w", "valid", "start")
     outputs = ("count", "count_valid", "y", "y_valid")
@@ -143,7 +153,8 @@ class SngTestbench(BlockTestbench):
     outputs = ("bit",)
 
 
-TESTBENCHES = {cls.__name__: cls for cls in (XnorTestbench, ApcTestbench, ApcBankTestbench, BtanhTestbench, NeuronTestbench,
+TESTBENCHES = {cls.__name__: cls for cls in (XnorTestbench, ApcTestbench, ApcBankTestbench, BtanhTestbench,
+                                             BtanhUpdateTestbench, LaneApcTestbench, NeuronTestbench,
                                              ScoringNeuronTestbench, LfsrTestbench, SngTestbench)}
 
 

@@ -9,7 +9,7 @@ from mtjsc.behavioral_models import lfsr as lfsr_def
 from mtjsc.behavioral_models.sources import make_source
 from mtjsc.config import ScConfig
 from mtjsc.errors import MtjscError
-from mtjsc.hdl import ApproxParallelCounter, BtanhCounter, ComparatorSng, Lfsr, ScNeuron, XnorArray
+from mtjsc.hdl import ApproxParallelCounter, BtanhCounter, BtanhUpdate, ComparatorSng, LaneApc, Lfsr, ScNeuron, XnorArray
 from mtjsc.sim import runner, scoreboard
 from mtjsc.sim.harness import ApcBank
 from mtjsc.sim.network import hidden_neuron_cosim
@@ -237,3 +237,51 @@ def test_runner_with_relative_build_root_from_another_directory(sim, tmp_path, m
     out = runner.run(c, name="xnor2", simulator=sim, testbench="XnorTestbench", data=data, build_root="rel/cosim")
     assert scoreboard.as_ints(out["out_p"]) == scoreboard.as_ints(data["expect_p"])
     assert list((tmp_path / "rel" / "cosim").glob("xnor2-*/run-*/observed.npz"))
+
+
+# ---------------------------------------------------------------- blocks of the network datapath
+
+@SIMS
+@pytest.mark.parametrize("n, K", [(5, 6), (9, 2), (7, 14)])
+def test_btanh_update_exhaustive(sim, n, K):
+    """Every (state, count, start) of the state-in/state-out unit."""
+    c = BtanhUpdate(n=n, K=K)
+    s, cnt, st = np.meshgrid(np.arange(K), np.arange(n + 1), [0, 1], indexing="ij")
+    cosim(c, sim, "BtanhUpdateTestbench", scoreboard.btanh_update(c, s.ravel(), cnt.ravel(), st.ravel()),
+          name=f"btanh_update_n{n}_K{K}")
+
+
+@SIMS
+@pytest.mark.parametrize("kind", ["exact", "approx"])
+@pytest.mark.parametrize("n, lanes", [(9, 1), (9, 2), (9, 3), (13, 5), (785, 61), (785, 64), (129, 7), (129, 129)])
+def test_lane_apc_equals_the_apc_at_any_width(sim, kind, n, lanes):
+    """W lanes over ceil(n/W) clocks give the contract's APC count, global pairing included
+    (odd W straddles pairs across chunks, W = 2 mod 4 flips the gate order every chunk)."""
+    rng = np.random.default_rng(n * 1000 + lanes)
+    c = LaneApc(n=n, lanes=lanes, kind=kind)
+    k = 40 if n > 100 else 120
+    products = rng.random((k, n)) < rng.random((k, 1))
+    products[:2] = [np.zeros(n, bool), np.ones(n, bool)]
+    data = scoreboard.lane_apc(c, products, gaps=[0, 0, 1, 0, 2])
+    cosim(c, sim, "LaneApcTestbench", data, name=f"lane_apc_{kind}_n{n}_w{lanes}")
+
+
+def test_lane_apc_with_a_wrong_pairing_is_caught():
+    """Mutation: pairs taken locally in each chunk (the old, W-dependent pairing) must fail."""
+    import mtjsc.hdl.lane_apc as lane_mod
+
+    class LocalPairing(LaneApc):
+        def elaborate(self, platform):
+            saved = lane_mod.chunk_plan
+            lane_mod.chunk_plan = lambda n, W, c, kind: saved(min(n - c * W, W), W, 0, kind)
+            try:
+                return super().elaborate(platform)
+            finally:
+                lane_mod.chunk_plan = saved
+
+    rng = np.random.default_rng(2)
+    c = LocalPairing(n=13, lanes=5, kind="approx")
+    data = scoreboard.lane_apc(LaneApc(n=13, lanes=5, kind="approx"), rng.random((60, 13)) < 0.5)
+    with pytest.raises(runner.CosimFailure, match="port 'count'"):
+        runner.run(c, name="lane_apc_local_pairs", simulator="icarus", testbench="LaneApcTestbench", data=data,
+                   build_root=BUILD)
