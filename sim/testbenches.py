@@ -167,3 +167,103 @@ async def block_testbench(dut):
     observed = await tb.run()
     np.savez(os.environ["MTJSC_TB_OUT"], **observed)
     tb.check(observed)
+
+
+class CoreTestbench:
+    """Drives :class:`ScMlpCore` transaction by transaction: each clock it reads the core's request
+    (layer, t, group, chunk) and answers with those bits from the stream arrays, with seeded random
+    stalls on ``in_valid`` (the schedule must not change the result); it starts one image after the
+    other and records scores, class and clocks per image at ``done``.
+
+    Data: ``x_bits`` bool [N, L, n1], ``w0_bits`` bool [L, H, n1], ``w1_bits`` bool [L, 10, H + 1],
+    ``geometry`` int [P, W, P2, W2, score_bits], ``stall`` float (probability of an idle clock),
+    ``expect_scores`` int [N, 10], ``expect_cls`` int [N].
+    """
+
+    clock_ns = 10
+
+    def __init__(self, dut, data: dict):
+        self.dut = dut
+        self.data = data
+        self.P, self.W, self.P2, self.W2, self.sb = (int(v) for v in data["geometry"])
+        self.rng = np.random.default_rng(int(data.get("seed", 0)))
+
+    @staticmethod
+    def _int(bits) -> int:
+        return int.from_bytes(np.packbits(np.asarray(bits, bool), bitorder="little").tobytes(), "little")
+
+    def _chunks(self, layer, t, g, c, x):
+        """(in_x, in_w) integers of one transfer."""
+        if layer == 0:
+            w = self.data["w0_bits"][t]
+            P, W = self.P, self.W
+        else:
+            w = self.data["w1_bits"][t]
+            P, W = self.P2, self.W2
+        n = w.shape[-1]
+        block = np.zeros((self.P, self.W), bool)
+        rows = w[g * P:(g + 1) * P, c * W:min(n, (c + 1) * W)]
+        block[:rows.shape[0], :rows.shape[1]] = rows
+        xin = np.zeros(self.W, bool)
+        if layer == 0:
+            seg = x[t, c * self.W:(c + 1) * self.W]
+            xin[:len(seg)] = seg
+        return self._int(xin), self._int(block.ravel())
+
+    async def run(self) -> dict:
+        dut = self.dut
+        Clock(dut.clk, self.clock_ns, unit="ns").start()
+        dut.start.value = 0
+        dut.in_valid.value = 0
+        dut.rst.value = 1
+        await RisingEdge(dut.clk)
+        await RisingEdge(dut.clk)
+        await FallingEdge(dut.clk)
+        dut.rst.value = 0
+        stall = float(self.data.get("stall", 0.0))
+        scores, classes, cycles = [], [], []
+        for x in self.data["x_bits"]:
+            await FallingEdge(dut.clk)
+            dut.start.value = 1
+            n_cycles = 0
+            await FallingEdge(dut.clk)
+            dut.start.value = 0
+            while True:
+                n_cycles += 1
+                await Timer(1, unit="ns")
+                if int(dut.done.value):
+                    break
+                if int(dut.in_ready.value):
+                    if stall and self.rng.random() < stall:
+                        dut.in_valid.value = 0
+                    else:
+                        key = (int(dut.req_layer.value), int(dut.req_t.value), int(dut.req_group.value),
+                               int(dut.req_chunk.value))
+                        xi, wi = self._chunks(*key, x)
+                        dut.in_x.value = xi
+                        dut.in_w.value = wi
+                        dut.in_valid.value = 1
+                else:
+                    dut.in_valid.value = 0
+                await FallingEdge(dut.clk)
+            flat = int(dut.scores.value)
+            scores.append([(flat >> (k * self.sb)) & ((1 << self.sb) - 1) for k in range(10)])
+            classes.append(int(dut.cls.value))
+            cycles.append(n_cycles)
+            dut.in_valid.value = 0
+        return {"out_scores": np.array(scores, np.int64), "out_cls": np.array(classes, np.int64),
+                "out_cycles": np.array(cycles, np.int64)}
+
+    def check(self, observed: dict):
+        exp, got = self.data["expect_scores"], observed["out_scores"]
+        for i in range(len(exp)):
+            if not np.array_equal(exp[i], got[i]):
+                k = int(np.flatnonzero(exp[i] != got[i])[0])
+                raise AssertionError(f"CoreTestbench: image {i}: score {k} DUT {got[i][k]}, golden {exp[i][k]} "
+                                     f"(DUT {got[i].tolist()}, golden {exp[i].tolist()})")
+            if int(observed["out_cls"][i]) != int(self.data["expect_cls"][i]):
+                raise AssertionError(f"CoreTestbench: image {i}: class DUT {int(observed['out_cls'][i])}, "
+                                     f"golden {int(self.data['expect_cls'][i])}")
+
+
+TESTBENCHES["CoreTestbench"] = CoreTestbench

@@ -1,0 +1,237 @@
+"""`ScMlpCore`: both layers of the 784-H-10 SC network, P neurons x W lanes per clock.
+
+The core owns the schedule and asks for bits; whoever drives it (a cocotb
+testbench with any stream source, or the accelerator's SNG banks) answers.
+Schedule (README, arithmetic contract: the stream index fixes every bit, the
+schedule only fixes when it is used)::
+
+    for t in 0..L-1:                       # stream index
+        for g in 0..G1-1:                  # hidden neurons g P .. g P + P - 1
+            for c in 0..C1-1:              # inputs c W .. c W + W - 1 (x bits and P x W weight bits)
+        (one clock for the last hidden bits to land)
+        for g in 0..G2-1:                  # output neurons, P2 = min(P, 10) at a time
+            for c in 0..C2-1:              # hidden bits + bias, W2 = min(W, H + 1) lanes (weight bits only)
+
+with G1 = ceil(H / P), C1 = ceil(785 / W), G2 = ceil(10 / P2), C2 = ceil((H + 1) / W2).
+Each (group, chunk) is one transfer on the input port (``in_valid`` /
+``in_ready``); the request coordinates ``req_*`` say which bits it must
+carry. Hidden Btanh states live in a memory of G1 words of P states, served
+by P :class:`BtanhUpdate` units; scores are the sums over t of the output
+APC counts; ``cls`` is their argmax, lowest index on ties.
+"""
+
+from __future__ import annotations
+
+import math
+
+from amaranth import Array, Cat, Const, Module, Mux, Signal, unsigned
+from amaranth.lib import wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from mtjsc.config import CLASSES, ScConfig
+from mtjsc.errors import MtjscError
+from mtjsc.hdl.btanh import BtanhUpdate
+from mtjsc.hdl.lane_apc import LaneApc
+
+
+def score_bits(config: ScConfig) -> int:
+    """Width of a score register: scores reach (H + 1) L."""
+    return (config.fan_in[1] * config.L).bit_length()
+
+
+class CoreSchedule:
+    """The core's schedule sizes and cycle count, from an :class:`ScConfig` (one definition for the
+    RTL, the testbench and the manifest)."""
+
+    def __init__(self, config: ScConfig):
+        self.config = config
+        n1, n2 = config.fan_in
+        self.P, self.W = config.neurons_in_parallel, config.lanes
+        self.P2, self.W2 = min(self.P, CLASSES), min(self.W, n2)
+        self.G1, self.C1 = math.ceil(config.hidden / self.P), math.ceil(n1 / self.W)
+        self.G2, self.C2 = math.ceil(CLASSES / self.P2), math.ceil(n2 / self.W2)
+
+    @property
+    def transfers_per_t(self) -> int:
+        return self.G1 * self.C1 + self.G2 * self.C2
+
+    def cycles_per_image(self) -> int:
+        """Clocks from ``start`` to ``done`` with the input never stalling:
+        L (G1 C1 + 1 + G2 C2) transfers and bubbles, plus 3 (start, drain, done)."""
+        return self.config.L * (self.transfers_per_t + 1) + 3
+
+    def formula(self) -> str:
+        return "L * (G1*C1 + 1 + G2*C2) + 3"
+
+    def as_dict(self) -> dict:
+        return {"P": self.P, "W": self.W, "P2": self.P2, "W2": self.W2, "G1": self.G1, "C1": self.C1,
+                "G2": self.G2, "C2": self.C2, "cycles_per_image": self.cycles_per_image(),
+                "cycles_formula": self.formula()}
+
+
+class ScMlpCore(wiring.Component):
+    """The SC network datapath: XNOR lanes, lane APCs, Btanh updaters with state memory, scores.
+
+    Parameters
+    ----------
+    config : ScConfig
+        L, K, APC kind, hidden size, P (``parallel_neurons``) and W (``input_lanes``).
+
+    Ports
+    -----
+    start : in
+        Begin an image (when not ``busy``).
+    busy, done : out
+        ``done`` pulses once the scores of the image are final.
+    req_layer, req_t, req_group, req_chunk : out
+        The transfer the core waits for.
+    in_valid, in_ready, in_x, in_w : handshake and bits
+        ``in_x`` lane l = input c W + l of layer 0 (ignored in layer 1);
+        ``in_w`` bit p W + l = weight bit of neuron g P + p, input c W + l
+        (layer 1: neuron g P2 + p, lane l < W2).
+    scores : out
+        Ten scores, score k at bits [k S, (k + 1) S), S = :func:`score_bits`.
+    cls : out
+        argmax of the scores, lowest index on ties.
+    """
+
+    def __init__(self, *, config: ScConfig):
+        if not isinstance(config, ScConfig):
+            raise MtjscError(f"config must be an ScConfig, got {type(config).__name__}")
+        self.config = config
+        self.schedule = s = CoreSchedule(config)
+        self.score_bits = score_bits(config)
+        super().__init__({
+            "start": In(1), "busy": Out(1), "done": Out(1),
+            "req_layer": Out(1), "req_t": Out(range(config.L)), "req_group": Out(range(max(s.G1, s.G2, 2))),
+            "req_chunk": Out(range(max(s.C1, s.C2, 2))),
+            "in_valid": In(1), "in_ready": Out(1), "in_x": In(s.W), "in_w": In(s.P * s.W),
+            "scores": Out(CLASSES * self.score_bits), "cls": Out(range(CLASSES)),
+        })
+
+    def reference(self, model, x_bits, w_bits) -> dict:
+        """Scores and class of one image from its stream bits (the golden model's layers).
+
+        ``x_bits`` bool [L, 785], ``w_bits`` (bool [L, H, 785], bool [L, 10, H + 1]).
+        """
+        import numpy as np
+
+        from mtjsc.behavioral_models.golden import btanh_run, classify, layer_counts
+        cfg = self.config
+        c1 = layer_counts(np.asarray(x_bits, bool)[:, None, :], w_bits[0], cfg.apc)
+        y1 = btanh_run(c1, cfg.fan_in[0], cfg.K[0])[:, 0, :]
+        hidden = np.concatenate([y1, np.ones((cfg.L, 1), bool)], axis=1)
+        c2 = layer_counts(hidden[:, None, :], w_bits[1], cfg.apc)[:, 0, :]
+        scores = c2.sum(axis=0, dtype=np.int64)
+        return {"scores": scores, "cls": int(classify(scores[None, :])[0])}
+
+    def elaborate(self, platform):
+        m = Module()
+        cfg, s = self.config, self.schedule
+        H, K0 = cfg.hidden, cfg.K[0]
+        n1, n2 = cfg.fan_in
+        P, W, P2, W2 = s.P, s.W, s.P2, s.W2
+        sb = self.score_bits
+
+        # ------------------------------------------------------------ schedule
+        running = Signal()
+        layer = Signal()
+        t = Signal(range(max(cfg.L, 2)))
+        g = Signal(range(max(s.G1, s.G2, 2)))
+        c = Signal(range(max(s.C1, s.C2, 2)))
+        bubble = Signal()          # one clock for the last hidden bits to land before layer 1
+        drain = Signal(2)
+        m.d.comb += [self.req_layer.eq(layer), self.req_t.eq(t), self.req_group.eq(g), self.req_chunk.eq(c),
+                     self.busy.eq(running | (drain != 0)), self.in_ready.eq(running & ~bubble)]
+        fire = Signal()
+        m.d.comb += fire.eq(self.in_valid & self.in_ready)
+        last_c = c == Mux(layer, s.C2 - 1, s.C1 - 1)
+        last_g = g == Mux(layer, s.G2 - 1, s.G1 - 1)
+        m.d.sync += [bubble.eq(0), self.done.eq(0)]
+        with m.If(~running & (drain == 0) & self.start):
+            m.d.sync += [running.eq(1), layer.eq(0), t.eq(0), g.eq(0), c.eq(0)]
+        with m.If(fire):
+            with m.If(~last_c):
+                m.d.sync += c.eq(c + 1)
+            with m.Else():
+                m.d.sync += c.eq(0)
+                with m.If(~last_g):
+                    m.d.sync += g.eq(g + 1)
+                with m.Else():
+                    m.d.sync += g.eq(0)
+                    with m.If(layer == 0):
+                        m.d.sync += [layer.eq(1), bubble.eq(1)]
+                    with m.Else():
+                        m.d.sync += layer.eq(0)
+                        with m.If(t == cfg.L - 1):
+                            m.d.sync += [running.eq(0), drain.eq(2)]
+                        with m.Else():
+                            m.d.sync += t.eq(t + 1)
+        with m.If(drain != 0):
+            m.d.sync += drain.eq(drain - 1)
+            with m.If(drain == 1):
+                m.d.sync += self.done.eq(1)
+
+        # what the transfer now being consumed will update, one clock later
+        pend_g = Signal.like(g)
+        pend_t0 = Signal()
+        with m.If(fire & last_c):
+            m.d.sync += [pend_g.eq(g), pend_t0.eq(t == 0)]
+
+        # ------------------------------------------------------------ layer 0: XNOR, lane APC, Btanh
+        sbits = max(1, (K0 - 1).bit_length())
+        mem = Memory(shape=unsigned(P * sbits), depth=s.G1, init=[])
+        m.submodules.states = mem
+        rd = mem.read_port()
+        wr = mem.write_port()
+        m.d.comb += [rd.addr.eq(g), rd.en.eq(1), wr.addr.eq(pend_g)]
+        hidden = Signal(H)
+        new_bits = []
+        new_states = []
+        for p in range(P):
+            apc = LaneApc(n=n1, lanes=W, kind=cfg.apc)
+            upd = BtanhUpdate(n=n1, K=K0)
+            m.submodules[f"apc0_{p}"] = apc
+            m.submodules[f"btanh_{p}"] = upd
+            prod = ~(self.in_x ^ self.in_w[p * W:(p + 1) * W])
+            m.d.comb += [apc.bits.eq(prod), apc.en.eq(fire & (layer == 0)), apc.first.eq(c == 0),
+                         upd.state.eq(rd.data[p * sbits:(p + 1) * sbits]), upd.count.eq(apc.count),
+                         upd.start.eq(pend_t0)]
+            new_states.append(upd.next_state)
+            new_bits.append((apc.count_valid, upd.y))
+        m.d.comb += [wr.data.eq(Cat(*[ns.as_unsigned()[:sbits] for ns in new_states])),
+                     wr.en.eq(new_bits[0][0])]
+        # hidden bits of the pending group: neuron pend_g P + p
+        for gi in range(s.G1):
+            with m.If(new_bits[0][0] & (pend_g == gi)):
+                for p in range(P):
+                    j = gi * P + p
+                    if j < H:
+                        m.d.sync += hidden[j].eq(new_bits[p][1])
+
+        # ------------------------------------------------------------ layer 1: XNOR, lane APC, scores
+        hv = Cat(hidden, Const(1, 1), Const(0, s.C2 * W2 - n2))
+        chunk_bits = Array(hv[k * W2:(k + 1) * W2] for k in range(s.C2))[c]
+        score_regs = [Signal(sb, name=f"score{k}") for k in range(CLASSES)]
+        for p in range(P2):
+            apc = LaneApc(n=n2, lanes=W2, kind=cfg.apc)
+            m.submodules[f"apc1_{p}"] = apc
+            prod = ~(chunk_bits ^ self.in_w[p * W:p * W + W2])
+            m.d.comb += [apc.bits.eq(prod), apc.en.eq(fire & (layer == 1)), apc.first.eq(c == 0)]
+            for gi in range(s.G2):
+                k = gi * P2 + p
+                if k < CLASSES:
+                    with m.If(apc.count_valid & (pend_g == gi)):
+                        m.d.sync += score_regs[k].eq(score_regs[k] + apc.count)
+        with m.If(~running & (drain == 0) & self.start):
+            m.d.sync += [r.eq(0) for r in score_regs]
+        m.d.comb += self.scores.eq(Cat(*score_regs))
+
+        # ------------------------------------------------------------ readout: argmax, lowest index on ties
+        best, best_k = score_regs[0], Const(0, range(CLASSES))
+        for k in range(1, CLASSES):
+            better = score_regs[k] > best
+            best, best_k = Mux(better, score_regs[k], best), Mux(better, k, best_k)
+        m.d.comb += self.cls.eq(best_k)
+        return m
