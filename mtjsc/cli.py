@@ -168,6 +168,60 @@ def block_verilog(a) -> dict:
     return {"verilog": str(v), "manifest": str(j), "module": a.name or module, "parameters": params}
 
 
+def cmd_cosim(a) -> int:
+    """The whole network (ScMlpCore) in a simulator against the golden model, image by image."""
+    import time
+
+    from mtjsc import mnist
+    from mtjsc.behavioral_models.sources import make_source
+    from mtjsc.config import ScConfig
+    from mtjsc.evaluate import resolve_model
+    from mtjsc.model import apc_mismatch
+    from mtjsc.sim.network import core_cosim
+    from mtjsc.sim.runner import prepare_simulator
+    json_out = check_output_file(a.json, "--json") if a.json else None
+    L = check_length(a.length)
+    images = check_int(a.images, "--images", minimum=1, maximum=10000)
+    batch = check_int(a.batch, "--batch", minimum=1)
+    name, model = resolve_model(a.model, L, a.apc)
+    warning = apc_mismatch(name, model, a.apc)
+    if warning:
+        print(f"mtjsc: warning: {warning}", file=sys.stderr)
+    cfg = ScConfig.from_model(model, L=L, apc=a.apc, parallel_neurons=a.parallel, input_lanes=a.lanes,
+                              sng_bits=a.sng_bits, lfsr_width=a.lfsr_width)
+    src = make_source(a.source, seed=check_seed(a.seed, "--seed"), config=cfg)
+    prepare_simulator(a.sim)
+    test = mnist.load("test")
+    px, labels = test.pixels(), test.labels
+    bar = _progress_bar(images, f"cosim {a.sim}")
+    per_image, cycles, t0 = [], 0, time.time()
+    try:
+        for start in range(0, images, batch):
+            ids = np.arange(start, min(images, start + batch))
+            r = core_cosim(model, px[ids], ids, source=src, config=cfg, simulator=a.sim, seed=a.seed)
+            for i, k in enumerate(ids):
+                per_image.append({"image": int(k), "label": int(labels[k]), "golden_class": r["golden_classes"][i],
+                                  "rtl_class": r["rtl_classes"][i], "scores_equal": r["golden_scores"][i] ==
+                                  r["rtl_scores"][i], "cycles": r["cycles"][i]})
+                cycles += r["cycles"][i]
+            bar.update(len(ids))
+    finally:
+        bar.close()
+    wall = time.time() - t0
+    agree = sum(p["scores_equal"] and p["golden_class"] == p["rtl_class"] for p in per_image)
+    res = {"model": name, "source": a.source, "simulator": a.sim, "config": cfg.as_dict(),
+           "schedule": r["schedule"], "images": images, "agreement": agree,
+           "accuracy": float(np.mean([p["rtl_class"] == p["label"] for p in per_image])),
+           "cycles_per_image": cycles / images, "wall_s": round(wall, 2),
+           "simulated_cycles_per_s": round(cycles / wall, 1), "per_image": per_image}
+    if json_out:
+        write_text(json_out, json.dumps(res, indent=1))
+    print(f"{a.sim}: {agree}/{images} images bit-exact with the golden model (scores and class), "
+          f"accuracy {100 * res['accuracy']:.2f} %, {res['cycles_per_image']:.0f} cycles/image "
+          f"(formula {r['schedule']['cycles_formula']}), {res['simulated_cycles_per_s']:.0f} simulated cycles per wall second (builds included)")
+    return 0 if agree == images else 1
+
+
 def cmd_sweep(a) -> int:
     from mtjsc import plots
     from mtjsc.evaluate import sweep
@@ -307,6 +361,22 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--calibration", default="device", help="device | nominal")
     sw.add_argument("--out", default="out/sweep")
     sw.set_defaults(func=cmd_sweep)
+
+    co = sub.add_parser("cosim", help="the whole network (ScMlpCore) in a simulator vs the golden model")
+    co.add_argument("--model", default="auto", help="auto (shipped model for --length and --apc), a name or a .npz")
+    co.add_argument("--source", default="lfsr", help="stream source: ideal | lfsr | mtj | mtj-pool")
+    co.add_argument("--sim", default="verilator", help="verilator | icarus")
+    co.add_argument("--length", type=int, default=64)
+    co.add_argument("--images", type=int, default=10, help="first N test images")
+    co.add_argument("--parallel", type=int, default=16, help="P: hidden neurons per clock (0 = all)")
+    co.add_argument("--lanes", type=int, default=64, help="W: inputs per clock (0 = the whole fan-in)")
+    co.add_argument("--apc", default="exact", help="exact | approx")
+    co.add_argument("--sng-bits", type=int, default=8)
+    co.add_argument("--lfsr-width", type=int, default=32)
+    co.add_argument("--seed", type=int, default=0)
+    co.add_argument("--batch", type=int, default=5, help="images per simulator run (progress granularity)")
+    co.add_argument("--json", help="write per-image results here")
+    co.set_defaults(func=cmd_cosim)
 
     d = sub.add_parser("demo", help="the main job on the shipped defaults")
     d.add_argument("--out", default="out/demo", help="output directory (relative to the current directory)")

