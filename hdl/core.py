@@ -86,6 +86,8 @@ class ScMlpCore(wiring.Component):
         ``done`` pulses once the scores of the image are final.
     req_layer, req_t, req_group, req_chunk : out
         The transfer the core waits for.
+    nxt_layer, nxt_t, nxt_group, nxt_chunk : out
+        The request of the next clock (address a synchronous memory with them).
     in_valid, in_ready, in_x, in_w : handshake and bits
         ``in_x`` lane l = input c W + l of layer 0 (ignored in layer 1);
         ``in_w`` bit p W + l = weight bit of neuron g P + p, input c W + l
@@ -106,6 +108,8 @@ class ScMlpCore(wiring.Component):
             "start": In(1), "busy": Out(1), "done": Out(1),
             "req_layer": Out(1), "req_t": Out(range(config.L)), "req_group": Out(range(max(s.G1, s.G2, 2))),
             "req_chunk": Out(range(max(s.C1, s.C2, 2))),
+            "nxt_layer": Out(1), "nxt_t": Out(range(config.L)), "nxt_group": Out(range(max(s.G1, s.G2, 2))),
+            "nxt_chunk": Out(range(max(s.C1, s.C2, 2))),
             "in_valid": In(1), "in_ready": Out(1), "in_x": In(s.W), "in_w": In(s.P * s.W),
             "scores": Out(CLASSES * self.score_bits), "cls": Out(range(CLASSES)),
         })
@@ -149,25 +153,34 @@ class ScMlpCore(wiring.Component):
         last_c = c == Mux(layer, s.C2 - 1, s.C1 - 1)
         last_g = g == Mux(layer, s.G2 - 1, s.G1 - 1)
         m.d.sync += [bubble.eq(0), self.done.eq(0)]
+        # the coordinates of the next clock, as comb signals: a memory addressed with them has its
+        # data ready when the request shows them (sync read, no bubble)
+        n_layer, n_t, n_g, n_c = Signal.like(layer), Signal.like(t), Signal.like(g), Signal.like(c)
+        m.d.comb += [n_layer.eq(layer), n_t.eq(t), n_g.eq(g), n_c.eq(c)]
         with m.If(~running & (drain == 0) & self.start):
-            m.d.sync += [running.eq(1), layer.eq(0), t.eq(0), g.eq(0), c.eq(0)]
+            m.d.sync += running.eq(1)
+            m.d.comb += [n_layer.eq(0), n_t.eq(0), n_g.eq(0), n_c.eq(0)]
         with m.If(fire):
             with m.If(~last_c):
-                m.d.sync += c.eq(c + 1)
+                m.d.comb += n_c.eq(c + 1)
             with m.Else():
-                m.d.sync += c.eq(0)
+                m.d.comb += n_c.eq(0)
                 with m.If(~last_g):
-                    m.d.sync += g.eq(g + 1)
+                    m.d.comb += n_g.eq(g + 1)
                 with m.Else():
-                    m.d.sync += g.eq(0)
+                    m.d.comb += n_g.eq(0)
                     with m.If(layer == 0):
-                        m.d.sync += [layer.eq(1), bubble.eq(1)]
+                        m.d.comb += n_layer.eq(1)
+                        m.d.sync += bubble.eq(1)
                     with m.Else():
-                        m.d.sync += layer.eq(0)
+                        m.d.comb += n_layer.eq(0)
                         with m.If(t == cfg.L - 1):
                             m.d.sync += [running.eq(0), drain.eq(2)]
                         with m.Else():
-                            m.d.sync += t.eq(t + 1)
+                            m.d.comb += n_t.eq(t + 1)
+        m.d.sync += [layer.eq(n_layer), t.eq(n_t), g.eq(n_g), c.eq(n_c)]
+        m.d.comb += [self.nxt_layer.eq(n_layer), self.nxt_t.eq(n_t), self.nxt_group.eq(n_g),
+                     self.nxt_chunk.eq(n_c)]
         with m.If(drain != 0):
             m.d.sync += drain.eq(drain - 1)
             with m.If(drain == 1):

@@ -11,6 +11,18 @@ from mtjsc.hdl.params import check_sng_bits
 from mtjsc.validate import check_int, check_sng_fits_lfsr
 
 
+def leap_expr(m: Module, state, width: int, bits: int, name: str):
+    """The state ``bits`` Galois steps after ``state`` (B copies of
+    :func:`mtjsc.behavioral_models.lfsr.step`'s XOR network, as comb signals in ``m``)."""
+    mask = lfsr_def.toggle_mask(width)
+    nxt = state
+    for i in range(bits):
+        step = Signal(width, name=f"{name}_step{i}")
+        m.d.comb += step.eq(Mux(nxt[0], (nxt >> 1) ^ mask, nxt >> 1))
+        nxt = step
+    return nxt
+
+
 class Lfsr(wiring.Component):
     """Galois LFSR that leaps ``bits`` steps per enabled clock (DESIGN.md ``lfsr`` family).
 
@@ -44,12 +56,7 @@ class Lfsr(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         state = Signal(self.width, init=self.seed)
-        mask = lfsr_def.toggle_mask(self.width)
-        nxt = state
-        for i in range(self.bits):   # the leap: B copies of one Galois step
-            step = Signal(self.width, name=f"step{i}")
-            m.d.comb += step.eq(Mux(nxt[0], (nxt >> 1) ^ mask, nxt >> 1))
-            nxt = step
+        nxt = leap_expr(m, state, self.width, self.bits, "leap")
         with m.If(self.load):
             m.d.sync += state.eq(self.seed)
         with m.Elif(self.en):

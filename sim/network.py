@@ -95,3 +95,36 @@ def core_cosim(model, pixels, image_ids, *, source, config: ScConfig, simulator:
             "cycles": out["out_cycles"].tolist(),
             "bit_exact": bool(np.array_equal(out["out_scores"], res.scores)
                               and np.array_equal(out["out_cls"], res.classes))}
+
+
+def accelerator_name(cfg: ScConfig, seed: int) -> str:
+    return (f"sc_mlp_acc_L{cfg.L}_K{cfg.K[0]}_{cfg.apc}_P{cfg.neurons_in_parallel}_W{cfg.lanes}"
+            f"_B{cfg.sng_bits}_R{cfg.lfsr_width}_s{seed}")
+
+
+def accelerator_cosim(model, images_u8, *, config: ScConfig, seed: int = 0, simulator: str, idle: float = 0.0,
+                      stall: float = 0.0, build_root=None) -> dict:
+    """Run :class:`ScMlpAccelerator` on uint8 images [N, 28, 28] and compare with the golden model's
+    ``lfsr`` source of the same seed, B and LFSR width (every score and class).
+
+    ``idle``: probability of an idle clock on the pixel stream; ``stall``:
+    of back-pressure on the result stream.
+    """
+    from mtjsc.behavioral_models.sources import make_source
+    from mtjsc.hdl.accelerator import ScMlpAccelerator
+    cfg = golden.network_config(model, config)
+    imgs = np.asarray(images_u8, np.uint8).reshape(-1, PIXELS)
+    src = make_source("lfsr", seed=seed, config=cfg)
+    res = golden.run_network(model, imgs / 255.0, source=src, config=cfg, workers=1)
+    acc = ScMlpAccelerator(model=model, config=cfg, seed=seed)
+    data = {"pixels": imgs, "score_bits": np.int64(acc.score_bits), "idle": np.float64(idle),
+            "stall": np.float64(stall), "seed": np.int64(seed), "expect_scores": res.scores,
+            "expect_cls": res.classes}
+    out = runner.run(acc, name=accelerator_name(cfg, seed), simulator=simulator, testbench="AcceleratorTestbench",
+                     data=data, build_root=build_root)
+    return {"simulator": simulator, "config": cfg.as_dict(), "schedule": acc.schedule.as_dict(),
+            "golden_scores": res.scores.tolist(), "rtl_scores": out["out_scores"].tolist(),
+            "golden_classes": res.classes.tolist(), "rtl_classes": out["out_cls"].tolist(),
+            "cycles": out["out_cycles"].tolist(),
+            "bit_exact": bool(np.array_equal(out["out_scores"], res.scores)
+                              and np.array_equal(out["out_cls"], res.classes))}

@@ -267,3 +267,90 @@ class CoreTestbench:
 
 
 TESTBENCHES["CoreTestbench"] = CoreTestbench
+
+
+class StreamMonitor:
+    """Receives values from a valid/ready stream with seeded random back-pressure on ready."""
+
+    def __init__(self, dut, prefix: str, rng, stall: float = 0.0):
+        self.valid = getattr(dut, f"{prefix}__valid")
+        self.ready = getattr(dut, f"{prefix}__ready")
+        self.payload = getattr(dut, f"{prefix}__payload")
+        self.clk = dut.clk
+        self.rng, self.stall = rng, stall
+        self.ready.value = 0
+
+    async def receive(self) -> int:
+        while True:
+            await FallingEdge(self.clk)
+            self.ready.value = 0 if (self.stall and self.rng.random() < self.stall) else 1
+            await RisingEdge(self.clk)
+            if int(self.valid.value) and int(self.ready.value):
+                value = int(self.payload.value)
+                await FallingEdge(self.clk)
+                self.ready.value = 0
+                return value
+
+
+class AcceleratorTestbench:
+    """Images into :class:`ScMlpAccelerator` as pixel-stream transactions, results out of its result
+    stream; random idle clocks on the pixel stream and back-pressure on the result stream.
+
+    Data: ``pixels`` uint8 [N, 784], ``score_bits``, ``idle``/``stall`` (probabilities), ``seed``,
+    ``expect_scores`` [N, 10], ``expect_cls`` [N].
+    """
+
+    clock_ns = 10
+
+    def __init__(self, dut, data: dict):
+        self.dut, self.data = dut, data
+        self.sb = int(data["score_bits"])
+        self.rng = np.random.default_rng(int(data.get("seed", 0)))
+
+    async def _send_pixels(self, image):
+        """Drive one image, a pixel per transaction, sampling ready before each rising edge."""
+        dut = self.dut
+        for v in image:
+            while float(self.data.get("idle", 0.0)) and self.rng.random() < float(self.data["idle"]):
+                await FallingEdge(dut.clk)
+                dut.pixels__valid.value = 0
+            await FallingEdge(dut.clk)
+            dut.pixels__valid.value = 1
+            dut.pixels__payload.value = int(v)
+            while True:
+                await Timer(1, unit="ns")
+                took = int(dut.pixels__ready.value)
+                await RisingEdge(dut.clk)
+                if took:
+                    break
+                await FallingEdge(dut.clk)
+        await FallingEdge(dut.clk)
+        dut.pixels__valid.value = 0
+
+    async def run(self) -> dict:
+        dut = self.dut
+        Clock(dut.clk, self.clock_ns, unit="ns").start()
+        dut.pixels__valid.value = 0
+        dut.result__ready.value = 0
+        dut.rst.value = 1
+        await RisingEdge(dut.clk)
+        await RisingEdge(dut.clk)
+        await FallingEdge(dut.clk)
+        dut.rst.value = 0
+        monitor = StreamMonitor(dut, "result", self.rng, float(self.data.get("stall", 0.0)))
+        scores, classes, cycles = [], [], []
+        for image in self.data["pixels"]:
+            t_start = cocotb.utils.get_sim_time(unit="ns")
+            await self._send_pixels(image)
+            value = await monitor.receive()
+            cycles.append(int((cocotb.utils.get_sim_time(unit="ns") - t_start) // self.clock_ns))
+            classes.append(value & 0xF)
+            flat = value >> 4
+            scores.append([(flat >> (k * self.sb)) & ((1 << self.sb) - 1) for k in range(10)])
+        return {"out_scores": np.array(scores, np.int64), "out_cls": np.array(classes, np.int64),
+                "out_cycles": np.array(cycles, np.int64)}
+
+    check = CoreTestbench.check
+
+
+TESTBENCHES["AcceleratorTestbench"] = AcceleratorTestbench

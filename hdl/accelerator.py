@@ -1,0 +1,212 @@
+"""`ScMlpAccelerator`: the SC network as a user puts it on an FPGA.
+
+An image comes in as a stream of 784 pixel bytes; the class and the ten
+scores go out as one stream transfer. Inside: :class:`ScMlpCore`, the
+weight thresholds of the model in on-chip memories (one word per (group,
+chunk) transfer: P x W thresholds for layer 0, P2 x W2 for layer 1), and
+comparator SNGs on the shared LFSR definition (``behavioral_models.lfsr``):
+one LFSR per (layer, role, input), their states in memories of one word per
+chunk, read at the stream index t of the transfer, written back advanced by
+B steps after the last neuron group of t, and replaced by the seed schedule's
+states at t = 0 (all LFSRs restart at every image). Every memory is read
+with the core's next-clock coordinates, so a transfer is ready every clock.
+The result equals the golden model with the ``lfsr`` source of the same
+run seed, B and LFSR width, at any P and W.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from amaranth import Array, Cat, Const, Module, Mux, Signal, unsigned
+from amaranth.lib import stream, wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from mtjsc.behavioral_models import lfsr as lfsr_def
+from mtjsc.behavioral_models.coding import bipolar_to_p, image_probabilities
+from mtjsc.config import CLASSES, PIXELS, ScConfig
+from mtjsc.errors import MtjscError
+from mtjsc.hdl.core import ScMlpCore
+from mtjsc.hdl.lfsr import leap_expr
+from mtjsc.validate import check_seed
+
+
+def pixel_thresholds(encoding: str, bits: int) -> list:
+    """q = round(P 2^B) of each pixel byte 0..255 under ``encoding`` (the golden ``lfsr`` source's)."""
+    p = image_probabilities(np.arange(256, dtype=np.float64)[:, None].repeat(PIXELS, 1) / 255.0, encoding)
+    return lfsr_def.sng_threshold(p[:, 0], bits).tolist()
+
+
+def _pack(values, width: int) -> int:
+    out = 0
+    for i, v in enumerate(values):
+        out |= int(v) << (i * width)
+    return out
+
+
+class ScMlpAccelerator(wiring.Component):
+    """Image in, class and scores out; weights, SNGs and schedule on chip.
+
+    Parameters
+    ----------
+    model : ScModel
+        Weights (their SNG thresholds round(P 2^B) fill the memories).
+    config : ScConfig
+        L, K, APC kind, B, LFSR width, P, W (``ScConfig.from_model(model, ...)``).
+    seed : int
+        Run seed of the LFSR seed schedule (the ``lfsr`` source's ``seed``).
+
+    Ports
+    -----
+    pixels : stream of 8-bit pixel values, 784 per image (row-major)
+    result : stream, payload = class (4 bits) then ten scores of S bits
+    busy : out
+    """
+
+    def __init__(self, *, model, config: ScConfig, seed: int = 0):
+        if not isinstance(config, ScConfig):
+            raise MtjscError(f"config must be an ScConfig, got {type(config).__name__}")
+        if tuple(model.K) != config.K or model.hidden != config.hidden or model.encoding != config.encoding:
+            raise MtjscError(f"the model (K={model.K}, hidden={model.hidden}, encoding={model.encoding!r}) does "
+                             f"not match the configuration (K={config.K}, hidden={config.hidden}, encoding="
+                             f"{config.encoding!r}); build it with ScConfig.from_model(model, ...)")
+        self.model, self.config, self.seed = model, config, check_seed(seed)
+        self.core = ScMlpCore(config=config)
+        self.schedule = self.core.schedule
+        self.score_bits = self.core.score_bits
+        super().__init__({"pixels": In(stream.Signature(8)),
+                          "result": Out(stream.Signature(4 + CLASSES * self.score_bits)),
+                          "busy": Out(1)})
+
+    # ---------------------------------------------------------------- memory images (Python)
+
+    def weight_words(self, layer: int) -> list:
+        """Initial contents of a layer's threshold memory, one word per (group, chunk)."""
+        cfg, s = self.config, self.schedule
+        B = cfg.sng_bits
+        w = self.model.weights[layer]
+        q = lfsr_def.sng_threshold(bipolar_to_p(w), B)
+        P, W, G, C = (s.P, s.W, s.G1, s.C1) if layer == 0 else (s.P2, s.W2, s.G2, s.C2)
+        m, n = q.shape
+        words = []
+        for g in range(G):
+            for c in range(C):
+                block = np.zeros((P, W), np.int64)
+                rows = q[g * P:(g + 1) * P, c * W:min(n, (c + 1) * W)]
+                block[:rows.shape[0], :rows.shape[1]] = rows
+                words.append(_pack(block.ravel(), B + 1))
+        return words
+
+    def seed_words(self, layer: int, role: int) -> list:
+        """LFSR seeds of (layer, role), one word of W (or W2) states per chunk."""
+        cfg, s = self.config, self.schedule
+        n = cfg.fan_in[layer]
+        W, C = (s.W, s.C1) if layer == 0 else (s.W2, s.C2)
+        states = [lfsr_def.seed_state(self.seed, layer, role, i, cfg.lfsr_width) if i < n else 1
+                  for i in range(W * C)]
+        return [_pack(states[c * W:(c + 1) * W], cfg.lfsr_width) for c in range(C)]
+
+    # ---------------------------------------------------------------- hardware
+
+    def _sng_bank(self, m, name, layer, role, depth, lanes, addr, t0, write, write_addr):
+        """R(t) of ``lanes`` LFSRs (a word per chunk): read at ``addr``, seeds at t = 0, written back
+        advanced when ``write``."""
+        cfg = self.config
+        LW, B = cfg.lfsr_width, cfg.sng_bits
+        seeds = self.seed_words(layer, role)
+        rom = Memory(shape=unsigned(lanes * LW), depth=depth, init=seeds)
+        ram = Memory(shape=unsigned(lanes * LW), depth=depth, init=seeds)
+        m.submodules[f"{name}_seed"] = rom
+        m.submodules[f"{name}_state"] = ram
+        wr = ram.write_port()
+        rd = ram.read_port(transparent_for=(wr,))
+        rr = rom.read_port()
+        m.d.comb += [rd.addr.eq(addr), rr.addr.eq(addr)]
+        state = Signal(lanes * LW, name=f"{name}_now")
+        m.d.comb += state.eq(Mux(t0, rr.data, rd.data))
+        nxt = Cat(*[leap_expr(m, state[i * LW:(i + 1) * LW], LW, B, f"{name}_leap{i}") for i in range(lanes)])
+        m.d.comb += [wr.addr.eq(write_addr), wr.data.eq(nxt), wr.en.eq(write)]
+        return [state[i * LW:i * LW + B] for i in range(lanes)]
+
+    def elaborate(self, platform):
+        m = Module()
+        cfg, s = self.config, self.schedule
+        B = cfg.sng_bits
+        m.submodules.core = core = self.core
+        n1, n2 = cfg.fan_in
+        P, W, P2, W2 = s.P, s.W, s.P2, s.W2
+
+        # ------------------------------------------------------------ image load and result
+        loading = Signal(init=1)
+        idx = Signal(range(PIXELS + 1))
+        kick = Signal()
+        result_valid = Signal()
+        lut = Array(Const(q, B + 1) for q in pixel_thresholds(cfg.encoding, B))
+        pix = Memory(shape=unsigned(W * (B + 1)), depth=s.C1, init=[])
+        m.submodules.pixel_q = pix
+        pw = pix.write_port(granularity=B + 1)
+        pr = pix.read_port()
+        lane = Signal(range(W))
+        word = Signal(range(s.C1))
+        m.d.comb += [self.pixels.ready.eq(loading & ~kick), pw.addr.eq(word),
+                     pw.data.eq(Cat(*[lut[self.pixels.payload] for _ in range(W)]))]
+        with m.If(self.pixels.valid & self.pixels.ready):
+            m.d.comb += pw.en.eq(1 << lane)
+            with m.If(lane == W - 1):
+                m.d.sync += [lane.eq(0), word.eq(word + 1)]
+            with m.Else():
+                m.d.sync += lane.eq(lane + 1)
+            with m.If(idx == PIXELS - 1):
+                m.d.sync += [kick.eq(1), idx.eq(0), lane.eq(0), word.eq(0)]
+            with m.Else():
+                m.d.sync += idx.eq(idx + 1)
+        m.d.comb += core.start.eq(kick)
+        with m.If(kick):
+            m.d.sync += [kick.eq(0), loading.eq(0)]
+        with m.If(core.done):
+            m.d.sync += result_valid.eq(1)
+        with m.If(self.result.valid & self.result.ready):
+            m.d.sync += [result_valid.eq(0), loading.eq(1)]
+        m.d.comb += [self.result.valid.eq(result_valid), self.result.payload.eq(Cat(core.cls, core.scores)),
+                     self.busy.eq(~loading | kick)]
+
+        # ------------------------------------------------------------ weights and SNGs, addressed one clock ahead
+        fire = core.in_valid & core.in_ready
+        t0 = core.req_t == 0
+        m.d.comb += pr.addr.eq(core.nxt_chunk)
+        q0 = Memory(shape=unsigned(P * W * (B + 1)), depth=s.G1 * s.C1, init=self.weight_words(0))
+        q1 = Memory(shape=unsigned(P2 * W2 * (B + 1)), depth=s.G2 * s.C2, init=self.weight_words(1))
+        m.submodules.w0_q, m.submodules.w1_q = q0, q1
+        r0, r1 = q0.read_port(), q1.read_port()
+        m.d.comb += [r0.addr.eq(core.nxt_group * s.C1 + core.nxt_chunk),
+                     r1.addr.eq(core.nxt_group * s.C2 + core.nxt_chunk)]
+        last_g0 = (core.req_layer == 0) & (core.req_group == s.G1 - 1)
+        last_g1 = (core.req_layer == 1) & (core.req_group == s.G2 - 1)
+        r_in = self._sng_bank(m, "sng_in0", 0, lfsr_def.ROLE_INPUT, s.C1, W, core.nxt_chunk, t0,
+                              fire & last_g0, core.req_chunk)
+        r_w0 = self._sng_bank(m, "sng_w0", 0, lfsr_def.ROLE_WEIGHT, s.C1, W, core.nxt_chunk, t0,
+                              fire & last_g0, core.req_chunk)
+        r_w1 = self._sng_bank(m, "sng_w1", 1, lfsr_def.ROLE_WEIGHT, s.C2, W2, core.nxt_chunk, t0,
+                              fire & last_g1, core.req_chunk)
+
+        # ------------------------------------------------------------ comparators
+        q = B + 1
+        bias_lane = (n1 - 1) - (s.C1 - 1) * W           # the bias input (P = 1) in the last chunk
+        x_bits = []
+        for l in range(W):
+            bit = r_in[l] < pr.data[l * q:(l + 1) * q]
+            if l == bias_lane:
+                bit = bit | (core.req_chunk == s.C1 - 1)
+            x_bits.append(bit)
+        w0_bits = [r_w0[l] < r0.data[(p * W + l) * q:(p * W + l + 1) * q] for p in range(P) for l in range(W)]
+        w1_bits = []
+        for p in range(P):
+            for l in range(W):
+                if p < P2 and l < W2:
+                    w1_bits.append(r_w1[l] < r1.data[(p * W2 + l) * q:(p * W2 + l + 1) * q])
+                else:
+                    w1_bits.append(Const(0, 1))
+        m.d.comb += [core.in_x.eq(Cat(*x_bits)),
+                     core.in_w.eq(Mux(core.req_layer, Cat(*w1_bits), Cat(*w0_bits))),
+                     core.in_valid.eq(1)]
+        return m
