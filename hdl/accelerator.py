@@ -78,24 +78,33 @@ class ScMlpAccelerator(wiring.Component):
                           "result": Out(stream.Signature(4 + CLASSES * self.score_bits)),
                           "busy": Out(1)})
 
+    def cycles_per_image(self) -> int:
+        """Clocks from the first pixel offered to the result taken, with pixels offered every clock and
+        the result taken at once: 784 pixel transfers, 3 clocks of hand-over, the core's schedule.
+        Images do not overlap (the next image loads after the result is taken)."""
+        return PIXELS + 3 + self.schedule.cycles_per_image()
+
     # ---------------------------------------------------------------- memory images (Python)
 
     def weight_words(self, layer: int) -> list:
-        """Initial contents of a layer's threshold memory, one word per (group, chunk)."""
+        """Initial contents of a layer's threshold memories: for each of the P (or P2) neuron slots a
+        list of words, one per (group, chunk), of W (or W2) thresholds. (One memory per slot keeps
+        every word narrow: P x W thresholds in one word would exceed what a netlist value holds.)"""
         cfg, s = self.config, self.schedule
         B = cfg.sng_bits
         w = self.model.weights[layer]
         q = lfsr_def.sng_threshold(bipolar_to_p(w), B)
         P, W, G, C = (s.P, s.W, s.G1, s.C1) if layer == 0 else (s.P2, s.W2, s.G2, s.C2)
         m, n = q.shape
-        words = []
+        banks = [[] for _ in range(P)]
         for g in range(G):
             for c in range(C):
                 block = np.zeros((P, W), np.int64)
                 rows = q[g * P:(g + 1) * P, c * W:min(n, (c + 1) * W)]
                 block[:rows.shape[0], :rows.shape[1]] = rows
-                words.append(_pack(block.ravel(), B + 1))
-        return words
+                for p in range(P):
+                    banks[p].append(_pack(block[p], B + 1))
+        return banks
 
     def seed_words(self, layer: int, role: int) -> list:
         """LFSR seeds of (layer, role), one word of W (or W2) states per chunk."""
@@ -174,12 +183,14 @@ class ScMlpAccelerator(wiring.Component):
         fire = core.in_valid & core.in_ready
         t0 = core.req_t == 0
         m.d.comb += pr.addr.eq(core.nxt_chunk)
-        q0 = Memory(shape=unsigned(P * W * (B + 1)), depth=s.G1 * s.C1, init=self.weight_words(0))
-        q1 = Memory(shape=unsigned(P2 * W2 * (B + 1)), depth=s.G2 * s.C2, init=self.weight_words(1))
-        m.submodules.w0_q, m.submodules.w1_q = q0, q1
-        r0, r1 = q0.read_port(), q1.read_port()
-        m.d.comb += [r0.addr.eq(core.nxt_group * s.C1 + core.nxt_chunk),
-                     r1.addr.eq(core.nxt_group * s.C2 + core.nxt_chunk)]
+        rd0, rd1 = [], []
+        for layer, (PP, WW, GC, C, out) in enumerate(((P, W, s.G1 * s.C1, s.C1, rd0), (P2, W2, s.G2 * s.C2, s.C2, rd1))):
+            for p, words in enumerate(self.weight_words(layer)):
+                mem = Memory(shape=unsigned(WW * (B + 1)), depth=GC, init=words)
+                m.submodules[f"w{layer}_q{p}"] = mem
+                rp = mem.read_port()
+                m.d.comb += rp.addr.eq(core.nxt_group * C + core.nxt_chunk)
+                out.append(rp.data)
         last_g0 = (core.req_layer == 0) & (core.req_group == s.G1 - 1)
         last_g1 = (core.req_layer == 1) & (core.req_group == s.G2 - 1)
         r_in = self._sng_bank(m, "sng_in0", 0, lfsr_def.ROLE_INPUT, s.C1, W, core.nxt_chunk, t0,
@@ -198,12 +209,12 @@ class ScMlpAccelerator(wiring.Component):
             if l == bias_lane:
                 bit = bit | (core.req_chunk == s.C1 - 1)
             x_bits.append(bit)
-        w0_bits = [r_w0[l] < r0.data[(p * W + l) * q:(p * W + l + 1) * q] for p in range(P) for l in range(W)]
+        w0_bits = [r_w0[l] < rd0[p][l * q:(l + 1) * q] for p in range(P) for l in range(W)]
         w1_bits = []
         for p in range(P):
             for l in range(W):
                 if p < P2 and l < W2:
-                    w1_bits.append(r_w1[l] < r1.data[(p * W2 + l) * q:(p * W2 + l + 1) * q])
+                    w1_bits.append(r_w1[l] < rd1[p][l * q:(l + 1) * q])
                 else:
                     w1_bits.append(Const(0, 1))
         m.d.comb += [core.in_x.eq(Cat(*x_bits)),

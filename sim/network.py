@@ -122,7 +122,8 @@ def accelerator_cosim(model, images_u8, *, config: ScConfig, seed: int = 0, simu
             "expect_cls": res.classes}
     out = runner.run(acc, name=accelerator_name(cfg, seed), simulator=simulator, testbench="AcceleratorTestbench",
                      data=data, build_root=build_root)
-    return {"simulator": simulator, "config": cfg.as_dict(), "schedule": acc.schedule.as_dict(),
+    return {"simulator": simulator, "config": cfg.as_dict(),
+            "schedule": {**acc.schedule.as_dict(), "accelerator_cycles_per_image": acc.cycles_per_image()},
             "golden_scores": res.scores.tolist(), "rtl_scores": out["out_scores"].tolist(),
             "golden_classes": res.classes.tolist(), "rtl_classes": out["out_cls"].tolist(),
             "cycles": out["out_cycles"].tolist(),
