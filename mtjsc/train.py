@@ -71,6 +71,21 @@ def float_accuracy(model: ScModel, pixels: np.ndarray, labels: np.ndarray, sigma
     return float(np.mean(np.argmax(z, axis=1) == labels))
 
 
+def readout_loss(z: np.ndarray, beta: np.ndarray, y: np.ndarray) -> tuple:
+    """Softmax cross-entropy of the count readout ``beta z``: loss, d loss / d z, d loss / d beta."""
+    B = len(y)
+    logits = beta[0] * z
+    logits = logits - logits.max(1, keepdims=True)
+    e = np.exp(logits)
+    pr = e / e.sum(1, keepdims=True)
+    rows = np.arange(B)
+    loss = float(-np.log(pr[rows, y] + 1e-300).mean())
+    dlog = pr
+    dlog[rows, y] -= 1.0
+    dlog /= B
+    return loss, beta[0] * dlog, np.array([(dlog * z).sum()])
+
+
 def loss_and_grads_moments(w1, w2, beta, V, y, *, K, moments, eps=None, hidden_noise=28.0, noise_power=1.6,
                            L=1024):
     """:func:`loss_and_grads` for any APC kind through its moments (used for ``approx``).
@@ -81,7 +96,7 @@ def loss_and_grads_moments(w1, w2, beta, V, y, *, K, moments, eps=None, hidden_n
     with noise of variance var / L. ``moments`` = (ApcMoments of layer 1, of layer 2).
     """
     m1, m2 = moments
-    B, hidden = len(y), w1.shape[0]
+    hidden = w1.shape[0]
     d1, var1, c1 = m1.forward(V, w1)
     a = K * d1 / (2.0 * var1)
     h = np.tanh(a)
@@ -90,17 +105,7 @@ def loss_and_grads_moments(w1, w2, beta, V, y, *, K, moments, eps=None, hidden_n
     z, var2, c2 = m2.forward(H, w2)
     if eps is not None:
         z = z + np.sqrt(var2 / L) * eps[1]
-    logits = beta[0] * z
-    logits = logits - logits.max(1, keepdims=True)
-    e = np.exp(logits)
-    pr = e / e.sum(1, keepdims=True)
-    rows = np.arange(B)
-    loss = float(-np.log(pr[rows, y] + 1e-300).mean())
-    dlog = pr
-    dlog[rows, y] -= 1.0
-    dlog /= B
-    dbeta = np.array([(dlog * z).sum()])
-    dz = beta[0] * dlog
+    loss, dz, dbeta = readout_loss(z, beta, y)
     zero = np.zeros_like(dz)              # the noise spread is a constant in the gradient
     dw2 = m2.backward(c2, dz, zero)
     # d z / d H: the moments are symmetric in inputs and weights, so swap their roles
@@ -130,24 +135,14 @@ def loss_and_grads(w1, w2, beta, V, y, *, K, sigma="exact", eps=None, hidden_noi
     loss : float
     grads : [dw1, dw2, dbeta]
     """
-    B, hidden = len(y), w1.shape[0]
+    hidden = w1.shape[0]
     s, sig2, a, h = hidden_forward(V, w1, K, sigma)
     hn = h if eps is None else h + np.sqrt(hidden_noise * (1.0 - h * h) ** noise_power / L) * eps[0]
     H = with_bias(hn)
     z = H @ w2.T
     if eps is not None:
         z = z + np.sqrt((1.0 - w2 * w2).sum(1) / L) * eps[1]
-    logits = beta[0] * z
-    logits = logits - logits.max(1, keepdims=True)
-    e = np.exp(logits)
-    pr = e / e.sum(1, keepdims=True)
-    rows = np.arange(B)
-    loss = float(-np.log(pr[rows, y] + 1e-300).mean())
-    dlog = pr
-    dlog[rows, y] -= 1.0
-    dlog /= B
-    dbeta = np.array([(dlog * z).sum()])
-    dz = beta[0] * dlog
+    loss, dz, dbeta = readout_loss(z, beta, y)
     dw2 = dz.T @ H
     dh = (dz @ w2)[:, :hidden]
     da = dh * (1.0 - h * h)

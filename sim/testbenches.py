@@ -169,6 +169,18 @@ async def block_testbench(dut):
     tb.check(observed)
 
 
+async def clock_and_reset(dut, clock_ns: int, idle_inputs: tuple):
+    """Start the clock, hold ``idle_inputs`` low and reset for two clocks; return at a falling edge."""
+    Clock(dut.clk, clock_ns, unit="ns").start()
+    for name in idle_inputs:
+        getattr(dut, name).value = 0
+    dut.rst.value = 1
+    await RisingEdge(dut.clk)
+    await RisingEdge(dut.clk)
+    await FallingEdge(dut.clk)
+    dut.rst.value = 0
+
+
 class CoreTestbench:
     """Drives :class:`ScMlpCore` transaction by transaction: each clock it reads the core's request
     (layer, t, group, chunk) and answers with those bits from the stream arrays, with seeded random
@@ -212,14 +224,7 @@ class CoreTestbench:
 
     async def run(self) -> dict:
         dut = self.dut
-        Clock(dut.clk, self.clock_ns, unit="ns").start()
-        dut.start.value = 0
-        dut.in_valid.value = 0
-        dut.rst.value = 1
-        await RisingEdge(dut.clk)
-        await RisingEdge(dut.clk)
-        await FallingEdge(dut.clk)
-        dut.rst.value = 0
+        await clock_and_reset(dut, self.clock_ns, ("start", "in_valid"))
         stall = float(self.data.get("stall", 0.0))
         scores, classes, cycles = [], [], []
         for x in self.data["x_bits"]:
@@ -329,14 +334,7 @@ class AcceleratorTestbench:
 
     async def run(self) -> dict:
         dut = self.dut
-        Clock(dut.clk, self.clock_ns, unit="ns").start()
-        dut.pixels__valid.value = 0
-        dut.result__ready.value = 0
-        dut.rst.value = 1
-        await RisingEdge(dut.clk)
-        await RisingEdge(dut.clk)
-        await FallingEdge(dut.clk)
-        dut.rst.value = 0
+        await clock_and_reset(dut, self.clock_ns, ("pixels__valid", "result__ready"))
         monitor = StreamMonitor(dut, "result", self.rng, float(self.data.get("stall", 0.0)))
         scores, classes, cycles = [], [], []
         for image in self.data["pixels"]:
