@@ -84,6 +84,25 @@ class ScMlpAccelerator(wiring.Component):
         Images do not overlap (the next image loads after the result is taken)."""
         return PIXELS + 3 + self.schedule.cycles_per_image()
 
+    def describe(self) -> dict:
+        """Manifest entries: configuration, schedule, memories (words x bits) and clocks per image."""
+        cfg, s = self.config, self.schedule
+        q, LW = cfg.sng_bits + 1, cfg.lfsr_width
+        mems = [{"name": "w0_q<p>", "count": s.P, "depth": s.G1 * s.C1, "width": s.W * q},
+                {"name": "w1_q<p>", "count": s.P2, "depth": s.G2 * s.C2, "width": s.W2 * q},
+                {"name": "pixel_q", "count": 1, "depth": s.C1, "width": s.W * q},
+                {"name": "btanh states", "count": 1, "depth": s.G1, "width": s.P * max(1, (cfg.K[0] - 1).bit_length())}]
+        for name, depth, lanes in (("sng_in0", s.C1, s.W), ("sng_w0", s.C1, s.W), ("sng_w1", s.C2, s.W2)):
+            mems += [{"name": f"{name}_state", "count": 1, "depth": depth, "width": lanes * LW},
+                     {"name": f"{name}_seed", "count": 1, "depth": depth, "width": lanes * LW}]
+        for mem in mems:
+            mem["bits"] = mem["count"] * mem["depth"] * mem["width"]
+        return {"config": cfg.as_dict(), "seed": self.seed, "schedule": s.as_dict(), "memories": mems,
+                "memory_bits": sum(mem["bits"] for mem in mems), "score_bits": self.score_bits,
+                "cycles_per_image": self.cycles_per_image(),
+                "cycles_formula": "784 + 3 + L * (G1*C1 + 1 + G2*C2) + 3",
+                "weight_bits_per_clock": (s.P * s.W) * q}
+
     # ---------------------------------------------------------------- memory images (Python)
 
     def weight_words(self, layer: int) -> list:

