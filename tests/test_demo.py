@@ -13,9 +13,14 @@ from mtjsc.cli import main
 REPO = Path(__file__).resolve().parents[1]
 
 
-def test_demo_end_to_end_from_another_directory_with_relative_out(tmp_path):
-    cwd = tmp_path / "elsewhere"
-    cwd.mkdir()
+@pytest.fixture(scope="module")
+def elsewhere(tmp_path_factory):
+    """A working directory outside the checkout, shared so the mismatch test reuses the demo's build."""
+    return tmp_path_factory.mktemp("elsewhere")
+
+
+def test_demo_end_to_end_from_another_directory_with_relative_out(elsewhere):
+    cwd = elsewhere
     assert cwd.resolve() != REPO.resolve()
     env = {k: v for k, v in os.environ.items() if k not in ("MTJSC_BUILD", "PYTHONPATH")}
     r = subprocess.run([sys.executable, "-m", "mtjsc", "demo", "--images", "60", "--seeds", "1",
@@ -42,7 +47,7 @@ def test_demo_checks_its_preconditions_before_working(tmp_path, monkeypatch, cap
     assert not (tmp_path / "d").exists()
 
 
-def test_demo_reports_a_mismatch_with_its_cycle_and_fails(tmp_path, monkeypatch, capsys):
+def test_demo_reports_a_mismatch_with_its_cycle_and_fails(elsewhere, monkeypatch, capsys):
     """A real co-simulation against a deliberately wrong golden result: the demo says NO, names the
     first differing image and score and exits 1 (it does not crash, and it does not print yes)."""
     import mtjsc.sim.network as network
@@ -54,7 +59,7 @@ def test_demo_reports_a_mismatch_with_its_cycle_and_fails(tmp_path, monkeypatch,
         return res
 
     monkeypatch.setattr(network.golden, "run_network", corrupted)
-    rc = main(["demo", "--images", "20", "--seeds", "1", "--out", str(tmp_path / "d")])
+    rc = main(["demo", "--images", "20", "--seeds", "1", "--out", str(elsewhere / "results" / "demo")])
     out = capsys.readouterr().out
     assert rc == 1, out
     assert "bit-exact: NO. First mismatch:" in out and "image 1: score 3" in out, out
