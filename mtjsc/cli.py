@@ -145,24 +145,31 @@ def cmd_verilog(a) -> int:
     return 0
 
 
-def block_verilog(a) -> dict:
-    """Write the Verilog and manifest of one block (`mtjsc verilog` options); return what was written."""
+def model_and_config(a, L: int) -> tuple:
+    """``(name, model, ScConfig)`` from the `verilog`/`cosim` options, warning when the model was
+    trained for another APC kind than ``--apc``."""
     from mtjsc.config import ScConfig
     from mtjsc.evaluate import resolve_model
-    from mtjsc.hdl.catalog import make_block
     from mtjsc.model import apc_mismatch
-    from mtjsc.hdl.export import write
-    if a.name is not None and not VERILOG_IDENTIFIER.match(a.name):
-        raise MtjscError(f"--name {a.name!r} is not a Verilog identifier; use letters, digits, _ and $, "
-                         f"starting with a letter or _ (it is also the file name)")
-    out = check_output_dir(a.out, "--out")
-    L = check_length(a.length)
     name, model = resolve_model(a.model, L, a.apc)
     warning = apc_mismatch(name, model, a.apc)
     if warning:
         print(f"mtjsc: warning: {warning}", file=sys.stderr)
     cfg = ScConfig.from_model(model, L=L, apc=a.apc, sng_bits=a.sng_bits, lfsr_width=a.lfsr_width,
                               parallel_neurons=a.parallel, input_lanes=a.lanes)
+    return name, model, cfg
+
+
+def block_verilog(a) -> dict:
+    """Write the Verilog and manifest of one block (`mtjsc verilog` options); return what was written."""
+    from mtjsc.hdl.catalog import make_block
+    from mtjsc.hdl.export import write
+    if a.name is not None and not VERILOG_IDENTIFIER.match(a.name):
+        raise MtjscError(f"--name {a.name!r} is not a Verilog identifier; use letters, digits, _ and $, "
+                         f"starting with a letter or _ (it is also the file name)")
+    out = check_output_dir(a.out, "--out")
+    L = check_length(a.length)
+    name, model, cfg = model_and_config(a, L)
     if a.block == "accelerator":
         from mtjsc.hdl.accelerator import ScMlpAccelerator
         acc = ScMlpAccelerator(model=model, config=cfg, seed=check_seed(a.seed, "--seed"))
@@ -189,21 +196,13 @@ def cmd_cosim(a) -> int:
 
     from mtjsc import mnist
     from mtjsc.behavioral_models.sources import make_source
-    from mtjsc.config import ScConfig
-    from mtjsc.evaluate import resolve_model
-    from mtjsc.model import apc_mismatch
     from mtjsc.sim.network import core_cosim
     from mtjsc.sim.runner import prepare_simulator
     json_out = check_output_file(a.json, "--json") if a.json else None
     L = check_length(a.length)
     images = check_int(a.images, "--images", minimum=1, maximum=10000)
     batch = check_int(a.batch, "--batch", minimum=1)
-    name, model = resolve_model(a.model, L, a.apc)
-    warning = apc_mismatch(name, model, a.apc)
-    if warning:
-        print(f"mtjsc: warning: {warning}", file=sys.stderr)
-    cfg = ScConfig.from_model(model, L=L, apc=a.apc, parallel_neurons=a.parallel, input_lanes=a.lanes,
-                              sng_bits=a.sng_bits, lfsr_width=a.lfsr_width)
+    name, model, cfg = model_and_config(a, L)
     src = make_source(a.source, seed=check_seed(a.seed, "--seed"), config=cfg)
     prepare_simulator(a.sim)
     test = mnist.load("test")
