@@ -475,6 +475,50 @@ def _run_chunk(streams: NetworkStreams, image_ids, p, record):
     return scores, rec
 
 
+def network_on_bits(x_bits: np.ndarray, w_bits: tuple, config: ScConfig) -> tuple:
+    """The network on explicit stream bits of one image (sources whose weight bits change per image).
+
+    Parameters
+    ----------
+    x_bits : bool [L, 785]
+        First-layer input bits (bias last).
+    w_bits : (bool [L, H, 785], bool [L, 10, H + 1])
+    config : ScConfig
+
+    Returns
+    -------
+    scores int64 [10], (hidden counts [L, H], hidden bits [L, H], output counts [L, 10])
+    """
+    n1, n2 = config.fan_in
+    c1 = layer_counts(np.asarray(x_bits, bool)[:, None, :], w_bits[0], config.apc)[:, 0, :]   # [L, H]
+    y1 = btanh_run(c1, n1, config.K[0])
+    hidden = np.concatenate([y1, np.ones((config.L, 1), bool)], axis=1)
+    c2 = layer_counts(hidden[:, None, :], w_bits[1], config.apc)[:, 0, :]
+    return c2.sum(axis=0, dtype=np.int64), (c1, y1, c2)
+
+
+def _run_per_image(model, p, image_ids, source, cfg, record, progress) -> NetworkResult:
+    """Image by image on dense bits, for sources with ``weights_per_image`` (``entropy``)."""
+    N, L = len(p), cfg.L
+    scores = np.empty((N, CLASSES), np.int64)
+    recs = [np.empty((N, L, model.hidden), np.int16), np.empty((N, L, model.hidden), bool),
+            np.empty((N, L, CLASSES), np.int16)] if record else None
+    pw = [bipolar_to_p(w) for w in model.weights]
+    for k, u in enumerate(image_ids):
+        x = source.input_bits([u], p[k:k + 1], L)[0]
+        w = tuple(source.image_weight_bits(int(u), layer, pw[layer], L) for layer in (0, 1))
+        scores[k], rec = network_on_bits(x, w, cfg)
+        if record:
+            for dst, src in zip(recs, rec):
+                dst[k] = src
+        if progress is not None:
+            progress(1)
+    res = NetworkResult(scores=scores, classes=classify(scores))
+    if record:
+        res.hidden_counts, res.hidden_bits, res.output_counts = recs
+    return res
+
+
 def classify(scores: np.ndarray) -> np.ndarray:
     """argmax with the lowest index on ties (np.argmax already does this)."""
     return np.argmax(scores, axis=1)
@@ -552,6 +596,11 @@ def run_network(model, pixels, *, source: StreamSource, L: int | None = None, ap
     image_ids = np.arange(N) if image_ids is None else np.asarray(image_ids, dtype=np.int64)
     if image_ids.shape != (N,):
         raise MtjscError(f"image_ids has shape {image_ids.shape}, expected ({N},)")
+    if getattr(source, "weights_per_image", False):
+        if streams is not None:
+            raise MtjscError(f"the {source.name!r} source has no shared weight streams; do not pass streams")
+        return _run_per_image(model, image_probabilities(pixels, model.encoding), image_ids, source, cfg,
+                              record, progress)
     if streams is None:
         streams = NetworkStreams(model, source, config=cfg, activity=input_activity(model, pixels, source))
     elif streams.source is not source or streams.model is not model:

@@ -318,12 +318,16 @@ class Calibration:
         return np.unique(np.round(a * b + (1 - a) * (1 - b), 12))
 
 
-def entropy_bits(count: int, *, seed: int = 0, period_ratio: float = 5.0, device: TelegraphMTJ | None = None):
+def entropy_bits(count: int, *, seed: int = 0, period_ratio: float = 5.0, device: TelegraphMTJ | None = None,
+                 stream: int | None = None):
     """Unbiased random bits from one device biased at P = 1/2, read every ``period_ratio * tau_c``.
 
     The entropy port of the accelerator (an LFSR-free SNG compares these bits,
     taken B at a time, with its threshold); co-simulation drives it with them.
+    ``stream`` picks an independent run of the device (the ``entropy`` source
+    uses one per image, so any image's bits can be made on their own).
     """
     dev = device or TelegraphMTJ()
     T = _positive(period_ratio, "period_ratio (T / tau_c)") * float(dev.correlation_time(dev.v_0))
-    return dev.sample_bits(dev.v_0, T, count, generator(seed, RngTag.ENTROPY))
+    rng = generator(seed, RngTag.ENTROPY) if stream is None else generator(seed, RngTag.ENTROPY, stream)
+    return dev.sample_bits(dev.v_0, T, count, rng)

@@ -28,7 +28,7 @@ class RngTag(IntEnum):
     POOL_RECORDING = 8      #: ``mtj-pool`` pool recordings, ids (stream set,)
     POOL_INPUT = 9          #: ``mtj-pool`` input start indices, ids (image,)
     POOL_WEIGHT = 10        #: ``mtj-pool`` weight start indices, ids (layer,)
-    ENTROPY = 11            #: :func:`mtjsc.behavioral_models.mtj.entropy_bits`, no ids
+    ENTROPY = 11            #: :func:`mtjsc.behavioral_models.mtj.entropy_bits`, ids () or (stream,)
 
 
 def generator(seed: int, tag: RngTag, *ids) -> np.random.Generator:

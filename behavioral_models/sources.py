@@ -41,6 +41,9 @@ class StreamSource(ABC):
     """
 
     name = "abstract"
+    #: True when weight bits depend on the image (``image_weight_bits``); the golden model then runs
+    #: image by image
+    weights_per_image = False
 
     def __init__(self, *, seed: int = 0):
         self.seed = check_seed(seed)
@@ -417,11 +420,141 @@ class MtjPoolSource(StreamSource):
                 "segments": self.segments, "period": self.period}
 
 
-SOURCES = {"ideal": IdealSource, "lfsr": LfsrSource, "mtj": MtjSource, "mtj-pool": MtjPoolSource}
+class EntropySource(StreamSource):
+    """Comparator SNGs on one raw random bit sequence (the accelerator's ``entropy`` port).
+
+    The sequence is read as B-bit numbers, least significant bit first:
+    number k is ``sum_b bits[k B + b] 2**b``. Image u consumes the numbers
+    ``[u N, (u + 1) N)``, ``N = L (2 n1 + n2)`` with n1 = 785 and
+    n2 = H + 1, in this order, which does not depend on P or W::
+
+        for t in 0..L-1:
+            for i in 0..n1-1:  r_x(t, i), r_w0(t, i)     # layer 0: input i's SNG, then its weight SNG
+            for j in 0..n2-1:  r_w1(t, j)                # layer 1: weight SNG of hidden input j
+
+    The bits are ``x(t, i) = [r_x(t, i) < q(p_i)]`` and, for every neuron m
+    of the layer, ``w(t, m, i) = [r_w(t, i) < q(w_mi)]`` with
+    ``q(p) = round(p 2**B)`` (:func:`mtjsc.behavioral_models.lfsr.sng_threshold`):
+    like the ``lfsr`` source, one weight SNG per input is shared by all
+    neurons of a layer, so hardware keeps the numbers of one t in a buffer
+    while its neuron groups go by. Every input takes its numbers, the bias
+    input (always 1) and constant streams included, so the position of a
+    number never depends on the data. Unlike ``lfsr``, weight bits differ
+    from image to image.
+
+    Parameters
+    ----------
+    seed : int
+        Without ``bits``: block u is ``entropy_bits(N B, seed=seed, stream=u)``,
+        one simulated sMTJ at P = 1/2 (:func:`mtjsc.behavioral_models.mtj.entropy_bits`).
+    sng_bits : int
+        B.
+    hidden : int
+        H (fixes n2 and so the block size).
+    bits : bool array or bytes, optional
+        The raw sequence (bytes are read least significant bit first); image u
+        must find its whole block in it.
+    period_ratio : float
+        Sampling period of the simulated device over its correlation time.
+    """
+
+    name = "entropy"
+    weights_per_image = True
+
+    def __init__(self, *, seed: int = 0, sng_bits: int = 8, hidden: int = 128, bits=None,
+                 period_ratio: float = 5.0):
+        super().__init__(seed=seed)
+        self.sng_bits = check_sng_bits(sng_bits)
+        self.hidden = check_int(hidden, "hidden", minimum=1)
+        self.period_ratio = check_float(period_ratio, "period_ratio", positive=True)
+        if bits is None:
+            self.bits = None
+        else:
+            if isinstance(bits, (bytes, bytearray)):
+                bits = np.unpackbits(np.frombuffer(bytes(bits), np.uint8), bitorder="little")
+            self.bits = np.asarray(bits).astype(bool).ravel()
+        self._cache = (None, None)
+
+    @property
+    def fan_in(self) -> tuple:
+        return FIRST_LAYER_FANIN, self.hidden + 1
+
+    def numbers_per_t(self) -> int:
+        n1, n2 = self.fan_in
+        return 2 * n1 + n2
+
+    def bits_per_image(self, L: int) -> int:
+        return check_length(L) * self.numbers_per_t() * self.sng_bits
+
+    def image_numbers(self, image: int, L: int) -> np.ndarray:
+        """The numbers image ``image`` consumes: int64 [L, 2 n1 + n2] in the documented order."""
+        L = check_length(L)
+        image = check_int(image, "image id", minimum=0)
+        key = (image, L)
+        if self._cache[0] == key:
+            return self._cache[1]
+        nb = self.bits_per_image(L)
+        if self.bits is None:
+            from mtjsc.behavioral_models.mtj import entropy_bits
+            raw = entropy_bits(nb, seed=self.seed, period_ratio=self.period_ratio, stream=image)
+        else:
+            if len(self.bits) < (image + 1) * nb:
+                raise MtjscError(f"entropy source too short: image {image} at L={L} needs bits "
+                                 f"[{image * nb}, {(image + 1) * nb}) but the sequence has {len(self.bits)}; "
+                                 f"give at least {(image + 1) * nb} bits ({nb} per image)")
+            raw = self.bits[image * nb:(image + 1) * nb]
+        B = self.sng_bits
+        weights = (1 << np.arange(B)).astype(np.int64)
+        nums = raw.reshape(-1, B).astype(np.int64) @ weights
+        out = nums.reshape(L, self.numbers_per_t())
+        self._cache = (key, out)
+        return out
+
+    def threshold(self, p):
+        return lfsr.sng_threshold(p, self.sng_bits)
+
+    def constant(self, p):
+        q = self.threshold(p)
+        return (q == 0) | (q == (1 << self.sng_bits)), q == (1 << self.sng_bits)
+
+    def pair_bits(self, image_ids, inputs, p, L):
+        L = check_length(L)
+        n1 = FIRST_LAYER_FANIN
+        out = np.empty((len(image_ids), L), dtype=bool)
+        q = self.threshold(p)
+        for a, b, _ in self.per_image(image_ids, RngTag.ENTROPY):
+            r = self.image_numbers(int(image_ids[a]), L)[:, 0:2 * n1:2]       # [L, n1]
+            out[a:b] = r.T[inputs[a:b]] < q[a:b, None]
+        return out
+
+    def weight_bits(self, layer, p, L):
+        raise MtjscError("the entropy source's weight bits change from image to image; ask for "
+                         "image_weight_bits(image, layer, p, L) (golden.run_network does)")
+
+    def image_weight_bits(self, image: int, layer: int, p: np.ndarray, L: int) -> np.ndarray:
+        """Weight stream bits of one layer for one image: bool [L, m, n]."""
+        p = check_probabilities(p, f"layer {layer} weight probabilities")
+        n1, n2 = self.fan_in
+        if p.shape[1] != (n1, n2)[layer]:
+            raise MtjscError(f"layer {layer} has fan-in {p.shape[1]} but this entropy source was built for "
+                             f"hidden={self.hidden} (fan-in {(n1, n2)[layer]}); build it with config=")
+        r = self.image_numbers(image, L)
+        r = r[:, 1:2 * n1:2] if layer == 0 else r[:, 2 * n1:]
+        return r[:, None, :] < self.threshold(p)[None, :, :]
+
+    def describe(self):
+        return {**super().describe(), "sng_bits": self.sng_bits, "hidden": self.hidden,
+                "bits": "mtj" if self.bits is None else f"given ({len(self.bits)} bits)",
+                "period_ratio": self.period_ratio}
+
+
+SOURCES = {"ideal": IdealSource, "lfsr": LfsrSource, "mtj": MtjSource, "mtj-pool": MtjPoolSource,
+           "entropy": EntropySource}
 
 
 #: Constructor options a source takes from the :class:`~mtjsc.config.ScConfig` (option -> field).
-CONFIG_OPTIONS = {"lfsr": {"sng_bits": "sng_bits", "width": "lfsr_width"}}
+CONFIG_OPTIONS = {"lfsr": {"sng_bits": "sng_bits", "width": "lfsr_width"},
+                  "entropy": {"sng_bits": "sng_bits", "hidden": "hidden"}}
 
 
 def make_source(name: str, *, seed: int = 0, config=None, **options) -> StreamSource:

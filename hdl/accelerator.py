@@ -31,6 +31,10 @@ from mtjsc.hdl.lfsr import leap_expr
 from mtjsc.validate import check_seed
 
 
+#: Where the comparator SNGs' random numbers come from.
+SNG_KINDS = ("lfsr", "entropy")
+
+
 def pixel_thresholds(encoding: str, bits: int) -> list:
     """q = round(P 2^B) of each pixel byte 0..255 under ``encoding`` (the golden ``lfsr`` source's)."""
     p = image_probabilities(np.arange(256, dtype=np.float64)[:, None].repeat(PIXELS, 1) / 255.0, encoding)
@@ -63,26 +67,57 @@ class ScMlpAccelerator(wiring.Component):
     busy : out
     """
 
-    def __init__(self, *, model, config: ScConfig, seed: int = 0):
+    def __init__(self, *, model, config: ScConfig, seed: int = 0, sng: str = "lfsr"):
+        if sng not in SNG_KINDS:
+            raise MtjscError(f"sng={sng!r} is not an SNG kind; choose one of {', '.join(SNG_KINDS)}")
         if not isinstance(config, ScConfig):
             raise MtjscError(f"config must be an ScConfig, got {type(config).__name__}")
         if tuple(model.K) != config.K or model.hidden != config.hidden or model.encoding != config.encoding:
             raise MtjscError(f"the model (K={model.K}, hidden={model.hidden}, encoding={model.encoding!r}) does "
                              f"not match the configuration (K={config.K}, hidden={config.hidden}, encoding="
                              f"{config.encoding!r}); build it with ScConfig.from_model(model, ...)")
-        self.model, self.config, self.seed = model, config, check_seed(seed)
+        self.model, self.config, self.seed, self.sng = model, config, check_seed(seed), sng
         self.core = ScMlpCore(config=config)
         self.schedule = self.core.schedule
         self.score_bits = self.core.score_bits
-        super().__init__({"pixels": In(stream.Signature(8)),
-                          "result": Out(stream.Signature(4 + CLASSES * self.score_bits)),
-                          "busy": Out(1)})
+        ports = {"pixels": In(stream.Signature(8)),
+                 "result": Out(stream.Signature(4 + CLASSES * self.score_bits)),
+                 "busy": Out(1)}
+        if sng == "entropy":
+            ports["entropy"] = In(stream.Signature(self.entropy_width))
+        super().__init__(ports)
+
+    @property
+    def entropy_width(self) -> int:
+        """Payload bits of an entropy beat: 2 W numbers of B bits (a layer-0 chunk's x and weight SNGs)."""
+        return 2 * self.schedule.W * self.config.sng_bits
+
+    def entropy_beats(self, numbers) -> list:
+        """The entropy-port beats that carry one image's numbers (int [L, 2 n1 + n2], the ``entropy``
+        source's order): per t, one beat per layer-0 chunk c (the pairs r_x, r_w of inputs c W ..
+        c W + W - 1, number j of the beat at bits [j B, (j + 1) B)), then one per layer-1 chunk (W2
+        weight numbers). Beats are consumed in the first neuron group of each t only; a beat's
+        unused high fields (the last chunk's missing lanes) are zero and ignored."""
+        cfg, s = self.config, self.schedule
+        B = cfg.sng_bits
+        n1, n2 = cfg.fan_in
+        numbers = np.asarray(numbers, np.int64)
+        if numbers.shape != (cfg.L, 2 * n1 + n2):
+            raise MtjscError(f"entropy numbers have shape {numbers.shape}, expected ({cfg.L}, {2 * n1 + n2})")
+        beats = []
+        for row in numbers:
+            for c in range(s.C1):
+                beats.append(_pack(row[2 * c * s.W:2 * min(n1, (c + 1) * s.W)], B))
+            for c in range(s.C2):
+                beats.append(_pack(row[2 * n1 + c * s.W2:2 * n1 + min(n2, (c + 1) * s.W2)], B))
+        return beats
 
     def cycles_per_image(self) -> int:
         """Clocks from the first pixel offered to the result taken, with pixels offered every clock and
-        the result taken at once: 784 pixel transfers, 3 clocks of hand-over, the core's schedule.
+        the result taken at once: 784 pixel transfers, the core's schedule (start to done) and 2 clocks of
+        hand-over (start after the last pixel, the result register).
         Images do not overlap (the next image loads after the result is taken)."""
-        return PIXELS + 3 + self.schedule.cycles_per_image()
+        return PIXELS + 2 + self.schedule.cycles_per_image()
 
     def describe(self) -> dict:
         """Manifest entries: configuration, schedule, memories (words x bits) and clocks per image."""
@@ -92,15 +127,24 @@ class ScMlpAccelerator(wiring.Component):
                 {"name": "w1_q<p>", "count": s.P2, "depth": s.G2 * s.C2, "width": s.W2 * q},
                 {"name": "pixel_q", "count": 1, "depth": s.C1, "width": s.W * q},
                 {"name": "btanh states", "count": 1, "depth": s.G1, "width": s.P * max(1, (cfg.K[0] - 1).bit_length())}]
-        for name, depth, lanes in (("sng_in0", s.C1, s.W), ("sng_w0", s.C1, s.W), ("sng_w1", s.C2, s.W2)):
-            mems += [{"name": f"{name}_state", "count": 1, "depth": depth, "width": lanes * LW},
-                     {"name": f"{name}_seed", "count": 1, "depth": depth, "width": lanes * LW}]
+        if self.sng == "lfsr":
+            for name, depth, lanes in (("sng_in0", s.C1, s.W), ("sng_w0", s.C1, s.W), ("sng_w1", s.C2, s.W2)):
+                mems += [{"name": f"{name}_state", "count": 1, "depth": depth, "width": lanes * LW},
+                         {"name": f"{name}_seed", "count": 1, "depth": depth, "width": lanes * LW}]
+        else:   # the numbers of one t, kept while the other neuron groups go by
+            if s.G1 > 1:
+                mems.append({"name": "entropy_buf0", "count": 1, "depth": s.C1, "width": 2 * s.W * cfg.sng_bits})
+            if s.G2 > 1:
+                mems.append({"name": "entropy_buf1", "count": 1, "depth": s.C2, "width": s.W2 * cfg.sng_bits})
         for mem in mems:
             mem["bits"] = mem["count"] * mem["depth"] * mem["width"]
-        return {"config": cfg.as_dict(), "seed": self.seed, "schedule": s.as_dict(), "memories": mems,
+        extra = {"entropy": {"width": self.entropy_width, "beats_per_image": cfg.L * (s.C1 + s.C2),
+                             "bits_per_image": cfg.L * (2 * cfg.fan_in[0] + cfg.fan_in[1]) * cfg.sng_bits}} \
+            if self.sng == "entropy" else {"seed": self.seed}
+        return {"config": cfg.as_dict(), "sng": self.sng, **extra, "schedule": s.as_dict(), "memories": mems,
                 "memory_bits": sum(mem["bits"] for mem in mems), "score_bits": self.score_bits,
                 "cycles_per_image": self.cycles_per_image(),
-                "cycles_formula": "784 + 3 + L * (G1*C1 + 1 + G2*C2) + 3",
+                "cycles_formula": "784 + 2 + L * (G1*C1 + 1 + G2*C2) + 3",
                 "weight_bits_per_clock": (s.P * s.W) * q}
 
     # ---------------------------------------------------------------- memory images (Python)
@@ -156,6 +200,35 @@ class ScMlpAccelerator(wiring.Component):
         m.d.comb += [wr.addr.eq(write_addr), wr.data.eq(nxt), wr.en.eq(write)]
         return [state[i * LW:i * LW + B] for i in range(lanes)]
 
+    def _entropy_numbers(self, m, fire):
+        """R(t) of every lane from the entropy port: taken from the port in the first neuron group of
+        t (the core stalls while the port has no beat: ``in_valid`` follows ``entropy.valid``) and
+        kept in a buffer of one beat per chunk for the other groups of t."""
+        core, s, B = self.core, self.schedule, self.config.sng_bits
+        port = self.entropy
+        first = core.req_group == 0
+        m.d.comb += [port.ready.eq(core.in_ready & first), core.in_valid.eq(Mux(first, port.valid, 1))]
+        words = []
+        for layer, (G, C, width) in enumerate(((s.G1, s.C1, 2 * s.W * B), (s.G2, s.C2, s.W2 * B))):
+            here = port.payload[:width]
+            if G == 1:                       # every group is the first: nothing to keep
+                words.append(here)
+                continue
+            buf = Memory(shape=unsigned(width), depth=C, init=[])
+            m.submodules[f"entropy_buf{layer}"] = buf
+            wr = buf.write_port()
+            rd = buf.read_port(transparent_for=(wr,))
+            m.d.comb += [wr.addr.eq(core.req_chunk), wr.data.eq(here),
+                         wr.en.eq(fire & first & (core.req_layer == layer)), rd.addr.eq(core.nxt_chunk)]
+            word = Signal(width, name=f"entropy_now{layer}")    # one mux, sliced per lane below
+            m.d.comb += word.eq(Mux(first, here, rd.data))
+            words.append(word)
+        w0, w1 = words
+        r_in = [w0[2 * l * B:(2 * l + 1) * B] for l in range(s.W)]
+        r_w0 = [w0[(2 * l + 1) * B:(2 * l + 2) * B] for l in range(s.W)]
+        r_w1 = [w1[l * B:(l + 1) * B] for l in range(s.W2)]
+        return r_in, r_w0, r_w1
+
     def elaborate(self, platform):
         m = Module()
         cfg, s = self.config, self.schedule
@@ -210,14 +283,18 @@ class ScMlpAccelerator(wiring.Component):
                 rp = mem.read_port()
                 m.d.comb += rp.addr.eq(core.nxt_group * C + core.nxt_chunk)
                 out.append(rp.data)
-        last_g0 = (core.req_layer == 0) & (core.req_group == s.G1 - 1)
-        last_g1 = (core.req_layer == 1) & (core.req_group == s.G2 - 1)
-        r_in = self._sng_bank(m, "sng_in0", 0, lfsr_def.ROLE_INPUT, s.C1, W, core.nxt_chunk, t0,
-                              fire & last_g0, core.req_chunk)
-        r_w0 = self._sng_bank(m, "sng_w0", 0, lfsr_def.ROLE_WEIGHT, s.C1, W, core.nxt_chunk, t0,
-                              fire & last_g0, core.req_chunk)
-        r_w1 = self._sng_bank(m, "sng_w1", 1, lfsr_def.ROLE_WEIGHT, s.C2, W2, core.nxt_chunk, t0,
-                              fire & last_g1, core.req_chunk)
+        if self.sng == "lfsr":
+            last_g0 = (core.req_layer == 0) & (core.req_group == s.G1 - 1)
+            last_g1 = (core.req_layer == 1) & (core.req_group == s.G2 - 1)
+            r_in = self._sng_bank(m, "sng_in0", 0, lfsr_def.ROLE_INPUT, s.C1, W, core.nxt_chunk, t0,
+                                  fire & last_g0, core.req_chunk)
+            r_w0 = self._sng_bank(m, "sng_w0", 0, lfsr_def.ROLE_WEIGHT, s.C1, W, core.nxt_chunk, t0,
+                                  fire & last_g0, core.req_chunk)
+            r_w1 = self._sng_bank(m, "sng_w1", 1, lfsr_def.ROLE_WEIGHT, s.C2, W2, core.nxt_chunk, t0,
+                                  fire & last_g1, core.req_chunk)
+            m.d.comb += core.in_valid.eq(1)
+        else:
+            r_in, r_w0, r_w1 = self._entropy_numbers(m, fire)
 
         # ------------------------------------------------------------ comparators
         q = B + 1
@@ -237,6 +314,5 @@ class ScMlpAccelerator(wiring.Component):
                 else:
                     w1_bits.append(Const(0, 1))
         m.d.comb += [core.in_x.eq(Cat(*x_bits)),
-                     core.in_w.eq(Mux(core.req_layer, Cat(*w1_bits), Cat(*w0_bits))),
-                     core.in_valid.eq(1)]
+                     core.in_w.eq(Mux(core.req_layer, Cat(*w1_bits), Cat(*w0_bits)))]
         return m

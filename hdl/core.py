@@ -114,20 +114,15 @@ class ScMlpCore(wiring.Component):
             "scores": Out(CLASSES * self.score_bits), "cls": Out(range(CLASSES)),
         })
 
-    def reference(self, model, x_bits, w_bits) -> dict:
+    def reference(self, x_bits, w_bits) -> dict:
         """Scores and class of one image from its stream bits (the golden model's layers).
 
         ``x_bits`` bool [L, 785], ``w_bits`` (bool [L, H, 785], bool [L, 10, H + 1]).
         """
         import numpy as np
 
-        from mtjsc.behavioral_models.golden import btanh_run, classify, layer_counts
-        cfg = self.config
-        c1 = layer_counts(np.asarray(x_bits, bool)[:, None, :], w_bits[0], cfg.apc)
-        y1 = btanh_run(c1, cfg.fan_in[0], cfg.K[0])[:, 0, :]
-        hidden = np.concatenate([y1, np.ones((cfg.L, 1), bool)], axis=1)
-        c2 = layer_counts(hidden[:, None, :], w_bits[1], cfg.apc)[:, 0, :]
-        scores = c2.sum(axis=0, dtype=np.int64)
+        from mtjsc.behavioral_models.golden import classify, network_on_bits
+        scores, _ = network_on_bits(x_bits, w_bits, self.config)
         return {"scores": scores, "cls": int(classify(scores[None, :])[0])}
 
     def elaborate(self, platform):

@@ -110,7 +110,8 @@ def cmd_demo(a) -> int:
           f"weights and LFSR SNGs on chip)")
     info = block_verilog(argparse.Namespace(block="accelerator", model=name, layer=0, length=L, n=None, K=None,
                                             apc="exact", pipeline=0, score_bits=0, lfsr_width=32, sng_bits=8,
-                                            seed=0, name=None, parallel=P, lanes=W, out=str(out / "verilog")))
+                                            seed=0, sng="lfsr", name=None, parallel=P, lanes=W,
+                                            out=str(out / "verilog")))
     print(f"   {info['verilog']}\n   {info['manifest']}  ({info['cycles_per_image']} clocks per image, "
           f"{info['memory_bits'] / 8192:.0f} KiB of memories)")
     print(f"== 3/3 co-simulation on Verilator: the accelerator on test images 0-{n_img - 1} vs the golden model "
@@ -172,9 +173,12 @@ def block_verilog(a) -> dict:
     name, model, cfg = model_and_config(a, L)
     if a.block == "accelerator":
         from mtjsc.hdl.accelerator import ScMlpAccelerator
-        acc = ScMlpAccelerator(model=model, config=cfg, seed=check_seed(a.seed, "--seed"))
-        module = a.name or f"mtjsc_acc_{name}_L{L}_{a.apc}_P{cfg.neurons_in_parallel}_W{cfg.lanes}"
-        params = {"model": name}
+        if a.sng not in ("lfsr", "entropy"):
+            raise MtjscError(f"--sng {a.sng!r}: choose lfsr (on-chip LFSR SNGs) or entropy (an entropy port)")
+        acc = ScMlpAccelerator(model=model, config=cfg, seed=check_seed(a.seed, "--seed"), sng=a.sng)
+        module = a.name or f"mtjsc_acc_{name}_L{L}_{a.apc}_P{cfg.neurons_in_parallel}_W{cfg.lanes}" + \
+            ("_entropy" if a.sng == "entropy" else "")
+        params = {"model": name, "sng": a.sng}
         v, j = write(acc, module, "accelerator", params, out)
         return {"verilog": str(v), "manifest": str(j), "module": module, "parameters": params,
                 "cycles_per_image": acc.cycles_per_image(), "memory_bits": acc.describe()["memory_bits"]}
@@ -191,48 +195,81 @@ def block_verilog(a) -> dict:
 
 
 def cmd_cosim(a) -> int:
-    """The whole network (ScMlpCore) in a simulator against the golden model, image by image."""
+    """The whole network (accelerator or core) in a simulator against the golden model, image by image."""
     import time
 
     from mtjsc import mnist
     from mtjsc.behavioral_models.sources import make_source
-    from mtjsc.sim.network import core_cosim
+    from mtjsc.sim import network
     from mtjsc.sim.runner import prepare_simulator
     json_out = check_output_file(a.json, "--json") if a.json else None
     L = check_length(a.length)
     images = check_int(a.images, "--images", minimum=1, maximum=10000)
     batch = check_int(a.batch, "--batch", minimum=1)
+    if a.design not in ("accelerator", "core"):
+        raise MtjscError(f"--design {a.design!r}: choose accelerator (pixels in, SNGs on chip) or core "
+                         f"(stream bits from any source)")
+    if a.harness not in ("cocotb", "native"):
+        raise MtjscError(f"--harness {a.harness!r}: choose cocotb or native")
+    accel_sources = ("lfsr", "entropy")
+    if a.design == "accelerator" and a.source not in accel_sources:
+        raise MtjscError(f"--source {a.source!r}: the accelerator makes its bits with lfsr SNGs or takes them "
+                         f"from its entropy port (lfsr | entropy); use --design core for ideal, mtj, mtj-pool")
+    if a.design == "core" and a.source == "entropy":
+        raise MtjscError("--source entropy drives the accelerator's entropy port; use --design accelerator")
+    if a.harness == "native" and (a.design, a.sim, a.source) != ("accelerator", "verilator", "lfsr"):
+        raise MtjscError("--harness native runs the accelerator with lfsr SNGs on Verilator only; "
+                         "use --harness cocotb for other designs, sources or simulators")
     name, model, cfg = model_and_config(a, L)
     src = make_source(a.source, seed=check_seed(a.seed, "--seed"), config=cfg)
     prepare_simulator(a.sim)
     test = mnist.load("test")
-    px, labels = test.pixels(), test.labels
-    bar = _progress_bar(images, f"cosim {a.sim}")
+    labels = test.labels
+    bar = _progress_bar(images, f"cosim {a.design} {a.sim}")
     per_image, cycles, t0 = [], 0, time.time()
+
+    def record(r, ids):
+        nonlocal cycles
+        for i, k in enumerate(ids):
+            per_image.append({"image": int(k), "label": int(labels[k]), "golden_class": r["golden_classes"][i],
+                              "rtl_class": r["rtl_classes"][i], "scores_equal": r["golden_scores"][i] ==
+                              r["rtl_scores"][i], "cycles": r["cycles"][i]})
+            cycles += r["cycles"][i]
+
     try:
-        for start in range(0, images, batch):
+        if a.harness == "native":
+            ids = np.arange(images)
+            r = network.accelerator_native(model, test.images[ids], config=cfg, seed=a.seed, image_ids=ids,
+                                           processes=a.processes, progress=bar.update)
+            record(r, ids)
+        for start in range(0, images if a.harness == "cocotb" else 0, batch):
             ids = np.arange(start, min(images, start + batch))
-            r = core_cosim(model, px[ids], ids, source=src, config=cfg, simulator=a.sim, seed=a.seed)
-            for i, k in enumerate(ids):
-                per_image.append({"image": int(k), "label": int(labels[k]), "golden_class": r["golden_classes"][i],
-                                  "rtl_class": r["rtl_classes"][i], "scores_equal": r["golden_scores"][i] ==
-                                  r["rtl_scores"][i], "cycles": r["cycles"][i]})
-                cycles += r["cycles"][i]
+            if a.design == "accelerator":
+                r = network.accelerator_cosim(model, test.images[ids], config=cfg, seed=a.seed, simulator=a.sim,
+                                              source=src, image_ids=ids)
+            else:
+                r = network.core_cosim(model, test.pixels()[ids], ids, source=src, config=cfg, simulator=a.sim,
+                                       seed=a.seed)
+            record(r, ids)
             bar.update(len(ids))
     finally:
         bar.close()
     wall = time.time() - t0
     agree = sum(p["scores_equal"] and p["golden_class"] == p["rtl_class"] for p in per_image)
-    res = {"model": name, "source": a.source, "simulator": a.sim, "config": cfg.as_dict(),
+    res = {"model": name, "design": a.design, "harness": a.harness, "source": a.source, "simulator": a.sim,
+           "config": cfg.as_dict(),
            "schedule": r["schedule"], "images": images, "agreement": agree,
            "accuracy": float(np.mean([p["rtl_class"] == p["label"] for p in per_image])),
            "cycles_per_image": cycles / images, "wall_s": round(wall, 2),
            "simulated_cycles_per_s": round(cycles / wall, 1), "per_image": per_image}
     if json_out:
         write_text(json_out, json.dumps(res, indent=1))
+    sched = r["schedule"]
+    pred = sched.get("accelerator_cycles_per_image", sched["cycles_per_image"])
     print(f"{a.sim}: {agree}/{images} images bit-exact with the golden model (scores and class), "
           f"accuracy {100 * res['accuracy']:.2f} %, {res['cycles_per_image']:.0f} cycles/image "
-          f"(formula {r['schedule']['cycles_formula']}), {res['simulated_cycles_per_s']:.0f} simulated cycles per wall second (builds included)")
+          f"(predicted {pred}), {res['simulated_cycles_per_s']:.0f} simulated cycles per wall second "
+          f"(builds included)")
     return 0 if agree == images else 1
 
 
@@ -347,6 +384,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--sng-bits", type=int, default=8, help="lfsr/sng: resolution B")
     v.add_argument("--lfsr-width", type=int, default=32, help="lfsr: width W")
     v.add_argument("--seed", type=int, default=0, help="lfsr: run seed of the seed schedule")
+    v.add_argument("--sng", default="lfsr", help="accelerator: lfsr (on-chip LFSR SNGs) | entropy (entropy port)")
     v.add_argument("--name", help="module name (default: derived from the parameters)")
     v.add_argument("--out", required=True, help="output directory")
     v.set_defaults(func=cmd_verilog)
@@ -378,9 +416,15 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--out", default="out/sweep")
     sw.set_defaults(func=cmd_sweep)
 
-    co = sub.add_parser("cosim", help="the whole network (ScMlpCore) in a simulator vs the golden model")
+    co = sub.add_parser("cosim", help="the whole network (accelerator or core) in a simulator vs the golden model")
+    co.add_argument("--design", default="accelerator",
+                    help="accelerator (pixels in, SNGs on chip or entropy port) | core (any stream source)")
+    co.add_argument("--harness", default="cocotb",
+                    help="cocotb | native (accelerator, lfsr, Verilator: a C++ main drives images, fast)")
+    co.add_argument("--processes", type=int, default=2, help="native harness: parallel simulators")
     co.add_argument("--model", default="auto", help="auto (shipped model for --length and --apc), a name or a .npz")
-    co.add_argument("--source", default="lfsr", help="stream source: ideal | lfsr | mtj | mtj-pool")
+    co.add_argument("--source", default="lfsr",
+                    help="accelerator: lfsr | entropy (sMTJ bits at P = 1/2); core: ideal | lfsr | mtj | mtj-pool")
     co.add_argument("--sim", default="verilator", help="verilator | icarus")
     co.add_argument("--length", type=int, default=64)
     co.add_argument("--images", type=int, default=10, help="first N test images")

@@ -3,11 +3,14 @@ against the golden model of the whole network."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from mtjsc.behavioral_models import golden
 from mtjsc.behavioral_models.coding import bipolar_to_p, image_probabilities
 from mtjsc.config import PIXELS, ScConfig
+from mtjsc.errors import MtjscError
 from mtjsc.hdl.neuron import ScNeuron
 from mtjsc.sim import runner, scoreboard
 
@@ -97,35 +100,98 @@ def core_cosim(model, pixels, image_ids, *, source, config: ScConfig, simulator:
                               and np.array_equal(out["out_cls"], res.classes))}
 
 
-def accelerator_name(cfg: ScConfig, seed: int) -> str:
+def accelerator_name(cfg: ScConfig, seed: int, sng: str = "lfsr") -> str:
+    tail = f"_s{seed}" if sng == "lfsr" else "_entropy"
     return (f"sc_mlp_acc_L{cfg.L}_K{cfg.K[0]}_{cfg.apc}_P{cfg.neurons_in_parallel}_W{cfg.lanes}"
-            f"_B{cfg.sng_bits}_R{cfg.lfsr_width}_s{seed}")
+            f"_B{cfg.sng_bits}_R{cfg.lfsr_width}{tail}")
 
 
 def accelerator_cosim(model, images_u8, *, config: ScConfig, seed: int = 0, simulator: str, idle: float = 0.0,
-                      stall: float = 0.0, build_root=None) -> dict:
-    """Run :class:`ScMlpAccelerator` on uint8 images [N, 28, 28] and compare with the golden model's
-    ``lfsr`` source of the same seed, B and LFSR width (every score and class).
+                      stall: float = 0.0, source=None, entropy_idle: float = 0.0, back_to_back: bool = False,
+                      image_ids=None, build_root=None) -> dict:
+    """Run :class:`ScMlpAccelerator` on uint8 images [N, 28, 28] and compare every score and class with
+    the golden model.
 
-    ``idle``: probability of an idle clock on the pixel stream; ``stall``:
-    of back-pressure on the result stream.
+    Parameters
+    ----------
+    source : StreamSource, optional
+        ``None`` or an ``lfsr`` source: the design's on-chip LFSR SNGs, compared with the golden
+        ``lfsr`` source of the same seed, B and LFSR width. An ``entropy`` source: the design with an
+        entropy port, driven with that source's numbers for images 0..N-1 (in the port's beat
+        order) and compared with the golden model on the same source.
+    idle, stall, entropy_idle : float
+        Probabilities of an idle clock on the pixel stream, of back-pressure on the result
+        stream, of an idle clock on the entropy port (a starved port).
+    back_to_back : bool
+        Offer all images' pixels as one stream (more than an image: the extra must wait).
+    image_ids : int [N], optional
+        Identity of each image (default 0..N-1): the entropy source's block of image u is the
+        one driven for it, so a run of test images 40..44 sees the same bits as the full set.
     """
     from mtjsc.behavioral_models.sources import make_source
     from mtjsc.hdl.accelerator import ScMlpAccelerator
     cfg = golden.network_config(model, config)
     imgs = np.asarray(images_u8, np.uint8).reshape(-1, PIXELS)
-    src = make_source("lfsr", seed=seed, config=cfg)
-    res = golden.run_network(model, imgs / 255.0, source=src, config=cfg, workers=1)
-    acc = ScMlpAccelerator(model=model, config=cfg, seed=seed)
+    src = make_source("lfsr", seed=seed, config=cfg) if source is None else source
+    if src.name not in ("lfsr", "entropy"):
+        raise MtjscError(f"the accelerator makes its bits with lfsr SNGs or from an entropy port; "
+                         f"source {src.name!r} has no hardware counterpart (co-simulate the core instead)")
+    sng = src.name
+    if sng == "lfsr" and (src.seed, src.sng_bits, src.width) != (seed, cfg.sng_bits, cfg.lfsr_width):
+        raise MtjscError("the lfsr source must have the run seed, B and LFSR width of the design")
+    ids = np.arange(len(imgs)) if image_ids is None else np.asarray(image_ids, np.int64)
+    res = golden.run_network(model, imgs / 255.0, source=src, config=cfg, image_ids=ids, workers=1)
+    acc = ScMlpAccelerator(model=model, config=cfg, seed=seed, sng=sng)
     data = {"pixels": imgs, "score_bits": np.int64(acc.score_bits), "idle": np.float64(idle),
             "stall": np.float64(stall), "seed": np.int64(seed), "expect_scores": res.scores,
-            "expect_cls": res.classes}
-    out = runner.run(acc, name=accelerator_name(cfg, seed), simulator=simulator, testbench="AcceleratorTestbench",
-                     data=data, build_root=build_root)
-    return {"simulator": simulator, "config": cfg.as_dict(),
+            "expect_cls": res.classes, "back_to_back": np.bool_(back_to_back)}
+    if sng == "entropy":
+        nbytes = (acc.entropy_width + 7) // 8
+        beats = [b for u in ids for b in acc.entropy_beats(src.image_numbers(int(u), cfg.L))]
+        data["entropy_beats"] = np.array([list(b.to_bytes(nbytes, "little")) for b in beats], np.uint8)
+        data["entropy_idle"] = np.float64(entropy_idle)
+    out = runner.run(acc, name=accelerator_name(cfg, seed, sng), simulator=simulator,
+                     testbench="AcceleratorTestbench", data=data, build_root=build_root)
+    return {"simulator": simulator, "sng": sng, "source": src.describe(), "config": cfg.as_dict(),
             "schedule": {**acc.schedule.as_dict(), "accelerator_cycles_per_image": acc.cycles_per_image()},
             "golden_scores": res.scores.tolist(), "rtl_scores": out["out_scores"].tolist(),
             "golden_classes": res.classes.tolist(), "rtl_classes": out["out_cls"].tolist(),
             "cycles": out["out_cycles"].tolist(),
             "bit_exact": bool(np.array_equal(out["out_scores"], res.scores)
                               and np.array_equal(out["out_cls"], res.classes))}
+
+
+def accelerator_native(model, images_u8, *, config: ScConfig, seed: int = 0, processes: int = 2,
+                       image_ids=None, progress=None, build_root=None) -> dict:
+    """:class:`ScMlpAccelerator` (lfsr SNGs) on many images through natively Verilated simulators
+    (:mod:`mtjsc.sim.native`), every score and class compared with the golden ``lfsr`` source.
+
+    Returns the per-image comparison (``agree`` count, ``mismatched`` image indices), accuracy
+    inputs (RTL and golden classes), clocks per image, wall times and simulated clocks per second.
+    """
+    from mtjsc.behavioral_models.sources import make_source
+    from mtjsc.hdl.accelerator import ScMlpAccelerator
+    from mtjsc.sim import native
+    cfg = golden.network_config(model, config)
+    imgs = np.asarray(images_u8, np.uint8).reshape(-1, PIXELS)
+    ids = np.arange(len(imgs)) if image_ids is None else np.asarray(image_ids, np.int64)
+    acc = ScMlpAccelerator(model=model, config=cfg, seed=seed)
+    t0 = time.time()
+    exe = native.build(acc, name=accelerator_name(cfg, seed), build_root=build_root)
+    t1 = time.time()
+    out = native.run(exe, imgs, score_bits=acc.score_bits, processes=processes, progress=progress)
+    src = make_source("lfsr", seed=seed, config=cfg)
+    t2 = time.time()
+    res = golden.run_network(model, imgs / 255.0, source=src, config=cfg, image_ids=ids)
+    t3 = time.time()
+    same = np.all(out["scores"] == res.scores, axis=1) & (out["classes"] == res.classes)
+    return {"harness": "native", "simulator": "verilator", "sng": "lfsr", "source": src.describe(),
+            "config": cfg.as_dict(), "schedule": {**acc.schedule.as_dict(),
+                                                  "accelerator_cycles_per_image": acc.cycles_per_image()},
+            "images": len(imgs), "agree": int(same.sum()), "mismatched": np.flatnonzero(~same).tolist(),
+            "bit_exact": bool(same.all()), "rtl_classes": out["classes"].tolist(),
+            "golden_classes": res.classes.tolist(), "rtl_scores": out["scores"].tolist(),
+            "golden_scores": res.scores.tolist(), "cycles": out["cycles"].tolist(),
+            "processes": processes, "build_s": round(t1 - t0, 1), "sim_wall_s": round(out["wall_s"], 2),
+            "golden_s": round(t3 - t2, 2), "images_per_s": round(len(imgs) / out["wall_s"], 2),
+            "sim_cycles_per_s": round(float(out["cycles"].sum()) / out["wall_s"], 1)}

@@ -18,7 +18,7 @@ import os
 import cocotb
 import numpy as np
 from cocotb.clock import Clock
-from cocotb.triggers import FallingEdge, RisingEdge, Timer
+from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge, Timer
 
 from mtjsc.sim.scoreboard import row_to_int
 
@@ -286,9 +286,20 @@ class StreamMonitor:
         self.ready.value = 0
 
     async def receive(self) -> int:
+        if not self.stall:
+            # no back-pressure: wait for valid as an event, not clock by clock (long images)
+            self.ready.value = 1
+            if not int(self.valid.value):
+                await RisingEdge(self.valid)
+            await ReadOnly()
+            value = int(self.payload.value)
+            await RisingEdge(self.clk)           # the transfer
+            await FallingEdge(self.clk)
+            self.ready.value = 0
+            return value
         while True:
             await FallingEdge(self.clk)
-            self.ready.value = 0 if (self.stall and self.rng.random() < self.stall) else 1
+            self.ready.value = 0 if self.rng.random() < self.stall else 1
             await RisingEdge(self.clk)
             if int(self.valid.value) and int(self.ready.value):
                 value = int(self.payload.value)
@@ -297,12 +308,45 @@ class StreamMonitor:
                 return value
 
 
+class StreamDriver:
+    """Sends values on a valid/ready stream, one transfer each, with seeded random idle clocks:
+    valid and payload change at falling edges, ready is read once they have settled."""
+
+    def __init__(self, dut, prefix: str, rng, idle: float = 0.0):
+        self.valid = getattr(dut, f"{prefix}__valid")
+        self.ready = getattr(dut, f"{prefix}__ready")
+        self.payload = getattr(dut, f"{prefix}__payload")
+        self.clk = dut.clk
+        self.rng, self.idle = rng, idle
+        self.valid.value = 0
+
+    async def send(self, values):
+        """Send ``values`` (ints); starts and returns at a falling edge."""
+        for v in values:
+            while self.idle and self.rng.random() < self.idle:
+                self.valid.value = 0
+                await FallingEdge(self.clk)
+            self.valid.value = 1
+            self.payload.value = int(v)
+            while True:
+                await ReadOnly()
+                took = int(self.ready.value)
+                await FallingEdge(self.clk)
+                if took:
+                    break
+        self.valid.value = 0
+
+
 class AcceleratorTestbench:
     """Images into :class:`ScMlpAccelerator` as pixel-stream transactions, results out of its result
     stream; random idle clocks on the pixel stream and back-pressure on the result stream.
 
     Data: ``pixels`` uint8 [N, 784], ``score_bits``, ``idle``/``stall`` (probabilities), ``seed``,
-    ``expect_scores`` [N, 10], ``expect_cls`` [N].
+    ``expect_scores`` [N, 10], ``expect_cls`` [N]; for the entropy port, ``entropy_beats`` (uint8
+    [beats, bytes], little-endian beat values of all images in order) and ``entropy_idle``
+    (probability of an idle clock on it: a starved port must only stall the design);
+    ``back_to_back``: offer all pixels of all images as one stream (too many for one image: the
+    design must take exactly 784 and hold the rest until the result is taken).
     """
 
     clock_ns = 10
@@ -312,34 +356,26 @@ class AcceleratorTestbench:
         self.sb = int(data["score_bits"])
         self.rng = np.random.default_rng(int(data.get("seed", 0)))
 
-    async def _send_pixels(self, image):
-        """Drive one image, a pixel per transaction, sampling ready before each rising edge."""
-        dut = self.dut
-        for v in image:
-            while float(self.data.get("idle", 0.0)) and self.rng.random() < float(self.data["idle"]):
-                await FallingEdge(dut.clk)
-                dut.pixels__valid.value = 0
-            await FallingEdge(dut.clk)
-            dut.pixels__valid.value = 1
-            dut.pixels__payload.value = int(v)
-            while True:
-                await Timer(1, unit="ns")
-                took = int(dut.pixels__ready.value)
-                await RisingEdge(dut.clk)
-                if took:
-                    break
-                await FallingEdge(dut.clk)
-        await FallingEdge(dut.clk)
-        dut.pixels__valid.value = 0
-
     async def run(self) -> dict:
         dut = self.dut
-        await clock_and_reset(dut, self.clock_ns, ("pixels__valid", "result__ready"))
+        entropy = "entropy_beats" in self.data
+        await clock_and_reset(dut, self.clock_ns, ("pixels__valid", "result__ready")
+                              + (("entropy__valid",) if entropy else ()))
         monitor = StreamMonitor(dut, "result", self.rng, float(self.data.get("stall", 0.0)))
+        pixels = StreamDriver(dut, "pixels", self.rng, float(self.data.get("idle", 0.0)))
+        if entropy:   # one beat sequence for all images, in the port's consumption order
+            beats = [int.from_bytes(row.tobytes(), "little") for row in self.data["entropy_beats"]]
+            rng = np.random.default_rng(int(self.data.get("seed", 0)) + 1)
+            cocotb.start_soon(StreamDriver(dut, "entropy", rng, float(self.data.get("entropy_idle", 0.0)))
+                              .send(beats))
         scores, classes, cycles = [], [], []
+        back_to_back = bool(self.data.get("back_to_back", False))
+        if back_to_back:   # every pixel offered at once: the design must hold off the next image's
+            cocotb.start_soon(pixels.send(self.data["pixels"].ravel()))     # pixels until a result is taken
         for image in self.data["pixels"]:
             t_start = cocotb.utils.get_sim_time(unit="ns")
-            await self._send_pixels(image)
+            if not back_to_back:
+                await pixels.send(image)
             value = await monitor.receive()
             cycles.append(int((cocotb.utils.get_sim_time(unit="ns") - t_start) // self.clock_ns))
             classes.append(value & 0xF)

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mtjsc.behavioral_models.sources import make_source
 from mtjsc.config import ScConfig
 from mtjsc.errors import MtjscError
 from mtjsc.hdl.accelerator import ScMlpAccelerator, pixel_thresholds
@@ -18,14 +19,14 @@ BUILD = Path(__file__).resolve().parents[1] / "build" / "cosim"
 
 @pytest.mark.parametrize("model_name, P, W, apc, images", [
     ("L64", 8, 32, "exact", range(0, 7)),              # W a multiple of 4, P divides 128
-    ("L64", 6, 29, "exact", range(7, 14)),             # W odd, P does not divide 128
+    ("L64", 6, 29, "exact", range(7, 14)),             # W odd, P does not divide 128; pixels back to back
     ("approx_L64", 10, 30, "approx", range(14, 21)),   # W = 2 mod 4, P does not divide 128
 ])       # small P x W: Verilator's C++ build grows with P W (P=48, W=130 takes over 15 minutes)
 def test_accelerator_equals_golden_on_verilator(shipped, test_set, model_name, P, W, apc, images):
     cfg = ScConfig.from_model(shipped[model_name], L=32, apc=apc, parallel_neurons=P, input_lanes=W)
     ids = list(images)
     r = accelerator_cosim(shipped[model_name], test_set.images[ids], config=cfg, seed=P, simulator="verilator",
-                          idle=0.1, stall=0.3, build_root=BUILD)
+                          idle=0.1, stall=0.3, back_to_back=(P == 6), build_root=BUILD)
     assert r["bit_exact"] and r["rtl_scores"] == r["golden_scores"] and r["rtl_classes"] == r["golden_classes"]
     assert len(r["rtl_classes"]) == 7
 
@@ -37,7 +38,7 @@ def test_accelerator_on_icarus(shipped, test_set):
     assert r["bit_exact"]
     # no idle pixels, no back-pressure: the pixel load, the hand-over and the core's schedule
     expected = ScMlpAccelerator(model=shipped["L64"], config=cfg).cycles_per_image()
-    assert r["cycles"] == [expected] * 2 == [784 + 3 + 8 * (2 * 4 + 1 + 1 * 1) + 3] * 2, r["cycles"]
+    assert r["cycles"] == [expected] * 2 == [784 + 2 + 8 * (2 * 4 + 1 + 1 * 1) + 3] * 2, r["cycles"]
 
 
 def test_a_flipped_weight_threshold_bit_is_caught(shipped, test_set):
@@ -78,3 +79,44 @@ def test_accelerator_rejects_a_model_that_does_not_match(shipped):
         ScMlpAccelerator(model=shipped["L256"], config=cfg)
     with pytest.raises(MtjscError, match="seed=-1 must be an integer >= 0"):
         ScMlpAccelerator(model=shipped["L64"], config=cfg, seed=-1)
+
+
+def test_entropy_port_fed_mtj_bits_equals_golden_entropy_source_on_verilator(shipped, test_set):
+    """The entropy design driven with one simulated sMTJ's bits (P = 1/2) in the port's beat order,
+    the port starved half of the clocks: the same scores as the golden ``entropy`` source, only later.
+    P = 6 and W = 29 make both layers revisit t with later neuron groups (the per-t buffers)."""
+    cfg = ScConfig.from_model(shipped["L64"], L=16, parallel_neurons=6, input_lanes=29)
+    src = make_source("entropy", seed=5, config=cfg)
+    r = accelerator_cosim(shipped["L64"], test_set.images[[21, 22]], config=cfg, simulator="verilator",
+                          source=src, entropy_idle=0.5, stall=0.2, build_root=BUILD)
+    assert r["bit_exact"] and r["rtl_scores"] == r["golden_scores"] and r["sng"] == "entropy"
+    acc = ScMlpAccelerator(model=shipped["L64"], config=cfg, sng="entropy")
+    assert min(r["cycles"]) > acc.cycles_per_image()        # the starved port stalled the design
+
+
+def test_entropy_port_on_icarus(shipped, test_set):
+    cfg = ScConfig.from_model(shipped["L64"], L=4, parallel_neurons=64, input_lanes=200)
+    src = make_source("entropy", seed=1, config=cfg)
+    r = accelerator_cosim(shipped["L64"], test_set.images[:2], config=cfg, simulator="icarus", source=src,
+                          entropy_idle=0.2, idle=0.1, build_root=BUILD)
+    assert r["bit_exact"] and r["rtl_classes"] == r["golden_classes"]
+
+
+def test_entropy_beats_follow_the_source_order(shipped):
+    """Beat k of t carries the (r_x, r_w) pairs of chunk k in the source's order; layer 1 after."""
+    cfg = ScConfig.from_model(shipped["L64"], L=2, parallel_neurons=16, input_lanes=100)
+    acc = ScMlpAccelerator(model=shipped["L64"], config=cfg, sng="entropy")
+    s, B = acc.schedule, cfg.sng_bits
+    nums = np.arange(2 * (2 * 785 + 129)).reshape(2, -1) % 256
+    beats = acc.entropy_beats(nums)
+    assert len(beats) == 2 * (s.C1 + s.C2) == acc.describe()["entropy"]["beats_per_image"]
+    field = lambda beat, j: (beat >> (j * B)) & 0xFF      # noqa: E731
+    assert [field(beats[0], j) for j in range(4)] == nums[0, :4].tolist()          # r_x0, r_w0, r_x1, r_w1
+    last = beats[s.C1 - 1]                                   # inputs 700..784: 85 pairs, rest zero
+    assert [field(last, j) for j in range(170)] == nums[0, 1400:1570].tolist() and last >> (170 * B) == 0
+    assert [field(beats[s.C1], j) for j in range(s.W2)] == nums[0, 1570:1570 + s.W2].tolist()
+    assert [field(beats[s.C1 + s.C2], j) for j in range(2)] == nums[1, :2].tolist()   # t = 1 starts over
+    with pytest.raises(MtjscError, match="expected \\(2, 1699\\)"):
+        acc.entropy_beats(nums[:, :-1])
+    with pytest.raises(MtjscError, match="sng='trng' is not an SNG kind"):
+        ScMlpAccelerator(model=shipped["L64"], config=cfg, sng="trng")

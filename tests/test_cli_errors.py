@@ -106,6 +106,28 @@ def test_verilog_rejects_out_that_is_a_file(tmp_path, a_file, capsys, no_work):
 
 
 @pytest.mark.parametrize("args, message", [
+    (["--parallel", "129"], "parallel_neurons P=129 must be an integer in 0..128"),
+    (["--lanes", "-1"], "input_lanes W=-1 must be an integer in 0..785"),
+    (["--length", "0"], "L=0 must be an integer >= 1"),
+    (["--images", "0"], "--images=0 must be an integer in 1..10000"),
+    (["--design", "chip"], "--design 'chip': choose accelerator"),
+    (["--harness", "fpga"], "--harness 'fpga': choose cocotb or native"),
+    (["--source", "mtj"], "the accelerator makes its bits with lfsr SNGs or takes them from its entropy port"),
+    (["--design", "core", "--source", "entropy"], "--source entropy drives the accelerator's entropy port"),
+    (["--harness", "native", "--sim", "icarus"], "--harness native runs the accelerator with lfsr SNGs on Verilator"),
+    (["--harness", "native", "--source", "entropy"], "--harness native runs the accelerator with lfsr SNGs"),
+    (["--seed", "-2"], "--seed=-2 must be an integer >= 0"),
+])
+def test_cosim_rejects_bad_options(args, message, tmp_path, capsys, no_work):
+    check_error(capsys, ["cosim", *args, "--json", str(tmp_path / "c.json")], message, tmp_path)
+
+
+def test_verilog_rejects_an_unknown_sng(tmp_path, capsys, no_work):
+    check_error(capsys, ["verilog", "--block", "accelerator", "--sng", "trng", "--out", str(tmp_path / "v")],
+                "--sng 'trng': choose lfsr", tmp_path)
+
+
+@pytest.mark.parametrize("args, message", [
     (["trace", "--biases", "0"], "--biases=0 must be an integer >= 1"),
     (["trace", "--biases", "-1"], "--biases=-1 must be an integer >= 1"),
     (["trace", "--seed", "-1"], "--seed=-1 must be an integer >= 0"),

@@ -153,3 +153,54 @@ def test_lfsr_source_reads_the_config(shipped):
     assert (src.sng_bits, src.width) == (6, 12)
     with pytest.raises(MtjscError, match=r"sng_bits=8 disagrees with the configuration \(sng_bits=6\)"):
         make_source("lfsr", config=cfg, sng_bits=8)
+
+
+def _lfsr_numbers(src, L: int) -> np.ndarray:
+    """The lfsr source's comparator values laid out in the entropy source's order [L, 2 n1 + n2]."""
+    rx = src.comparators(0, lfsr.ROLE_INPUT, 785, L)
+    rw0 = src.comparators(0, lfsr.ROLE_WEIGHT, 785, L)
+    rw1 = src.comparators(1, lfsr.ROLE_WEIGHT, 129, L)
+    nums = np.empty((L, 2 * 785 + 129), np.int64)
+    nums[:, 0:1570:2], nums[:, 1:1570:2], nums[:, 1570:] = rx, rw0, rw1
+    return nums
+
+
+def _to_bits(nums: np.ndarray, B: int) -> np.ndarray:
+    return ((nums.reshape(-1)[:, None] >> np.arange(B)) & 1).astype(bool).ravel()     # LSB first
+
+
+def test_entropy_source_fed_the_lfsr_numbers_equals_the_lfsr_source(shipped, test_set):
+    """Two engines, one contract: the per-image entropy path on a sequence that holds the LFSR
+    comparator values (in the documented order, every image) gives the packed engine's lfsr scores."""
+    from mtjsc.behavioral_models import golden
+    from mtjsc.config import ScConfig
+    cfg = ScConfig.from_model(shipped["L64"], L=16)
+    ls = make_source("lfsr", seed=3, config=cfg)
+    N = 6
+    es = make_source("entropy", config=cfg, bits=np.tile(_to_bits(_lfsr_numbers(ls, 16), 8), N))
+    px = test_set.pixels()[:N]
+    a = golden.run_network(shipped["L64"], px, source=ls, config=cfg, workers=1)
+    b = golden.run_network(shipped["L64"], px, source=es, config=cfg, record=True)
+    assert np.array_equal(a.scores, b.scores) and np.array_equal(a.classes, b.classes)
+    assert b.hidden_bits.shape == (N, 16, 128)
+
+
+def test_entropy_source_order_blocks_and_errors():
+    src = make_source("entropy", sng_bits=4, hidden=3, bits=bytes([0x21, 0x43]) * 1000)
+    assert src.numbers_per_t() == 2 * 785 + 4 and src.bits_per_image(2) == 2 * 1574 * 4
+    r = src.image_numbers(0, 2)
+    assert r.shape == (2, 1574) and r[0, :4].tolist() == [1, 2, 3, 4]      # bytes read LSB first
+    with pytest.raises(MtjscError, match="entropy source too short: image 1 at L=2 needs bits \\[12592, 25184\\)"):
+        src.image_numbers(1, 2)
+    with pytest.raises(MtjscError, match="change from image to image"):
+        src.weight_bits(0, np.full((3, 785), 0.5), 2)
+    # without bits: one simulated sMTJ run per image; an image's numbers do not depend on the others
+    mtj = make_source("entropy", seed=9, sng_bits=8)
+    a = mtj.image_numbers(3, 4).copy()
+    mtj.image_numbers(2, 4)
+    assert np.array_equal(a, mtj.image_numbers(3, 4)) and not np.array_equal(a, mtj.image_numbers(2, 4))
+    assert 0 <= a.min() and a.max() < 256 and abs(a.mean() - 127.5) < 6
+    with pytest.raises(MtjscError, match="disagrees with the configuration"):
+        from mtjsc.config import ScConfig
+        from mtjsc.model import shipped_for_length
+        make_source("entropy", config=ScConfig.from_model(shipped_for_length(64)[1], L=8), hidden=64)

@@ -1,0 +1,115 @@
+"""Native Verilator runs of :class:`ScMlpAccelerator`: many images, no cocotb in the loop.
+
+cocotb's per-clock callbacks cost more than the design itself on long
+images (L = 256 is 28,000 clocks per image at the default P = 16, W = 64), so
+bulk runs (``benchmarks/rtl_speed.py``, ``mtjsc cosim --harness native``) drive
+the Verilated model from a small C++ main (``accelerator_main.cpp``):
+pixels every clock, result taken at once. The checks are the same as the
+cocotb testbench's: every score and class against the golden model. Images
+are split into contiguous parts run by parallel simulator processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from mtjsc.config import CLASSES, PIXELS
+from mtjsc.errors import MtjscError
+from mtjsc.hdl.export import to_verilog
+from mtjsc.sim.runner import default_build_root, prepare_simulator, verilator_bin_dir
+
+HARNESS = Path(__file__).with_name("accelerator_main.cpp")
+
+
+def build(acc, *, name: str, build_root=None, jobs: int = 2) -> Path:
+    """Verilate ``acc`` with the C++ main into an executable (cached by Verilog text). Returns its path."""
+    if getattr(acc, "sng", "lfsr") != "lfsr":
+        raise MtjscError("the native harness drives the lfsr design only; co-simulate entropy designs "
+                         "with the cocotb testbench (--harness cocotb)")
+    prepare_simulator("verilator")
+    verilog = to_verilog(acc, name)
+    key = hashlib.sha1((verilog + HARNESS.read_text()).encode()).hexdigest()[:12]
+    root = Path(build_root).expanduser().absolute() if build_root is not None else default_build_root()
+    bdir = root / f"{name}-native-{key}"
+    exe = bdir / "vaccel"
+    if exe.exists():
+        return exe
+    bdir.mkdir(parents=True, exist_ok=True)
+    (bdir / f"{name}.v").write_text(verilog)
+    shutil.copy(HARNESS, bdir / HARNESS.name)
+    cmd = [str(verilator_bin_dir() / "verilator"), "--cc", "--exe", "--build", "-j", str(jobs), "-O3",
+           "--x-assign", "fast", "--x-initial", "fast", "-Wno-fatal", "-Wno-WIDTH", "-Wno-UNOPTFLAT",
+           "-Wno-CASEINCOMPLETE", "--prefix", "Vtop", "--top-module", name, "-CFLAGS", "-O2",
+           "-MAKEFLAGS", "CFG_CXXFLAGS_PCH_I=-include", f"{name}.v", HARNESS.name, "-o", "vaccel_tmp"]
+    with open(bdir / "build.log", "w") as log:
+        r = subprocess.run(cmd, cwd=bdir, stdout=log, stderr=subprocess.STDOUT)
+    if r.returncode != 0:
+        raise MtjscError(f"Verilator build failed (exit {r.returncode}); see {bdir / 'build.log'}")
+    (bdir / "obj_dir" / "vaccel_tmp").rename(exe)
+    return exe
+
+
+def run(exe: Path, images_u8, *, score_bits: int, processes: int = 2, progress=None) -> dict:
+    """Run images through the executable on ``processes`` parallel simulators (contiguous parts).
+
+    Returns ``scores`` int64 [N, 10], ``classes`` [N], ``cycles`` [N], ``wall_s``.
+    ``progress`` is called with the number of images finished as they come in.
+    """
+    imgs = np.ascontiguousarray(np.asarray(images_u8, np.uint8).reshape(-1, PIXELS))
+    N = len(imgs)
+    processes = max(1, min(int(processes), N))
+    bounds = np.linspace(0, N, processes + 1).astype(int)
+    with tempfile.TemporaryDirectory(prefix="mtjsc-native-") as tmp:
+        tmp = Path(tmp)
+        imgs.tofile(tmp / "images.bin")
+        t0 = time.time()
+        procs = []
+        for k in range(processes):
+            a, b = int(bounds[k]), int(bounds[k + 1])
+            out = tmp / f"out{k}.txt"
+            procs.append((subprocess.Popen([str(exe), str(tmp / "images.bin"), str(a), str(b - a),
+                                            str(score_bits), str(out)], stderr=subprocess.PIPE, text=True),
+                          out, b - a))
+        seen = [0] * processes
+        while any(p.poll() is None for p, _, _ in procs):
+            time.sleep(0.1)
+            if progress is not None:
+                for k, (_, out, _) in enumerate(procs):
+                    done = _lines(out)
+                    if done > seen[k]:
+                        progress(done - seen[k])
+                        seen[k] = done
+        rows = []
+        for k, (p, out, n) in enumerate(procs):
+            if p.returncode != 0:
+                raise MtjscError(f"native simulator process {k} failed (exit {p.returncode}): "
+                                 f"{p.stderr.read().strip()}")
+            part = np.loadtxt(out, dtype=np.int64, ndmin=2)
+            if part.shape != (n, CLASSES + 2):
+                raise MtjscError(f"native simulator process {k} returned {part.shape[0]} of {n} images")
+            rows.append(part)
+            if progress is not None and n > seen[k]:
+                progress(n - seen[k])
+        wall = time.time() - t0
+    res = np.concatenate(rows)
+    return {"classes": res[:, 0], "scores": res[:, 1:1 + CLASSES], "cycles": res[:, -1], "wall_s": wall}
+
+
+def _lines(path: Path) -> int:
+    try:
+        with open(path, "rb") as f:
+            return f.read().count(b"\n")
+    except FileNotFoundError:
+        return 0
+
+
+def default_processes() -> int:
+    return os.cpu_count() or 1
