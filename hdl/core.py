@@ -119,8 +119,6 @@ class ScMlpCore(wiring.Component):
 
         ``x_bits`` bool [L, 785], ``w_bits`` (bool [L, H, 785], bool [L, 10, H + 1]).
         """
-        import numpy as np
-
         from mtjsc.behavioral_models.golden import classify, network_on_bits
         scores, _ = network_on_bits(x_bits, w_bits, self.config)
         return {"scores": scores, "cls": int(classify(scores[None, :])[0])}

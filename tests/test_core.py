@@ -80,3 +80,18 @@ def test_core_parameters_are_validated(shipped):
         ScConfig.from_model(shipped["L64"], L=8, parallel_neurons=200)
     with pytest.raises(TypeError):
         ScMlpCore(ScConfig.from_model(shipped["L64"], L=8))
+
+
+def test_core_reference_is_the_golden_network(shipped, test_set):
+    """`ScMlpCore.reference` (dense bits of one image) equals the packed golden engine."""
+    from mtjsc.behavioral_models import golden
+    from mtjsc.behavioral_models.coding import bipolar_to_p, image_probabilities
+    m = shipped["approx_L64"]
+    cfg = ScConfig.from_model(m, L=16, apc="approx", parallel_neurons=8, input_lanes=32)
+    src = make_source("lfsr", seed=4, config=cfg)
+    px = test_set.pixels()[[5]]
+    want = golden.run_network(m, px, source=src, config=cfg, image_ids=[5], workers=1)
+    x = src.input_bits([5], image_probabilities(px, m.encoding), 16)[0]
+    w = tuple(src.weight_bits(k, bipolar_to_p(wk), 16) for k, wk in enumerate(m.weights))
+    got = ScMlpCore(config=cfg).reference(x, w)
+    assert got["scores"].tolist() == want.scores[0].tolist() and got["cls"] == int(want.classes[0])
