@@ -67,7 +67,7 @@ def main() -> int:
     ap.add_argument("--model", default="auto")
     ap.add_argument("--length", type=int, default=256)
     ap.add_argument("--parallel", type=int, default=16)
-    ap.add_argument("--lanes", type=int, default=64)
+    ap.add_argument("--lanes", type=int, default=48)
     ap.add_argument("--apc", default="exact")
     ap.add_argument("--freq", type=float, default=100.0, help="nextpnr target (MHz)")
     ap.add_argument("--seed", type=int, default=1)

@@ -32,7 +32,7 @@ def main() -> int:
     ap.add_argument("--images", type=int, default=10000)
     ap.add_argument("--processes", type=int, default=2)
     ap.add_argument("--parallel", type=int, default=16)
-    ap.add_argument("--lanes", type=int, default=64)
+    ap.add_argument("--lanes", type=int, default=48)
     ap.add_argument("--apc", default="exact")
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()

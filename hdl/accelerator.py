@@ -145,7 +145,16 @@ class ScMlpAccelerator(wiring.Component):
                 "memory_bits": sum(mem["bits"] for mem in mems), "score_bits": self.score_bits,
                 "cycles_per_image": self.cycles_per_image(),
                 "cycles_formula": "784 + 2 + L * (G1*C1 + 1 + G2*C2) + 3",
-                "weight_bits_per_clock": (s.P * s.W) * q}
+                "weight_bits_per_clock": (s.P * s.W) * q,
+                "ecp5_ebr_for_layer0_weights": self.ebr_estimate()}
+
+    def ebr_estimate(self) -> int:
+        """DP16KD blocks the layer-0 threshold memories need on ECP5, at most (36-bit x 512-word ports, as Yosys
+        maps them; Yosys drops bit columns that are constant in a memory): P memories of ceil(W (B+1) / 36)
+        blocks, more when G1 C1 exceeds 512 words. The
+        LFE5U-85F has 208; the rest of the design maps to LUT RAM and logic."""
+        s, q = self.schedule, self.config.sng_bits + 1
+        return s.P * -(-s.W * q // 36) * -(-(s.G1 * s.C1) // 512)
 
     # ---------------------------------------------------------------- memory images (Python)
 

@@ -370,7 +370,8 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("verilog", help="Verilog and a JSON manifest of one SC block")
     v.add_argument("--block", required=True, help="xnor | apc | btanh | neuron | lfsr | sng | accelerator")
     v.add_argument("--parallel", type=int, default=16, help="accelerator: P hidden neurons per clock (0 = all)")
-    v.add_argument("--lanes", type=int, default=64, help="accelerator: W inputs per clock (0 = the whole fan-in)")
+    v.add_argument("--lanes", type=int, default=48, help="accelerator: W inputs per clock (0 = the whole fan-in); "
+                   "P W (B+1) bits of weight thresholds per clock must fit the EBR ports")
     v.add_argument("--model", default="auto",
                    help="model whose K and fan-in the block takes: auto (shipped model for --length), "
                         "a shipped name or a .npz file")
@@ -429,7 +430,7 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--length", type=int, default=64)
     co.add_argument("--images", type=int, default=10, help="first N test images")
     co.add_argument("--parallel", type=int, default=16, help="P: hidden neurons per clock (0 = all)")
-    co.add_argument("--lanes", type=int, default=64, help="W: inputs per clock (0 = the whole fan-in)")
+    co.add_argument("--lanes", type=int, default=48, help="W: inputs per clock (0 = the whole fan-in)")
     co.add_argument("--apc", default="exact", help="exact | approx")
     co.add_argument("--sng-bits", type=int, default=8)
     co.add_argument("--lfsr-width", type=int, default=32)
