@@ -120,3 +120,22 @@ def test_entropy_beats_follow_the_source_order(shipped):
         acc.entropy_beats(nums[:, :-1])
     with pytest.raises(MtjscError, match="sng='trng' is not an SNG kind"):
         ScMlpAccelerator(model=shipped["L64"], config=cfg, sng="trng")
+
+
+@pytest.mark.parametrize("harness, extra", [
+    ("cocotb", ["--length", "32", "--seed", "8"]),        # the Verilator build of the (8, 32) case above
+    ("native", ["--length", "8"]),                        # C++ harness, two processes
+])
+def test_mtjsc_cosim_on_the_accelerator(harness, extra, tmp_path, monkeypatch, capsys):
+    import json
+
+    from mtjsc.cli import main
+    monkeypatch.setenv("MTJSC_BUILD", str(BUILD))
+    out = tmp_path / "c.json"
+    assert main(["cosim", "--model", "L64", "--parallel", "8", "--lanes", "32", "--images", "3", "--harness", harness,
+                 *extra, "--json", str(out)]) == 0
+    r = json.loads(out.read_text())
+    assert r["agreement"] == 3 and len(r["per_image"]) == 3 and r["design"] == "accelerator"
+    assert all(p["scores_equal"] and p["rtl_class"] == p["golden_class"] for p in r["per_image"])
+    assert r["cycles_per_image"] == r["schedule"]["accelerator_cycles_per_image"]
+    assert "3/3 images bit-exact" in capsys.readouterr().out
