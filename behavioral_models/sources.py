@@ -153,7 +153,21 @@ class IdealSource(StreamSource):
         return out
 
 
-class LfsrSource(StreamSource):
+class ComparatorSngs:
+    """Comparator SNGs ``bit = [r < q]``, ``q = round(P 2**B)`` with B = ``self.sng_bits``: streams
+    with q = 0 or q = 2**B are constant (shared by the ``lfsr`` and ``entropy`` sources)."""
+
+    sng_bits: int
+
+    def threshold(self, p):
+        return lfsr.sng_threshold(p, self.sng_bits)
+
+    def constant(self, p):
+        q = self.threshold(p)
+        return (q == 0) | (q == (1 << self.sng_bits)), q == (1 << self.sng_bits)
+
+
+class LfsrSource(ComparatorSngs, StreamSource):
     """Comparator SNGs on Galois LFSRs (see :mod:`mtjsc.behavioral_models.lfsr`).
 
     Parameters
@@ -184,13 +198,6 @@ class LfsrSource(StreamSource):
         if key not in self._cache:
             self._cache[key] = lfsr.generate(self.seeds(layer, role, count), self.width, self.sng_bits, L)
         return self._cache[key]
-
-    def threshold(self, p):
-        return lfsr.sng_threshold(p, self.sng_bits)
-
-    def constant(self, p):
-        q = self.threshold(p)
-        return (q == 0) | (q == (1 << self.sng_bits)), q == (1 << self.sng_bits)
 
     def pair_bits(self, image_ids, inputs, p, L):
         L = check_length(L)
@@ -420,7 +427,7 @@ class MtjPoolSource(StreamSource):
                 "segments": self.segments, "period": self.period}
 
 
-class EntropySource(StreamSource):
+class EntropySource(ComparatorSngs, StreamSource):
     """Comparator SNGs on one raw random bit sequence (the accelerator's ``entropy`` port).
 
     The sequence is read as B-bit numbers, least significant bit first:
@@ -509,13 +516,6 @@ class EntropySource(StreamSource):
         out = nums.reshape(L, self.numbers_per_t())
         self._cache = (key, out)
         return out
-
-    def threshold(self, p):
-        return lfsr.sng_threshold(p, self.sng_bits)
-
-    def constant(self, p):
-        q = self.threshold(p)
-        return (q == 0) | (q == (1 << self.sng_bits)), q == (1 << self.sng_bits)
 
     def pair_bits(self, image_ids, inputs, p, L):
         L = check_length(L)

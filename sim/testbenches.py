@@ -274,15 +274,23 @@ class CoreTestbench:
 TESTBENCHES["CoreTestbench"] = CoreTestbench
 
 
-class StreamMonitor:
-    """Receives values from a valid/ready stream with seeded random back-pressure on ready."""
+class StreamEnd:
+    """The ``<prefix>__valid/ready/payload`` signals of one Amaranth stream port and the clock."""
 
-    def __init__(self, dut, prefix: str, rng, stall: float = 0.0):
+    def __init__(self, dut, prefix: str, rng):
         self.valid = getattr(dut, f"{prefix}__valid")
         self.ready = getattr(dut, f"{prefix}__ready")
         self.payload = getattr(dut, f"{prefix}__payload")
         self.clk = dut.clk
-        self.rng, self.stall = rng, stall
+        self.rng = rng
+
+
+class StreamMonitor(StreamEnd):
+    """Receives values from a valid/ready stream with seeded random back-pressure on ready."""
+
+    def __init__(self, dut, prefix: str, rng, stall: float = 0.0):
+        super().__init__(dut, prefix, rng)
+        self.stall = stall
         self.ready.value = 0
 
     async def receive(self) -> int:
@@ -308,16 +316,13 @@ class StreamMonitor:
                 return value
 
 
-class StreamDriver:
+class StreamDriver(StreamEnd):
     """Sends values on a valid/ready stream, one transfer each, with seeded random idle clocks:
     valid and payload change at falling edges, ready is read once they have settled."""
 
     def __init__(self, dut, prefix: str, rng, idle: float = 0.0):
-        self.valid = getattr(dut, f"{prefix}__valid")
-        self.ready = getattr(dut, f"{prefix}__ready")
-        self.payload = getattr(dut, f"{prefix}__payload")
-        self.clk = dut.clk
-        self.rng, self.idle = rng, idle
+        super().__init__(dut, prefix, rng)
+        self.idle = idle
         self.valid.value = 0
 
     async def send(self, values):
