@@ -94,6 +94,7 @@ def test_entropy_port_fed_mtj_bits_equals_golden_entropy_source_on_verilator(shi
     assert min(r["cycles"]) > acc.cycles_per_image()        # the starved port stalled the design
 
 
+@pytest.mark.slow     # the Verilator entropy test above guards the port in the default suite
 def test_entropy_port_on_icarus(shipped, test_set):
     cfg = ScConfig.from_model(shipped["L64"], L=4, parallel_neurons=64, input_lanes=200)
     src = make_source("entropy", seed=1, config=cfg)
@@ -124,7 +125,7 @@ def test_entropy_beats_follow_the_source_order(shipped):
 
 @pytest.mark.parametrize("harness, extra", [
     ("cocotb", ["--length", "32", "--seed", "8"]),        # the Verilator build of the (8, 32) case above
-    ("native", ["--length", "8"]),                        # C++ harness, two processes
+    pytest.param("native", ["--length", "8"], marks=pytest.mark.slow),   # C++ harness: its own build (minutes)
 ])
 def test_mtjsc_cosim_on_the_accelerator(harness, extra, tmp_path, monkeypatch, capsys):
     import json
