@@ -225,6 +225,7 @@ def cmd_cosim(a) -> int:
     prepare_simulator(a.sim)
     test = mnist.load("test")
     labels = test.labels
+    px = test.pixels() if a.design == "core" else None        # floats for the core, once
     bar = _progress_bar(images, f"cosim {a.design} {a.sim}")
     per_image, cycles, t0 = [], 0, time.time()
 
@@ -248,7 +249,7 @@ def cmd_cosim(a) -> int:
                 r = network.accelerator_cosim(model, test.images[ids], config=cfg, seed=a.seed, simulator=a.sim,
                                               source=src, image_ids=ids)
             else:
-                r = network.core_cosim(model, test.pixels()[ids], ids, source=src, config=cfg, simulator=a.sim,
+                r = network.core_cosim(model, px[ids], ids, source=src, config=cfg, simulator=a.sim,
                                        seed=a.seed)
             record(r, ids)
             bar.update(len(ids))

@@ -11,7 +11,6 @@ are split into contiguous parts run by parallel simulator processes.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -24,7 +23,7 @@ import numpy as np
 from mtjsc.config import CLASSES, PIXELS
 from mtjsc.errors import MtjscError
 from mtjsc.hdl.export import to_verilog
-from mtjsc.sim.runner import default_build_root, prepare_simulator, verilator_bin_dir
+from mtjsc.sim.runner import build_dir, prepare_simulator, verilator_bin_dir
 
 HARNESS = Path(__file__).with_name("accelerator_main.cpp")
 
@@ -36,9 +35,7 @@ def build(acc, *, name: str, build_root=None, jobs: int = 2) -> Path:
                          "with the cocotb testbench (--harness cocotb)")
     prepare_simulator("verilator")
     verilog = to_verilog(acc, name)
-    key = hashlib.sha1((verilog + HARNESS.read_text()).encode()).hexdigest()[:12]
-    root = Path(build_root).expanduser().absolute() if build_root is not None else default_build_root()
-    bdir = root / f"{name}-native-{key}"
+    bdir = build_dir(build_root, name, "native", verilog + HARNESS.read_text())
     exe = bdir / "vaccel"
     if exe.exists():
         return exe

@@ -91,8 +91,11 @@ def prepare_simulator(simulator: str) -> None:
                              f"(./run setup does)")
 
 
-def _bits_key(verilog: str, simulator: str, waves: bool) -> str:
-    return hashlib.sha1(f"{simulator}:{waves}:{verilog}".encode()).hexdigest()[:12]
+def build_dir(build_root, name: str, kind: str, key_text: str) -> Path:
+    """The cached build directory ``<root>/<name>-<kind>-<hash of key_text>`` (absolute: simulators run
+    in their own run directory, not the caller's); ``build_root`` None means :func:`default_build_root`."""
+    root = Path(build_root).expanduser().absolute() if build_root is not None else default_build_root()
+    return root / f"{name}-{kind}-{hashlib.sha1(key_text.encode()).hexdigest()[:12]}"
 
 
 def build(component, *, name: str, simulator: str, build_root=None, waves: bool = False) -> Path:
@@ -100,9 +103,7 @@ def build(component, *, name: str, simulator: str, build_root=None, waves: bool 
     from cocotb_tools.runner import get_runner
     prepare_simulator(simulator)
     verilog = to_verilog(component, name)
-    # absolute: the simulator runs in the run directory, not the caller's
-    root = Path(build_root).expanduser().absolute() if build_root is not None else default_build_root()
-    bdir = root / f"{name}-{simulator}-{_bits_key(verilog, simulator, waves)}"
+    bdir = build_dir(build_root, name, simulator, f"{simulator}:{waves}:{verilog}")
     done = bdir / ".built"
     if done.exists():
         return bdir
