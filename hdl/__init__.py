@@ -8,9 +8,9 @@ golden model's definitions (:mod:`mtjsc.behavioral_models`).
 from mtjsc.hdl.apc import ApproxParallelCounter
 from mtjsc.hdl.btanh import BtanhCounter, BtanhUpdate
 from mtjsc.hdl.lane_apc import LaneApc
-from mtjsc.hdl.lfsr import ComparatorSng, Lfsr
+from mtjsc.hdl.lfsr import ComparatorSng, Lfsr, LfsrLeap
 from mtjsc.hdl.neuron import ScNeuron
 from mtjsc.hdl.xnor import XnorArray
 
-__all__ = ["ApproxParallelCounter", "BtanhCounter", "BtanhUpdate", "ComparatorSng", "LaneApc", "Lfsr", "ScNeuron",
+__all__ = ["ApproxParallelCounter", "BtanhCounter", "BtanhUpdate", "ComparatorSng", "LaneApc", "Lfsr", "LfsrLeap", "ScNeuron",
            "XnorArray"]

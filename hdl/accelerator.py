@@ -17,9 +17,8 @@ run seed, B and LFSR width, at any P and W.
 from __future__ import annotations
 
 import numpy as np
-from amaranth import Array, Cat, Const, Module, Mux, Signal, unsigned
+from amaranth import Array, Cat, Const, Module, Mux, Signal
 from amaranth.lib import stream, wiring
-from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from mtjsc.behavioral_models import lfsr as lfsr_def
@@ -27,7 +26,8 @@ from mtjsc.behavioral_models.coding import bipolar_to_p, image_probabilities
 from mtjsc.config import CLASSES, PIXELS, ScConfig
 from mtjsc.errors import MtjscError
 from mtjsc.hdl.core import ScMlpCore
-from mtjsc.hdl.lfsr import leap_expr
+from mtjsc.hdl.lfsr import ComparatorSng, LfsrLeap
+from mtjsc.hdl.memory import MemoryBlock
 from mtjsc.validate import check_seed
 
 
@@ -195,18 +195,16 @@ class ScMlpAccelerator(wiring.Component):
         cfg = self.config
         LW, B = cfg.lfsr_width, cfg.sng_bits
         seeds = self.seed_words(layer, role)
-        rom = Memory(shape=unsigned(lanes * LW), depth=depth, init=seeds)
-        ram = Memory(shape=unsigned(lanes * LW), depth=depth, init=seeds)
-        m.submodules[f"{name}_seed"] = rom
-        m.submodules[f"{name}_state"] = ram
-        wr = ram.write_port()
-        rd = ram.read_port(transparent_for=(wr,))
-        rr = rom.read_port()
+        rom = MemoryBlock(width=lanes * LW, depth=depth, init=seeds)
+        ram = MemoryBlock(width=lanes * LW, depth=depth, init=seeds, writable=True, transparent=True)
+        m.submodules[f"mem_{name}_seed"] = rom
+        m.submodules[f"mem_{name}_state"] = ram
+        wr, rd, rr = ram.wr, ram.rd, rom.rd
         m.d.comb += [rd.addr.eq(addr), rr.addr.eq(addr)]
         state = Signal(lanes * LW, name=f"{name}_now")
         m.d.comb += state.eq(Mux(t0, rr.data, rd.data))
-        nxt = Cat(*[leap_expr(m, state[i * LW:(i + 1) * LW], LW, B, f"{name}_leap{i}") for i in range(lanes)])
-        m.d.comb += [wr.addr.eq(write_addr), wr.data.eq(nxt), wr.en.eq(write)]
+        m.submodules[f"{name}_leap"] = leap = LfsrLeap(width=LW, bits=B, lanes=lanes)
+        m.d.comb += [leap.state.eq(state), wr.addr.eq(write_addr), wr.data.eq(leap.next), wr.en.eq(write)]
         return [state[i * LW:i * LW + B] for i in range(lanes)]
 
     def _entropy_numbers(self, m, fire):
@@ -223,10 +221,9 @@ class ScMlpAccelerator(wiring.Component):
             if G == 1:                       # every group is the first: nothing to keep
                 words.append(here)
                 continue
-            buf = Memory(shape=unsigned(width), depth=C, init=[])
-            m.submodules[f"entropy_buf{layer}"] = buf
-            wr = buf.write_port()
-            rd = buf.read_port(transparent_for=(wr,))
+            buf = MemoryBlock(width=width, depth=C, writable=True, transparent=True)
+            m.submodules[f"mem_entropy_buf{layer}"] = buf
+            wr, rd = buf.wr, buf.rd
             m.d.comb += [wr.addr.eq(core.req_chunk), wr.data.eq(here),
                          wr.en.eq(fire & first & (core.req_layer == layer)), rd.addr.eq(core.nxt_chunk)]
             word = Signal(width, name=f"entropy_now{layer}")    # one mux, sliced per lane below
@@ -252,10 +249,9 @@ class ScMlpAccelerator(wiring.Component):
         kick = Signal()
         result_valid = Signal()
         lut = Array(Const(q, B + 1) for q in pixel_thresholds(cfg.encoding, B))
-        pix = Memory(shape=unsigned(W * (B + 1)), depth=s.C1, init=[])
-        m.submodules.pixel_q = pix
-        pw = pix.write_port(granularity=B + 1)
-        pr = pix.read_port()
+        pix = MemoryBlock(width=W * (B + 1), depth=s.C1, writable=True, granularity=B + 1)
+        m.submodules.mem_pixel_q = pix
+        pw, pr = pix.wr, pix.rd
         lane = Signal(range(W))
         word = Signal(range(s.C1))
         m.d.comb += [self.pixels.ready.eq(loading & ~kick), pw.addr.eq(word),
@@ -287,9 +283,9 @@ class ScMlpAccelerator(wiring.Component):
         rd0, rd1 = [], []
         for layer, (PP, WW, GC, C, out) in enumerate(((P, W, s.G1 * s.C1, s.C1, rd0), (P2, W2, s.G2 * s.C2, s.C2, rd1))):
             for p, words in enumerate(self.weight_words(layer)):
-                mem = Memory(shape=unsigned(WW * (B + 1)), depth=GC, init=words)
-                m.submodules[f"w{layer}_q{p}"] = mem
-                rp = mem.read_port()
+                mem = MemoryBlock(width=WW * (B + 1), depth=GC, init=words)
+                m.submodules[f"mem_w{layer}_q{p}"] = mem
+                rp = mem.rd
                 m.d.comb += rp.addr.eq(core.nxt_group * C + core.nxt_chunk)
                 out.append(rp.data)
         if self.sng == "lfsr":
@@ -306,22 +302,20 @@ class ScMlpAccelerator(wiring.Component):
             r_in, r_w0, r_w1 = self._entropy_numbers(m, fire)
 
         # ------------------------------------------------------------ comparators
-        q = B + 1
+        def compare(name, r, q_words, lanes):
+            """Comparator bank ``name``: bit i = [r_i < q_i] for the given numbers and threshold words."""
+            bank = ComparatorSng(bits=B, lanes=len(r))
+            m.submodules[name] = bank
+            m.d.comb += [bank.r.eq(Cat(*r)), bank.q.eq(Cat(*[w[:lanes * (B + 1)] for w in q_words]))]
+            return bank.bit
+
         bias_lane = (n1 - 1) - (s.C1 - 1) * W           # the bias input (P = 1) in the last chunk
-        x_bits = []
-        for l in range(W):
-            bit = r_in[l] < pr.data[l * q:(l + 1) * q]
-            if l == bias_lane:
-                bit = bit | (core.req_chunk == s.C1 - 1)
-            x_bits.append(bit)
-        w0_bits = [r_w0[l] < rd0[p][l * q:(l + 1) * q] for p in range(P) for l in range(W)]
-        w1_bits = []
-        for p in range(P):
-            for l in range(W):
-                if p < P2 and l < W2:
-                    w1_bits.append(r_w1[l] < rd1[p][l * q:(l + 1) * q])
-                else:
-                    w1_bits.append(Const(0, 1))
+        x_cmp = compare("cmp_x", r_in, [pr.data], W)
+        x_bits = [x_cmp[l] | (core.req_chunk == s.C1 - 1) if l == bias_lane else x_cmp[l] for l in range(W)]
+        # one bank per neuron slot: a single P W-lane bank would need ports wider than a netlist wire holds
+        w0_bits = [compare(f"cmp_w0_{p}", r_w0, [rd0[p]], W) for p in range(P)]
+        w1_bits = [compare(f"cmp_w1_{p}", r_w1, [rd1[p]], W2) if p < P2 else Const(0, W2) for p in range(P)]
+        w1_word = Cat(*[Cat(b, Const(0, W - W2)) for b in w1_bits])    # lanes W2..W-1 of a slot: no input
         m.d.comb += [core.in_x.eq(Cat(*x_bits)),
-                     core.in_w.eq(Mux(core.req_layer, Cat(*w1_bits), Cat(*w0_bits)))]
+                     core.in_w.eq(Mux(core.req_layer, w1_word, Cat(*w0_bits)))]
         return m

@@ -24,15 +24,16 @@ from __future__ import annotations
 
 import math
 
-from amaranth import Array, Cat, Const, Module, Mux, Signal, unsigned
+from amaranth import Array, Cat, Const, Module, Mux, Signal
 from amaranth.lib import wiring
-from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from mtjsc.config import CLASSES, ScConfig
 from mtjsc.errors import MtjscError
 from mtjsc.hdl.btanh import BtanhUpdate
 from mtjsc.hdl.lane_apc import LaneApc
+from mtjsc.hdl.memory import MemoryBlock
+from mtjsc.hdl.xnor import XnorArray
 
 
 def score_bits(config: ScConfig) -> int:
@@ -187,11 +188,10 @@ class ScMlpCore(wiring.Component):
 
         # ------------------------------------------------------------ layer 0: XNOR, lane APC, Btanh
         sbits = max(1, (K0 - 1).bit_length())
-        mem = Memory(shape=unsigned(P * sbits), depth=s.G1, init=[])
-        m.submodules.states = mem
-        rd = mem.read_port()
-        wr = mem.write_port()
-        m.d.comb += [rd.addr.eq(g), rd.en.eq(1), wr.addr.eq(pend_g)]
+        mem = MemoryBlock(width=P * sbits, depth=s.G1, writable=True)     # read-before-write
+        m.submodules.mem_states = mem
+        rd, wr = mem.rd, mem.wr
+        m.d.comb += [rd.addr.eq(g), wr.addr.eq(pend_g)]
         hidden = Signal(H)
         new_bits = []
         new_states = []
@@ -200,7 +200,9 @@ class ScMlpCore(wiring.Component):
             upd = BtanhUpdate(n=n1, K=K0)
             m.submodules[f"apc0_{p}"] = apc
             m.submodules[f"btanh_{p}"] = upd
-            prod = ~(self.in_x ^ self.in_w[p * W:(p + 1) * W])
+            m.submodules[f"xnor0_{p}"] = xnor = XnorArray(n=W)
+            m.d.comb += [xnor.x.eq(self.in_x), xnor.w.eq(self.in_w[p * W:(p + 1) * W])]
+            prod = xnor.p
             m.d.comb += [apc.bits.eq(prod), apc.en.eq(fire & (layer == 0)), apc.first.eq(c == 0),
                          upd.state.eq(rd.data[p * sbits:(p + 1) * sbits]), upd.count.eq(apc.count),
                          upd.start.eq(pend_t0)]
@@ -223,7 +225,9 @@ class ScMlpCore(wiring.Component):
         for p in range(P2):
             apc = LaneApc(n=n2, lanes=W2, kind=cfg.apc)
             m.submodules[f"apc1_{p}"] = apc
-            prod = ~(chunk_bits ^ self.in_w[p * W:p * W + W2])
+            m.submodules[f"xnor1_{p}"] = xnor = XnorArray(n=W2)
+            m.d.comb += [xnor.x.eq(chunk_bits), xnor.w.eq(self.in_w[p * W:p * W + W2])]
+            prod = xnor.p
             m.d.comb += [apc.bits.eq(prod), apc.en.eq(fire & (layer == 1)), apc.first.eq(c == 0)]
             for gi in range(s.G2):
                 k = gi * P2 + p

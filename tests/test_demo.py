@@ -1,6 +1,7 @@
 """The README's first command, run the way a user runs it: `mtjsc demo` as a process, from a
 directory that is not the repository, with a relative --out."""
 
+import json
 import os
 import subprocess
 import sys
@@ -23,6 +24,7 @@ def test_demo_end_to_end_from_another_directory_with_relative_out(elsewhere):
     cwd = elsewhere
     assert cwd.resolve() != REPO.resolve()
     env = {k: v for k, v in os.environ.items() if k not in ("MTJSC_BUILD", "PYTHONPATH")}
+    env["MTJSC_AREA_CACHE"] = str(cwd / "area-cache")      # a cold cache: the demo really runs Yosys
     r = subprocess.run([sys.executable, "-m", "mtjsc", "demo", "--images", "60", "--seeds", "1",
                         "--out", "results/demo"], cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stdout + r.stderr
@@ -31,6 +33,11 @@ def test_demo_end_to_end_from_another_directory_with_relative_out(elsewhere):
     for f in ("accuracy.json", "accuracy_vs_length.png", "confusion.png"):
         assert (out / f).stat().st_size > 0, f
     assert len(list((out / "verilog").glob("*.v"))) == 1
+    assert "== 4/4 area of the same accelerator from Yosys" in r.stdout, r.stdout
+    gen = json.loads((out / "area.json").read_text())["generic"]
+    assert {"sng", "xnor", "apc", "btanh", "memories", "control"} == set(gen["blocks"])
+    assert sum(b["cells"] for b in gen["blocks"].values()) == gen["total"]["cells"] > 0
+    assert f"   {'total':<9}{gen['total']['cells']:>12,}" in r.stdout
     assert not list(REPO.glob("results"))        # nothing landed in the repository
 
 

@@ -1,0 +1,159 @@
+"""`mtjsc area`: Yosys figures per block, their bookkeeping, and its errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mtjsc import area
+from mtjsc.cli import main
+from mtjsc.config import ScConfig
+from mtjsc.errors import MtjscError
+from mtjsc.hdl import ApproxParallelCounter, Lfsr, ScNeuron, XnorArray
+from mtjsc.hdl.accelerator import ScMlpAccelerator
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("area-cache")
+
+
+# ---------------------------------------------------------------- bookkeeping, no Yosys
+
+def test_block_of_uses_the_innermost_named_submodule():
+    top = "acc"
+    assert area.block_of("acc", top) == "control"
+    assert area.block_of("\\acc.core.apc0_3", top) == "apc"
+    assert area.block_of("acc.core.xnor1_0", top) == "xnor"
+    assert area.block_of("acc.core.btanh_2", top) == "btanh"
+    assert area.block_of("acc.cmp_w0", top) == "sng"
+    assert area.block_of("acc.sng_in0_leap", top) == "sng"
+    assert area.block_of("acc.mem_sng_in0_state", top) == "memories"
+    assert area.block_of("acc.core.mem_states", top) == "memories"
+    assert area.block_of("acc.core", top) == "control"
+    assert area.block_of("apc_top", "apc_top", "apc") == "apc"
+
+
+def test_summarize_counts_instances_and_subtracts_submodule_transistors():
+    """A module instantiated twice counts twice; Yosys's hierarchical transistor estimate of a parent
+    includes its children's, which must not be counted again."""
+    stat = {"modules": {
+        "\\top": {"num_cells_by_type": {"$_DFF_P_": 1, "top.xnor": 2}, "estimated_num_transistors": "56"},
+        "\\top.xnor": {"num_cells_by_type": {"$_NAND_": 5}, "estimated_num_transistors": "20"}}}
+    r = area.summarize(stat, "top", "cmos")
+    assert r["blocks"]["xnor"]["transistors"] == 40 and r["blocks"]["xnor"]["logic"] == 10
+    assert r["blocks"]["control"]["transistors"] == 16 and r["blocks"]["control"]["ff"] == 1
+    assert r["total"]["transistors"] == 56
+    assert r["cells_by_type"] == {"$_DFF_P_": 1, "$_NAND_": 10}
+
+
+@pytest.mark.parametrize("target, cell, kind", [
+    ("generic", "$_SDFFE_PP0P_", "ff"), ("generic", "$_XOR_", "logic"), ("generic", "$mem_v2", "memory"),
+    ("ice40", "SB_LUT4", "lut"), ("ice40", "SB_DFFE", "ff"), ("ice40", "SB_RAM40_4K", "bram"),
+    ("ecp5", "CCU2C", "carry"), ("ecp5", "DP16KD", "bram"), ("ecp5", "TRELLIS_DPR16X4", "lutram"),
+    ("xilinx", "LUT6", "lut"), ("xilinx", "CARRY4", "carry"), ("xilinx", "FDRE", "ff"), ("xilinx", "RAMB36E1", "bram"),
+    ("xilinx", "RAM32M", "lutram"), ("ecp5", "SOMETHING_NEW", "other")])
+def test_cell_kinds(target, cell, kind):
+    assert area._kind_of_cell(target, cell) == kind
+
+
+def test_unknown_target_is_an_error():
+    with pytest.raises(MtjscError, match="unknown target 'asic'; choose one of generic, cmos, ice40, ecp5, xilinx"):
+        area.check_target("asic")
+
+
+# ---------------------------------------------------------------- Yosys
+
+def test_neuron_blocks_sum_to_the_total_and_the_xnor_array_is_n_gates(cache):
+    r = area.synthesize(ScNeuron(n=16, K=8, kind="exact"), "nrn16", "generic", cache_root=cache)
+    assert set(r["blocks"]) == {"xnor", "apc", "btanh", "control"}
+    for k in r["total"]:
+        assert sum(b[k] for b in r["blocks"].values()) == r["total"][k]
+    assert r["blocks"]["xnor"]["cells"] == 16          # one XNOR gate per input
+    assert r["blocks"]["btanh"]["ff"] == 3             # K = 8 states in 3 bits
+    assert not r["cached"]
+    again = area.synthesize(ScNeuron(n=16, K=8, kind="exact"), "nrn16", "generic", cache_root=cache)
+    assert again["cached"] and again["total"] == r["total"]
+
+
+def test_cmos_transistors_match_the_cost_of_the_cells(cache):
+    """Yosys's cmos cost per cell (NOT 2, NAND/NOR 4, DFF 16) reproduces the reported total, so no
+    cell type is silently left out of the transistor count."""
+    r = area.synthesize(Lfsr(width=32, bits=1, seed=1), "lfsr32", "cmos", top_block="sng", cache_root=cache)
+    cost = {"$_NOT_": 2, "$_NAND_": 4, "$_NOR_": 4, "$_DFF_P_": 16}
+    assert set(r["cells_by_type"]) <= set(cost)
+    assert r["total"]["transistors"] == sum(cost[c] * n for c, n in r["cells_by_type"].items())
+    assert r["total"]["ff"] == 32
+
+
+def test_approx_apc_is_smaller_than_exact(cache):
+    exact = area.synthesize(ApproxParallelCounter(n=64, kind="exact"), "apc64e", "generic", cache_root=cache)
+    approx = area.synthesize(ApproxParallelCounter(n=64, kind="approx"), "apc64a", "generic", cache_root=cache)
+    assert approx["total"]["cells"] < exact["total"]["cells"]
+
+
+def test_yosys_failure_carries_its_own_message(cache):
+    with pytest.raises(MtjscError, match=r"Yosys failed on the generic synthesis of broken .*ERROR.*full log: "):
+        area.run_yosys("module broken(input a, output b); assign b = a +; endmodule\n", "broken", "generic",
+                       cache_root=cache)
+
+
+def test_missing_yosys_is_named(monkeypatch, cache):
+    monkeypatch.setenv("YOSYS", "/nonexistent/yosys")
+    area.yosys_version.cache_clear()
+    try:
+        with pytest.raises(MtjscError, match="Yosys at /nonexistent/yosys"):
+            area.synthesize(XnorArray(n=4), "x4", "generic", cache_root=cache)
+    finally:
+        area.yosys_version.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def accel_ecp5(small_model, cache):
+    """The accelerator of a 784-16-10 model on ECP5 at P = 2 and 4 (about 30 s each; iCE40 takes 100 s)."""
+    out = {}
+    for P in (2, 4):
+        cfg = ScConfig.from_model(small_model, L=16, parallel_neurons=P, input_lanes=8)
+        acc = ScMlpAccelerator(model=small_model, config=cfg)
+        out[P] = area.synthesize(acc, f"acc_P{P}", "ecp5", cache_root=cache)
+    return out
+
+
+def test_accelerator_blocks_sum_to_the_total_and_luts_grow_with_p(accel_ecp5):
+    for r in accel_ecp5.values():
+        assert set(r["blocks"]) == {"sng", "xnor", "apc", "btanh", "memories", "control"}
+        for k in r["total"]:
+            assert sum(b[k] for b in r["blocks"].values()) == r["total"][k]
+        assert r["total"]["bram"] > 0                   # weight thresholds in block RAM
+    small, big = accel_ecp5[2], accel_ecp5[4]
+    assert big["total"]["lut"] > small["total"]["lut"]
+    for block in ("xnor", "apc", "btanh"):              # P copies of each neuron datapath
+        assert big["blocks"][block]["lut"] > small["blocks"][block]["lut"]
+
+
+# ---------------------------------------------------------------- command line
+
+def test_area_cli_writes_json_and_prints_a_table(tmp_path, capsys, cache):
+    out = tmp_path / "a.json"
+    rc = main(["area", "--block", "apc", "--n", "32", "--apc", "approx", "--target", "generic,cmos",
+               "--cache", str(cache), "--json", str(out)])
+    text = capsys.readouterr().out
+    assert rc == 0
+    assert "on generic: Yosys generic gates" in text and "transistors" in text
+    rep = json.loads(out.read_text())
+    assert rep["block"] == "apc" and rep["parameters"]["kind"] == "approx"
+    assert set(rep["targets"]) == {"generic", "cmos"}
+    assert rep["targets"]["cmos"]["blocks"]["apc"]["transistors"] == rep["targets"]["cmos"]["total"]["transistors"] > 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--target", "asic"], "unknown target 'asic'"),
+    (["--target", ","], "--target ',' names no target"),
+    (["--block", "multiplier"], "unknown block 'multiplier'"),
+    (["--block", "apc", "--n", "0"], "fan-in n=0 must be an integer >= 1"),
+    (["--block", "accelerator", "--parallel", "-1"], "-1"),
+])
+def test_area_cli_bad_input(args, message, capsys, cache):
+    assert main(["area", *args, "--cache", str(cache)]) == 2
+    assert message in capsys.readouterr().err
