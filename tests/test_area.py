@@ -157,3 +157,36 @@ def test_area_cli_writes_json_and_prints_a_table(tmp_path, capsys, cache):
 def test_area_cli_bad_input(args, message, capsys, cache):
     assert main(["area", *args, "--cache", str(cache)]) == 2
     assert message in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- analytical model
+
+def test_adder_tree_counts():
+    from mtjsc.area_model import adder_tree
+    assert adder_tree(1) == (0, 0)
+    assert adder_tree(2) == (0, 1)                 # one half adder
+    assert adder_tree(4) == (1, 3)                 # two 1-bit adds (HA each), one 2-bit add (HA + FA)
+    assert adder_tree(3) == (0, 3)                 # 1+1 -> 2 bits; 2-bit + 1-bit: HA + HA
+
+
+def test_area_model_against_yosys(tmp_path, cache):
+    """A reduced sweep (every calibration point, three validation points per block; the full sweep is
+    `mtjsc area --check-model`): every block's formula within 10 % of Yosys on points the fit never saw,
+    except the Btanh counter, whose constant comparisons cost a bit-pattern-dependent number of gates
+    (documented bound: 25 %)."""
+    from mtjsc import area_model, plots
+    res = area_model.check(area_model.SMALL_SWEEP, cache_root=cache)
+    assert plots.area_model_check(res, tmp_path / "m.png").stat().st_size > 0
+    assert set(res) == {"xnor", "apc_exact", "apc_approx", "btanh", "sng", "lfsr"}
+    for block, r in res.items():
+        bound = 0.25 if block == "btanh" else 0.10
+        assert r["max_abs_error_validation"] < bound, (block, r)
+        assert len(r["validate"]) == 3
+    assert res["xnor"]["max_abs_error_all"] == 0.0           # one gate per input, exactly
+
+
+def test_area_check_model_cli_errors(tmp_path, capsys):
+    blocker = tmp_path / "f"
+    blocker.write_text("x")
+    assert main(["area", "--check-model", "--out", str(blocker / "o")]) == 2
+    assert "is a file, not a directory" in capsys.readouterr().err
