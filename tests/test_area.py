@@ -190,3 +190,33 @@ def test_area_check_model_cli_errors(tmp_path, capsys):
     blocker.write_text("x")
     assert main(["area", "--check-model", "--out", str(blocker / "o")]) == 2
     assert "is a file, not a directory" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- sweeps on Dask
+
+def test_small_sweep_on_a_local_dask_cluster(tmp_path, cache):
+    """Four APC points on a two-worker local cluster: results come back in order, equal to a direct
+    run, and the approximate APC saves area at every n."""
+    from mtjsc import area_sweep
+    points = [("apc", {"n": n, "kind": k}, "generic") for n in (16, 64) for k in ("exact", "approx")]
+    res = area_sweep.run(points, workers=2, cache_root=cache)
+    assert [(r["params"]["n"], r["params"]["kind"]) for r in res] == [(16, "exact"), (16, "approx"),
+                                                                      (64, "exact"), (64, "approx")]
+    direct = area.synthesize(ApproxParallelCounter(n=64, kind="approx"), "direct64", "generic", cache_root=cache)
+    assert res[3]["total"] == direct["total"]
+    sav = area_sweep.savings(res)
+    assert [s["n"] for s in sav] == [16, 64] and all(0 < s["saving"] < 1 for s in sav)
+    area_sweep.plot("apc", res, tmp_path / "apc.png")
+    assert (tmp_path / "apc.png").stat().st_size > 0
+
+
+def test_unreachable_scheduler_is_named(cache):
+    with pytest.raises(MtjscError, match=r"cannot reach the Dask scheduler 'tcp://127.0.0.1:9'.*dask scheduler"):
+        area_sweep_run = __import__("mtjsc.area_sweep", fromlist=["run"]).run
+        area_sweep_run([("apc", {"n": 8, "kind": "exact"}, "generic")], scheduler="tcp://127.0.0.1:9",
+                       cache_root=cache)
+
+
+def test_unknown_sweep_is_an_error(capsys):
+    assert main(["area", "--sweep", "apc,multiplier"]) == 2
+    assert "unknown sweep 'multiplier'; choose from apc, btanh, sng, design" in capsys.readouterr().err
