@@ -23,6 +23,17 @@ from mtjsc.errors import MtjscError
 from mtjsc.validate import check_float, check_int, check_seed, check_sng_fits_lfsr
 
 
+def numbers_from_bits(raw, bits: int) -> np.ndarray:
+    """A raw bit sequence (bool array, or bytes read least significant bit first) as ``bits``-bit
+    numbers, least significant bit first: number k is bits [k B, (k + 1) B) (a tail shorter than B is
+    dropped). The ``entropy`` source and the stochastic rounder read MTJ bits this way."""
+    if isinstance(raw, (bytes, bytearray)):
+        raw = np.unpackbits(np.frombuffer(bytes(raw), np.uint8), bitorder="little")
+    raw = np.asarray(raw).astype(bool).ravel()
+    n = len(raw) // bits
+    return raw[:n * bits].reshape(n, bits).astype(np.int64) @ (1 << np.arange(bits)).astype(np.int64)
+
+
 def check_probabilities(p, name="probabilities") -> np.ndarray:
     p = np.asarray(p, dtype=np.float64)
     if p.size and (np.isnan(p).any() or p.min() < 0.0 or p.max() > 1.0):
@@ -510,10 +521,7 @@ class EntropySource(ComparatorSngs, StreamSource):
                                  f"[{image * nb}, {(image + 1) * nb}) but the sequence has {len(self.bits)}; "
                                  f"give at least {(image + 1) * nb} bits ({nb} per image)")
             raw = self.bits[image * nb:(image + 1) * nb]
-        B = self.sng_bits
-        weights = (1 << np.arange(B)).astype(np.int64)
-        nums = raw.reshape(-1, B).astype(np.int64) @ weights
-        out = nums.reshape(L, self.numbers_per_t())
+        out = numbers_from_bits(raw, self.sng_bits).reshape(L, self.numbers_per_t())
         self._cache = (key, out)
         return out
 

@@ -10,7 +10,8 @@ from mtjsc.hdl.btanh import BtanhCounter, BtanhUpdate
 from mtjsc.hdl.lane_apc import LaneApc
 from mtjsc.hdl.lfsr import ComparatorSng, Lfsr, LfsrLeap
 from mtjsc.hdl.neuron import ScNeuron
+from mtjsc.hdl.rounding import StochasticRounder
 from mtjsc.hdl.xnor import XnorArray
 
-__all__ = ["ApproxParallelCounter", "BtanhCounter", "BtanhUpdate", "ComparatorSng", "LaneApc", "Lfsr", "LfsrLeap", "ScNeuron",
+__all__ = ["ApproxParallelCounter", "BtanhCounter", "BtanhUpdate", "ComparatorSng", "LaneApc", "Lfsr", "LfsrLeap", "ScNeuron", "StochasticRounder",
            "XnorArray"]

@@ -176,3 +176,22 @@ def lane_apc(component, products, gaps=None) -> dict:
     assert all(sum(component.reference(p)) == apc_count(p, component.kind) for p in products)
     return {"in_bits": np.array(rows, bool), "in_en": np.array(en, np.int64), "in_first": np.array(first, np.int64),
             "expect_count_valid": valid, "expect_count": count, "mask_count": valid.astype(bool)}
+
+
+def stochastic_rounder(component, x, en=None, r=None) -> dict:
+    """Stimulus and expected ``y`` of :class:`StochasticRounder` (values as two's-complement bit patterns).
+
+    ``lfsr``: the rounder sees R(j) at a clock after j enabled clocks; ``entropy``: ``r`` per clock.
+    """
+    x = np.asarray(x, np.int64)
+    if component.source == "lfsr":
+        en = np.ones(len(x), np.int64) if en is None else np.asarray(en, np.int64)
+        idx = np.concatenate([[0], np.cumsum(en)[:-1]])            # numbers consumed before each clock
+        rs = np.asarray(component.random_numbers(int(idx[-1]) + 1), np.int64)[idx]
+        data = {"in_x": x & ((1 << component.width) - 1), "in_en": en}
+    else:
+        rs = np.asarray(r, np.int64)
+        data = {"in_x": x & ((1 << component.width) - 1), "in_r": rs}
+    y = component.reference(x, rs)
+    data["expect_y"] = y & ((1 << (component.width - component.drop + 1)) - 1)
+    return data

@@ -153,9 +153,24 @@ class SngTestbench(BlockTestbench):
     outputs = ("bit",)
 
 
+class LfsrRounderTestbench(BlockTestbench):
+    """:class:`StochasticRounder` with its own LFSR (x, y as two's-complement bit patterns)."""
+
+    inputs = ("x", "en")
+    outputs = ("y",)
+
+
+class EntropyRounderTestbench(BlockTestbench):
+    """:class:`StochasticRounder` fed random numbers on its ``r`` port."""
+
+    inputs = ("x", "r")
+    outputs = ("y",)
+
+
 TESTBENCHES = {cls.__name__: cls for cls in (XnorTestbench, ApcTestbench, ApcBankTestbench, BtanhTestbench,
                                              BtanhUpdateTestbench, LaneApcTestbench, NeuronTestbench,
-                                             ScoringNeuronTestbench, LfsrTestbench, SngTestbench)}
+                                             ScoringNeuronTestbench, LfsrTestbench, SngTestbench,
+                                             LfsrRounderTestbench, EntropyRounderTestbench)}
 
 
 @cocotb.test()
