@@ -29,6 +29,9 @@ class RngTag(IntEnum):
     POOL_INPUT = 9          #: ``mtj-pool`` input start indices, ids (image,)
     POOL_WEIGHT = 10        #: ``mtj-pool`` weight start indices, ids (layer,)
     ENTROPY = 11            #: :func:`mtjsc.behavioral_models.mtj.entropy_bits`, ids () or (stream,)
+    LOWPREC_INIT = 12       #: :mod:`mtjsc.lowprec` weight initialisation, ids ()
+    LOWPREC_ROUND = 13      #: :mod:`mtjsc.lowprec` ``ideal`` rounding numbers, ids ()
+    LOWPREC_SHUFFLE = 14    #: :mod:`mtjsc.lowprec` minibatch order, ids ()
 
 
 def generator(seed: int, tag: RngTag, *ids) -> np.random.Generator:

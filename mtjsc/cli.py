@@ -23,11 +23,33 @@ def _progress_bar(total: int, desc: str):
                 disable=None, file=sys.stderr)
 
 
+def cmd_train_lowprec(a, out) -> int:
+    """`mtjsc train --precision SPEC`: the fixed-point MLP (mtjsc.lowprec), weights and record in --out."""
+    from mtjsc import lowprec
+    prec = lowprec.Precision.parse(a.precision)
+    epochs = a.epochs if a.epochs is not None else 5
+    bar = _progress_bar(epochs * (a.train_images or 60000), "training")
+    bar.unit = "sample"
+    try:
+        res = lowprec.train_lowprec(prec, data=a.data, hidden=a.hidden, epochs=epochs,
+                                    lr=a.lr if a.lr is not None else 0.1, seed=a.seed,
+                                    train_images=a.train_images, progress=bar.update,
+                                    log=lambda s: bar.write(s, file=sys.stderr))
+    finally:
+        bar.close()
+    lowprec.save(res, out)
+    print(json.dumps({"out": str(a.out), "precision": res["precision"], "label": res["label"],
+                      "test_accuracy": res["test_accuracy"], "epochs": res["epochs"]}))
+    return 0
+
+
 def cmd_train(a) -> int:
     from mtjsc.train import check_training_options, train
     out = check_output_file(a.out, "--out")          # before the training run, not after it
-    opts = dict(encoding=a.encoding, gain=a.gain, epochs=a.epochs, seed=a.seed, target_L=a.target_L,
-                hidden=a.hidden, lr=a.lr, sigma=a.sigma, hidden_noise=a.hidden_noise, noise_power=a.noise_power,
+    if a.precision is not None:
+        return cmd_train_lowprec(a, out)
+    opts = dict(encoding=a.encoding, gain=a.gain, epochs=25 if a.epochs is None else a.epochs, seed=a.seed,
+                target_L=a.target_L, hidden=a.hidden, lr=2e-3 if a.lr is None else a.lr, sigma=a.sigma, hidden_noise=a.hidden_noise, noise_power=a.noise_power,
                 act_scale=a.act_scale, shift=a.shift, train_images=a.train_images, apc=a.apc)
     check_training_options(**opts)
     model = train(data=a.data, noise=not a.no_noise, log=lambda s: print(s, file=sys.stderr), **opts)
@@ -479,6 +501,69 @@ def add_design_options(v) -> None:
     v.add_argument("--name", help="module name (default: derived from the parameters)")
 
 
+def cmd_lowprec(a) -> int:
+    """`mtjsc lowprec`: accuracy vs fraction bits, nearest vs stochastic rounding (table, plot, JSON)."""
+    from mtjsc import lowprec, plots
+    out = check_output_dir(a.out, "--out")
+    try:
+        fracs = [int(f) for f in a.fracs.split(",") if f.strip()]
+        seeds = [int(s) for s in a.seeds.split(",") if s.strip()]
+    except ValueError:
+        raise MtjscError(f"--fracs {a.fracs!r} and --seeds {a.seeds!r} must be comma-separated integers") from None
+    randoms = [b.strip() for b in a.bits.split(",") if b.strip()]
+    runs = lowprec.sweep_configs(fracs, check_int(a.int_bits, "--int-bits", minimum=0, maximum=24), randoms)
+    epochs = check_int(a.epochs, "--epochs", minimum=1)
+    n_img = a.train_images or 60000
+    bar = _progress_bar(len(runs) * len(seeds) * epochs * n_img, "training runs")
+    bar.unit = "sample"
+    rows = []
+    try:
+        for prec in runs:
+            accs = []
+            for seed in seeds:
+                r = lowprec.train_lowprec(prec, data=a.data, hidden=a.hidden, epochs=epochs, lr=a.lr, seed=seed,
+                                          train_images=a.train_images, progress=bar.update)
+                accs.append(r["test_accuracy"])
+            rows.append({"label": r["label"], "precision": r["precision"], "frac": prec.frac if prec else None,
+                         "round": prec.round if prec else "float", "bits": prec.bits if prec else None,
+                         "accuracies": accs, "mean": float(np.mean(accs)), "min": min(accs), "max": max(accs)})
+            bar.write(f"   {r['label']:<32} {100 * rows[-1]['mean']:6.2f} %  (seeds {seeds})", file=sys.stderr)
+    finally:
+        bar.close()
+    res = {"int_bits": a.int_bits, "fracs": fracs, "seeds": seeds, "epochs": epochs, "lr": a.lr,
+           "hidden": a.hidden, "train_images": n_img, "test_images": 10000, "rows": rows}
+    write_text(out / "lowprec.json", json.dumps(res, indent=1))
+    table = lowprec_table(res)
+    write_text(out / "lowprec.md", table)
+    plots.lowprec(res, out / "lowprec.png")
+    print(table)
+    print(f"   {out / 'lowprec.json'}, {out / 'lowprec.md'}, {out / 'lowprec.png'}")
+    return 0
+
+
+def lowprec_table(res: dict) -> str:
+    """Markdown: test accuracy (mean over seeds, full test set) per fraction width and rounding."""
+    flt = next(r for r in res["rows"] if r["round"] == "float")
+    kinds = []
+    for r in res["rows"]:
+        k = (r["round"], r["bits"])
+        if r["round"] != "float" and k not in kinds:
+            kinds.append(k)
+    head = "| fraction bits | " + " | ".join("nearest" if k[0] == "nearest" else f"stochastic ({k[1]})"
+                                            for k in kinds) + " |"
+    lines = [f"Test accuracy on the full MNIST test set, mean of seeds {res['seeds']} "
+             f"({res['epochs']} epochs of SGD, lr {res['lr']}, 784-{res['hidden']}-10 ReLU MLP, {res['int_bits']} "
+             f"integer bits + sign; float: {100 * flt['mean']:.2f} %).", "", head,
+             "|---|" + "---:|" * len(kinds)]
+    for f in res["fracs"]:
+        cells = []
+        for k in kinds:
+            r = next(r for r in res["rows"] if r["frac"] == f and (r["round"], r["bits"]) == k)
+            cells.append(f"{100 * r['mean']:.2f} % [{100 * r['min']:.2f}, {100 * r['max']:.2f}]")
+        lines.append(f"| {f} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mtjsc", description="Stochastic-computing MNIST network on stochastic MTJs")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -487,11 +572,15 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--data", help="MNIST directory (default: $MTJSC_MNIST)")
     t.add_argument("--encoding", choices=["unit", "sym"], default="sym")
     t.add_argument("--gain", type=float, default=0.15, help="hidden gain g; K = round(2 n g)")
-    t.add_argument("--epochs", type=int, default=25)
+    t.add_argument("--epochs", type=int, default=None, help="default 25 (SC model) or 5 (--precision)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--target-L", type=int, default=1024, help="stream length the noise injection is sized for")
     t.add_argument("--hidden", type=int, default=128)
-    t.add_argument("--lr", type=float, default=2e-3)
+    t.add_argument("--lr", type=float, default=None, help="learning rate (default 2e-3, Adam; with --precision "
+                                                           "0.1, SGD)")
+    t.add_argument("--precision", help="train the fixed-point MLP instead (mtjsc.lowprec): float, or key=value "
+                                       "pairs word=16,frac=8,round=nearest|stochastic,bits=ideal|lfsr|mtj,"
+                                       "period=5,prob_bits=8")
     t.add_argument("--sigma", choices=["exact", "crude"], default="exact")
     t.add_argument("--no-noise", action="store_true", help="train without noise injection (paper style)")
     t.add_argument("--apc", default="exact", help="APC the network runs on: exact | approx (trains with its "
@@ -595,6 +684,20 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--batch", type=int, default=5, help="images per simulator run (progress granularity)")
     co.add_argument("--json", help="write per-image results here")
     co.set_defaults(func=cmd_cosim)
+
+    lp = sub.add_parser("lowprec", help="low-precision training: accuracy vs fraction bits, nearest vs "
+                                        "stochastic rounding (JSON, markdown table, plot)")
+    lp.add_argument("--data", help="MNIST directory (default: $MTJSC_MNIST)")
+    lp.add_argument("--fracs", default="16,12,8,6,4", help="fraction bits to sweep, comma separated")
+    lp.add_argument("--int-bits", type=int, default=7, help="integer bits (besides the sign) of every word")
+    lp.add_argument("--bits", default="ideal,mtj", help="random sources of stochastic rounding: ideal,lfsr,mtj")
+    lp.add_argument("--seeds", default="0,1,2", help="training seeds, comma separated")
+    lp.add_argument("--epochs", type=int, default=5)
+    lp.add_argument("--lr", type=float, default=0.1)
+    lp.add_argument("--hidden", type=int, default=128)
+    lp.add_argument("--train-images", type=int, default=None, help="use only the first N training images")
+    lp.add_argument("--out", default="out/lowprec")
+    lp.set_defaults(func=cmd_lowprec)
 
     d = sub.add_parser("demo", help="the main job on the shipped defaults")
     d.add_argument("--out", default="out/demo", help="output directory (relative to the current directory)")

@@ -135,3 +135,27 @@ def area_model_check(result: dict, path) -> Path:
         ax.set_ylabel("model cells")
     axes[1].legend(fontsize=7)
     return save(fig, path)
+
+
+def lowprec(result: dict, path) -> Path:
+    """Test accuracy vs fraction bits per rounding (mean over seeds, min-max bars; float as a line)."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5.2, 3.6))
+    flt = next(r for r in result["rows"] if r["round"] == "float")
+    ax.axhline(100 * flt["mean"], color="k", lw=0.8, ls="--", label=f"float {100 * flt['mean']:.2f} %")
+    kinds = []
+    for r in result["rows"]:
+        if r["round"] != "float" and (r["round"], r["bits"]) not in kinds:
+            kinds.append((r["round"], r["bits"]))
+    for rnd, bits in kinds:
+        rows = sorted((r for r in result["rows"] if (r["round"], r["bits"]) == (rnd, bits)), key=lambda r: r["frac"])
+        f = [r["frac"] for r in rows]
+        m = np.array([r["mean"] for r in rows]) * 100
+        err = [m - np.array([r["min"] for r in rows]) * 100, np.array([r["max"] for r in rows]) * 100 - m]
+        ax.errorbar(f, m, yerr=err, marker="o", ms=4, capsize=3,
+                    label="nearest" if rnd == "nearest" else f"stochastic ({bits})")
+    ax.set_xlabel("fraction bits")
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_ylim(0, 100)
+    ax.legend(fontsize=8)
+    return save(fig, path)
