@@ -48,6 +48,7 @@ def test_lfsr_is_close_to_ideal(shipped, test_set, name, L):
     assert lfsr >= ideal - 0.003
 
 
+@pytest.mark.slow      # 43 s; tests/test_slow.py checks the collapse on every seed
 def test_paper_model_collapses_at_short_streams(shipped, test_set):
     paper = shipped["paper"]
     a64 = accuracy(paper, test_set, "ideal", 64)
