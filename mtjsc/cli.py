@@ -147,11 +147,12 @@ def cmd_demo(a) -> int:
         return report_cosim({"bit_exact": False, "first_mismatch": e.first_mismatch, "log": e.log})
     if report_cosim(r):
         return 1
+    from mtjsc.area import default_cache_root
     print(f"== 4/4 area of the same accelerator from Yosys (generic gates, memories kept as memories; "
-          f"cached in {a.cache or 'the area cache'})")
+          f"cache {a.cache or default_cache_root()})")
     acc = ScMlpAccelerator(model=model, config=cfg, seed=0)
     area = run_area(acc, info["module"], "accelerator", ["generic"], a.cache)["generic"]
-    print(area_table(area))
+    print(area_table(area) + ("\n   (from the cache)" if area["cached"] else ""))
     print(f"   memories: {acc.describe()['memory_bits']:,} bits (weights, LFSR states, pixels, neuron states); "
           f"ECP5/iCE40/Xilinx LUTs and transistors: mtjsc area --target ...")
     write_text(out / "area.json", json.dumps({"module": info["module"], "generic": area}, indent=1))

@@ -32,8 +32,9 @@ def save(fig, path) -> Path:
 def _mean_and_errors(points) -> tuple:
     """Means (%) and asymmetric error bars to the 95 % interval bounds."""
     m = np.array([p["mean"] for p in points]) * 100
-    lo = m - np.array([p["ci95"][0] for p in points]) * 100
-    hi = np.array([p["ci95"][1] for p in points]) * 100 - m
+    # clipped at 0: at 100 % accuracy the interval's bound can sit an ulp below the mean
+    lo = np.maximum(m - np.array([p["ci95"][0] for p in points]) * 100, 0.0)
+    hi = np.maximum(np.array([p["ci95"][1] for p in points]) * 100 - m, 0.0)
     return m, [lo, hi]
 
 

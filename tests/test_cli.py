@@ -100,3 +100,14 @@ def test_a_model_run_on_the_other_apc_is_warned_about(tmp_path, capsys):
     assert "model approx_L256 was trained for the approx APC but runs with the exact APC" in capsys.readouterr().err
     assert main(["verilog", "--block", "apc", "--model", "L256", "--apc", "approx", "--out", str(tmp_path)]) == 0
     assert "was trained for the exact APC but runs with the approx APC" in capsys.readouterr().err
+
+
+def test_accuracy_plot_at_100_percent(tmp_path):
+    """A 100 % point whose interval's upper bound is an ulp below 1 (50 images, one seed) once crashed
+    the demo's plot with "'yerr' must not contain negative values"."""
+    from mtjsc import plots
+    res = {"source": "ideal", "apc": "exact", "images": 50, "seeds": [0],
+           "series": [{"name": "auto", "points": [
+               {"L": 64, "mean": 0.98, "ci95": [0.895, 0.996], "float_accuracy": 0.98},
+               {"L": 1024, "mean": 1.0, "ci95": [0.9286523998213857, 0.9999999999999999], "float_accuracy": 1.0}]}]}
+    assert plots.accuracy_vs_length(res, tmp_path / "a.png").stat().st_size > 0
