@@ -29,16 +29,17 @@ SWEEPS = {
 
 
 def build(block: str, p: dict):
-    """The component and module name of a sweep point (run on the worker)."""
-    from mtjsc.hdl import ApproxParallelCounter, BtanhCounter, ComparatorSng, Lfsr
+    """The component, module name and top block of a sweep point (run on the worker); single blocks
+    come from :func:`mtjsc.area_model.component`."""
+    from mtjsc.area_model import component
     if block == "apc":
-        return ApproxParallelCounter(n=p["n"], kind=p["kind"]), f"sw_apc_n{p['n']}_{p['kind']}", "apc"
+        return component(f"apc_{p['kind']}", p), f"sw_apc_n{p['n']}_{p['kind']}", "apc"
     if block == "btanh":
-        return BtanhCounter(n=p["n"], K=p["K"]), f"sw_btanh_n{p['n']}_K{p['K']}", "btanh"
+        return component("btanh", p), f"sw_btanh_n{p['n']}_K{p['K']}", "btanh"
     if block == "lfsr":
-        return Lfsr(width=p["width"], bits=p["B"], seed=1), f"sw_lfsr_w{p['width']}_b{p['B']}", "sng"
+        return component("lfsr", p), f"sw_lfsr_w{p['width']}_b{p['B']}", "sng"
     if block == "sng":
-        return ComparatorSng(bits=p["B"]), f"sw_cmp_b{p['B']}", "sng"
+        return component("sng", p), f"sw_cmp_b{p['B']}", "sng"
     if block == "accelerator":
         from mtjsc.config import ScConfig
         from mtjsc.hdl.accelerator import ScMlpAccelerator
