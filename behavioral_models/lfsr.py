@@ -112,17 +112,24 @@ def generate(seeds, width: int, bits: int, L: int) -> np.ndarray:
     s = np.asarray(seeds, dtype=np.uint64).copy()
     if (s == 0).any() or (s >> np.uint64(width)).any():
         raise MtjscError(f"LFSR seeds must be nonzero {width}-bit values")
-    mask = np.uint64(toggle_mask(width))
     low = np.uint64((1 << bits) - 1)
-    one = np.uint64(1)
     out = np.empty((L, len(s)), dtype=np.int64)
     for t in range(L):
         out[t] = s & low
-        for _ in range(bits):
-            lsb = s & one
-            s >>= one
-            s ^= mask * lsb
+        s = leap_states(s, width, bits)
     return out
+
+
+def leap_states(states: np.ndarray, width: int, bits: int) -> np.ndarray:
+    """:func:`leap` of every state of a uint64 array (vectorised; returns a new array)."""
+    mask = np.uint64(toggle_mask(width))
+    one = np.uint64(1)
+    s = np.asarray(states, dtype=np.uint64).copy()
+    for _ in range(bits):
+        lsb = s & one
+        s >>= one
+        s ^= mask * lsb
+    return s
 
 
 def sng_threshold(p: np.ndarray, bits: int) -> np.ndarray:

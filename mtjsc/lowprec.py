@@ -111,12 +111,8 @@ class RandomNumbers:
             if st is None or st.size != n:
                 tag = zlib.crc32(name.encode())          # a fixed id per tensor (not hash(): salted)
                 st = np.array([lfsr_def.seed_state(self.seed, 2, tag, i, 32) for i in range(n)], np.uint64)
-            mask = np.uint64(lfsr_def.toggle_mask(32))
             out = (st & np.uint64((1 << self.k) - 1)).astype(np.int64)
-            for _ in range(self.k):
-                lsb = st & np.uint64(1)
-                st = (st >> np.uint64(1)) ^ (mask * lsb)
-            self._lfsrs[name] = st
+            self._lfsrs[name] = lfsr_def.leap_states(st, 32, self.k)
             return out.reshape(shape)
         from mtjsc.behavioral_models.mtj import entropy_bits
         from mtjsc.behavioral_models.sources import numbers_from_bits
