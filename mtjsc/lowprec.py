@@ -178,7 +178,7 @@ def train_lowprec(prec: Precision | None, *, data=None, hidden: int = 128, epoch
             b1 = quantize(b1 - lr * dh.sum(0), prec, rand, "b1")
             if progress:
                 progress(batch)
-        acc = test_accuracy(W1, b1, W2, b2, Xt, te.labels)
+        acc = mlp_accuracy(W1, b1, W2, b2, Xt, te.labels)
         history.append(acc)
         if log:
             log(f"epoch {ep + 1}/{epochs}: test accuracy {100 * acc:.2f} % ({time.time() - t0:.0f} s)")
@@ -188,13 +188,11 @@ def train_lowprec(prec: Precision | None, *, data=None, hidden: int = 128, epoch
             "seconds": round(time.time() - t0, 1), "weights": {"W1": W1, "b1": b1, "W2": W2, "b2": b2}}
 
 
-def test_accuracy(W1, b1, W2, b2, X, labels) -> float:
+def mlp_accuracy(W1, b1, W2, b2, X, labels) -> float:
     """Full-test-set accuracy of the trained weights (inference in float on the fixed-point weights)."""
     z = np.maximum(X @ W1 + b1, 0.0) @ W2 + b2
     return float(np.mean(np.argmax(z, 1) == labels))
 
-
-test_accuracy.__test__ = False          # not a pytest test
 
 
 def save(result: dict, path) -> None:

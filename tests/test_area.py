@@ -152,7 +152,7 @@ def test_area_cli_writes_json_and_prints_a_table(tmp_path, capsys, cache):
     (["--target", ","], "--target ',' names no target"),
     (["--block", "multiplier"], "unknown block 'multiplier'"),
     (["--block", "apc", "--n", "0"], "fan-in n=0 must be an integer >= 1"),
-    (["--block", "accelerator", "--parallel", "-1"], "-1"),
+    (["--block", "accelerator", "--parallel", "-1"], "parallel_neurons P=-1 must be an integer in 0..128"),
 ])
 def test_area_cli_bad_input(args, message, capsys, cache):
     assert main(["area", *args, "--cache", str(cache)]) == 2
