@@ -32,6 +32,9 @@ class RngTag(IntEnum):
     LOWPREC_INIT = 12       #: :mod:`mtjsc.lowprec` weight initialisation, ids ()
     LOWPREC_ROUND = 13      #: :mod:`mtjsc.lowprec` ``ideal`` rounding numbers, ids ()
     LOWPREC_SHUFFLE = 14    #: :mod:`mtjsc.lowprec` minibatch order, ids ()
+    BINARY_INIT = 15        #: :mod:`mtjsc.binarynet` latent-weight initialisation and minibatch order, ids ()
+    BINARY_SAMPLE = 16      #: :mod:`mtjsc.binarynet` sampling bits, ids (phase, group): phase 0 training, 1 test
+    BINARY_INPUT = 17       #: :mod:`mtjsc.binarynet` input bits of sign networks, ids (phase, group)
 
 
 def generator(seed: int, tag: RngTag, *ids) -> np.random.Generator:

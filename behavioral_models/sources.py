@@ -304,11 +304,16 @@ class MtjSource(StreamSource):
         tau_c = pop.tau0 / (np.exp(-pop.delta[index] * (1 + xs)) + np.exp(-pop.delta[index] * (1 - xs)))
         return np.broadcast_to(p_eff, np.shape(index)).astype(np.float64), tau_c
 
+    def leave_probabilities(self, p, tau_c) -> tuple:
+        """Per read period T: P(leave the 1 state) and P(leave the 0 state) of a device with stationary
+        P(1) = ``p`` and correlation time ``tau_c`` (the telegraph process sampled at T is this chain)."""
+        decay = -np.expm1(-self.period / tau_c)
+        return (1.0 - p) * decay, p * decay
+
     def _chains(self, p, tau_c, L, rng) -> np.ndarray:
         """Sampled telegraph streams as Markov chains: bool [L, k]."""
         k = len(p)
-        decay = -np.expm1(-self.period / tau_c)
-        leave_p, leave_ap = (1.0 - p) * decay, p * decay
+        leave_p, leave_ap = self.leave_probabilities(p, tau_c)
         state = rng.random(k) < p
         out = np.empty((L, k), bool)
         for t0 in range(0, L, 64):   # bound the uniform scratch

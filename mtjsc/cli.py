@@ -45,8 +45,12 @@ def cmd_train_lowprec(a, out) -> int:
 def cmd_train(a) -> int:
     from mtjsc.train import check_training_options, train
     out = check_output_file(a.out, "--out")          # before the training run, not after it
+    if a.precision is not None and a.binary is not None:
+        raise MtjscError("--precision and --binary train different networks; give one of them")
     if a.precision is not None:
         return cmd_train_lowprec(a, out)
+    if a.binary is not None:
+        return cmd_train_binary(a, out)
     opts = dict(encoding=a.encoding, gain=a.gain, epochs=25 if a.epochs is None else a.epochs, seed=a.seed,
                 target_L=a.target_L, hidden=a.hidden, lr=2e-3 if a.lr is None else a.lr, sigma=a.sigma, hidden_noise=a.hidden_noise, noise_power=a.noise_power,
                 act_scale=a.act_scale, shift=a.shift, train_images=a.train_images, apc=a.apc)
@@ -533,6 +537,115 @@ def cmd_lowprec(a) -> int:
     return 0
 
 
+def cmd_train_binary(a, out) -> int:
+    """`mtjsc train --binary SPEC`: latent weights of a sampled binary/ternary network (mtjsc.binarynet)."""
+    from mtjsc import binarynet
+    spec = binarynet.BinarySpec.parse(a.binary)
+    epochs = a.epochs if a.epochs is not None else 10
+    bar = _progress_bar(epochs * (a.train_images or 60000), "training", unit="sample")
+    try:
+        net = binarynet.train_binary(spec, data=a.data, hidden=a.hidden, epochs=epochs,
+                                     lr=a.lr if a.lr is not None else 1e-2, seed=a.seed, shift=a.shift,
+                                     train_images=a.train_images, progress=bar.update,
+                                     log=lambda s: bar.write(s, file=sys.stderr))
+    finally:
+        bar.close()
+    net.save(out)
+    print(json.dumps({"out": str(a.out), "spec": spec.as_dict(), "one_sample_accuracy": net.record["history"][-1]}))
+    return 0
+
+
+def _csv(text: str, name: str) -> list:
+    items = [x.strip() for x in text.split(",") if x.strip()]
+    if not items:
+        raise MtjscError(f"{name} {text!r} names nothing; give a comma-separated list")
+    return items
+
+
+def cmd_binarynet(a) -> int:
+    """`mtjsc binarynet`: train sampled binary/ternary networks (stochastic and deterministic), then accuracy
+    of one sampled network and of the average of k = 1..K, per sampling source (JSON, markdown, plot)."""
+    from mtjsc import binarynet, mnist, plots
+    out = check_output_dir(a.out, "--out")
+    modes = _csv(a.modes, "--modes")
+    eval_bits = _csv(a.eval_bits, "--eval-bits")
+    specs = []
+    for mode in modes:
+        specs.append(binarynet.BinarySpec(mode=mode, act=a.act, bits=a.bits, period=a.period))
+        specs.append(binarynet.BinarySpec(mode=mode, act=a.act, sampling="deterministic", bits=a.bits))
+    for b in eval_bits:
+        binarynet.SampleBits(b, 0)                     # a bad name fails before hours of training
+    binarynet.check_options(hidden=a.hidden, epochs=a.epochs, lr=a.lr, batch=100, seed=a.seed, shift=1,
+                            train_images=a.train_images)
+    check_int(a.k, "--k", minimum=1, maximum=1024)
+    check_int(a.groups, "--groups", minimum=1)
+    te = mnist.load("test")
+    px, labels = te.pixels(), te.labels
+    n_img = a.train_images or 60000
+    bar = _progress_bar(len(specs) * a.epochs * n_img, "training", unit="sample")
+    nets = []
+    try:
+        for spec in specs:
+            nets.append(binarynet.train_binary(spec, data=a.data, hidden=a.hidden, epochs=a.epochs, lr=a.lr,
+                                               seed=a.seed, train_images=a.train_images, progress=bar.update,
+                                               log=lambda s, sp=spec: bar.write(f"{sp.label}: {s}", file=sys.stderr)))
+    finally:
+        bar.close()
+    sc = a.act == "sign" and "binary" in modes
+    bar = _progress_bar(len(nets) * len(eval_bits) * a.k * a.groups, "sampled networks", unit="net")
+    rows = []
+    try:
+        for spec, net in zip(specs, nets):
+            name = f"{spec.mode}_{spec.act}_{spec.sampling}"
+            net.save(out / f"{name}.npz")
+            row = {"label": spec.label, "name": name, "spec": spec.as_dict(), "record": net.record, "sampled": []}
+            for b in eval_bits:
+                ev = binarynet.sample_averaging(net, px, labels, bits=b, seed=a.seed, k_max=a.k, groups=a.groups,
+                                                progress=bar.update)
+                row["sampled"].append(ev)
+                row["deterministic"] = ev["deterministic"]
+            if sc and spec.mode == "binary":
+                binarynet.to_sc_model(net).save(out / f"{name}_sc.npz")
+                row["sc_golden"] = [binarynet.sc_sample_averaging(net, px, labels, source=b, seed=a.seed, k_max=a.k)
+                                    for b in eval_bits]
+            rows.append(row)
+    finally:
+        bar.close()
+    res = {"hidden": a.hidden, "act": a.act, "epochs": a.epochs, "lr": a.lr, "seed": a.seed, "k": a.k,
+           "groups": a.groups, "train_images": n_img, "test_images": len(labels), "networks": rows}
+    write_text(out / "binarynet.json", json.dumps(res, indent=1))
+    table = binarynet_table(res)
+    write_text(out / "binarynet.md", table)
+    plots.binarynet(res, out / "binarynet.png")
+    print(table)
+    print(f"   {out / 'binarynet.json'}, {out / 'binarynet.md'}, {out / 'binarynet.png'}, models *.npz")
+    return 0
+
+
+def binarynet_table(res: dict) -> str:
+    """Markdown: accuracy of one sampled network (mean and range) and of k-sample averages, per network and
+    sampling source; deterministic weights beside."""
+    ks = [k for k in (1, 2, 4, 8, 16, 32, 64) if k <= res["k"]]
+    lines = [f"Full MNIST test set ({res['test_images']} images), 784-{res['hidden']}-10, {res['act']} activations, "
+             f"{res['epochs']} epochs, seed {res['seed']}; {res['groups']} ensembles of {res['k']} sampled networks "
+             f"each: mean [min, max] over ensembles.", "",
+             "| network (training) | eval bits | one network: mean [min, max] | "
+             + " | ".join(f"k={k}" for k in ks) + " | deterministic |",
+             "|---|---|---|" + "---:|" * len(ks) + "---:|"]
+    for net in res["networks"]:
+        for ev in net["sampled"]:
+            acc = np.array(ev["accuracy"]) * 100
+            one = np.array(ev["single"]) * 100
+            cells = [f"{acc[:, k - 1].mean():.2f} [{acc[:, k - 1].min():.2f}, {acc[:, k - 1].max():.2f}]" for k in ks]
+            lines.append(f"| {net['label']} | {ev['bits']} | {one.mean():.2f} [{one.min():.2f}, {one.max():.2f}] | "
+                         + " | ".join(cells) + f" | {100 * net['deterministic']:.2f} |")
+        for ev in net.get("sc_golden", []):
+            acc = np.array(ev["accuracy"]) * 100
+            lines.append(f"| {net['label']}, SC golden (L = k) | {ev['source']} | {acc[0]:.2f} | "
+                         + " | ".join(f"{acc[k - 1]:.2f}" for k in ks) + " | |")
+    return "\n".join(lines) + "\n"
+
+
 def lowprec_table(res: dict) -> str:
     """Markdown: test accuracy (mean over seeds, full test set) per fraction width and rounding."""
     flt = next(r for r in res["rows"] if r["round"] == "float")
@@ -573,6 +686,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--precision", help="train the fixed-point MLP instead (mtjsc.lowprec): float, or key=value "
                                        "pairs word=16,frac=8,round=nearest|stochastic,bits=ideal|lfsr|mtj,"
                                        "period=5,prob_bits=8")
+    t.add_argument("--binary", help="train a sampled binary/ternary network instead (mtjsc.binarynet): key=value "
+                                    "pairs mode=binary|ternary,act=sign|relu,sampling=stochastic|deterministic,"
+                                    "bits=ideal|lfsr|mtj,period=5,prob_bits=8 (empty: the defaults)")
     t.add_argument("--sigma", choices=["exact", "crude"], default="exact")
     t.add_argument("--no-noise", action="store_true", help="train without noise injection (paper style)")
     t.add_argument("--apc", default="exact", help="APC the network runs on: exact | approx (trains with its "
@@ -690,6 +806,25 @@ def build_parser() -> argparse.ArgumentParser:
     lp.add_argument("--train-images", type=int, default=None, help="use only the first N training images")
     lp.add_argument("--out", default="out/lowprec")
     lp.set_defaults(func=cmd_lowprec)
+
+    bn = sub.add_parser("binarynet", help="binary/ternary networks sampled from latent weights: accuracy of one "
+                                          "sampled network and of k-sample averages (JSON, markdown, plot)")
+    bn.add_argument("--data", help="MNIST directory (default: $MTJSC_MNIST)")
+    bn.add_argument("--act", default="sign", choices=["sign", "relu"],
+                    help="sign: the SC hardware's network (XNOR/popcount); relu: BinaryConnect, software")
+    bn.add_argument("--modes", default="binary,ternary", help="binary,ternary")
+    bn.add_argument("--bits", default="mtj", help="sampling bits in training: ideal | lfsr | mtj")
+    bn.add_argument("--period", type=float, default=5.0, help="mtj: read period T / tau_c")
+    bn.add_argument("--eval-bits", default="ideal,lfsr,mtj", help="sampling sources at test time")
+    bn.add_argument("--hidden", type=int, default=128)
+    bn.add_argument("--epochs", type=int, default=15)
+    bn.add_argument("--lr", type=float, default=1e-2)
+    bn.add_argument("--seed", type=int, default=0)
+    bn.add_argument("--k", type=int, default=16, help="largest number of sampled networks averaged")
+    bn.add_argument("--groups", type=int, default=4, help="independent ensembles per source (the spread)")
+    bn.add_argument("--train-images", type=int, default=None, help="use only the first N training images")
+    bn.add_argument("--out", default="out/binarynet")
+    bn.set_defaults(func=cmd_binarynet)
 
     d = sub.add_parser("demo", help="the main job on the shipped defaults")
     d.add_argument("--out", default="out/demo", help="output directory (relative to the current directory)")

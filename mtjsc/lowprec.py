@@ -39,6 +39,24 @@ ROUNDINGS = ("nearest", "stochastic")
 RANDOM = ("ideal", "lfsr", "mtj")
 
 
+def parse_fields(cls, spec: str, example: str) -> dict:
+    """Comma-separated ``key=value`` pairs as keyword arguments of dataclass ``cls`` (values converted to
+    the fields' int/float/str types); errors name the part, the keys and ``example``."""
+    kw = {}
+    types = {f.name: f.type for f in dataclasses.fields(cls)}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        key, eq, val = part.partition("=")
+        key = key.strip()
+        if not eq or key not in types:
+            raise MtjscError(f"spec {spec!r}: {part!r} is not key=value with a key of "
+                             f"{', '.join(types)} (for example {example})")
+        try:
+            kw[key] = {"int": int, "float": float}.get(types[key], str)(val.strip())
+        except ValueError:
+            raise MtjscError(f"spec {spec!r}: {key}={val.strip()!r} is not a number") from None
+    return kw
+
+
 @dataclasses.dataclass(frozen=True)
 class Precision:
     """A fixed-point training precision: ``word`` bits (sign included), ``frac`` of them fraction bits.
@@ -69,19 +87,7 @@ class Precision:
         """``"float"`` (returns None) or comma-separated key=value pairs of the fields."""
         if spec is None or spec.strip() == "float":
             return None
-        kw = {}
-        types = {f.name: f.type for f in dataclasses.fields(cls)}
-        for part in spec.split(","):
-            key, eq, val = part.partition("=")
-            key = key.strip()
-            if not eq or key not in types:
-                raise MtjscError(f"precision {spec!r}: {part.strip()!r} is not key=value with a key of "
-                                 f"{', '.join(types)} (for example word=16,frac=8,round=stochastic,bits=mtj)")
-            try:
-                kw[key] = {"int": int, "float": float}.get(types[key], str)(val.strip())
-            except ValueError:
-                raise MtjscError(f"precision {spec!r}: {key}={val.strip()!r} is not a number") from None
-        return cls(**kw)
+        return cls(**parse_fields(cls, spec, "word=16,frac=8,round=stochastic,bits=mtj"))
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -160,3 +160,28 @@ def lowprec(result: dict, path) -> Path:
     ax.set_ylim(0, 100)
     ax.legend(fontsize=8)
     return save(fig, path)
+
+
+def binarynet(result: dict, path) -> Path:
+    """Accuracy vs samples averaged k per (network, sampling bits): mean over ensembles, min-max band;
+    deterministic weights as dashed lines; the SC golden model of the binary sign network dotted."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.0, 4.0))
+    for i, net in enumerate(result["networks"]):
+        color = f"C{i}"
+        for j, ev in enumerate(net["sampled"]):
+            acc = np.array(ev["accuracy"]) * 100
+            ls = ("-", "-.", ":")[j % 3]
+            ax.plot(ev["k"], acc.mean(0), color=color, ls=ls, marker="o", ms=3,
+                    label=f"{net['label']} / eval {ev['bits']}")
+            ax.fill_between(ev["k"], acc.min(0), acc.max(0), color=color, alpha=0.15)
+        ax.axhline(100 * net["deterministic"], color=color, lw=0.8, ls="--")
+        for ev in net.get("sc_golden", []):
+            ax.plot(ev["k"], np.array(ev["accuracy"]) * 100, color=color, ls="none", marker="x", ms=4,
+                    label=f"{net['label']} / SC golden {ev['source']}")
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("sampled networks averaged, k (= SC stream length L for binary sign)")
+    ax.set_ylabel("test accuracy (%)")
+    ax.legend(fontsize=6)
+    ax.grid(alpha=0.3)
+    return save(fig, path)
