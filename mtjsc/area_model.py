@@ -39,6 +39,10 @@ def adder_tree(leaves: int) -> tuple:
     return fa, ha
 
 
+def _trailing_zeros(x: int) -> int:
+    return (x & -x).bit_length() - 1
+
+
 def terms(block: str, p: dict) -> dict:
     """The structural terms of ``block`` with parameters ``p`` (names -> counts)."""
     if block == "xnor":
@@ -49,9 +53,14 @@ def terms(block: str, p: dict) -> dict:
     if block == "apc_approx":
         fa, ha = adder_tree(p["n"] // 2)
         return {"or_and_gates": p["n"] // 2, "full_adders": fa, "half_adders": ha}
-    if block == "btanh":     # S + 2c, two constant compares and a constant subtract over its width; state
+    if block == "btanh":
+        # up = S + 2c, the compares up < n, up > n + K - 1 and the subtract up - n: the low bits of up
+        # below n's lowest set bit pass through all three, so their cost runs over the bits above it;
+        # the start and clamp muxes over the state bits; y = [S' >= K/2] shrinks as K/2 has more
+        # trailing zeros (a power of two is one bit test)
         n, K = p["n"], p["K"]
-        return {"adder_bits": (K + 2 * n).bit_length(), "state_bits": (K - 1).bit_length(), "one": 1}
+        return {"adder_bits_above_n_zeros": (K + 2 * n).bit_length() - _trailing_zeros(n),
+                "state_bits": (K - 1).bit_length(), "half_K_trailing_zeros": _trailing_zeros(K // 2)}
     if block == "sng":       # r < q: a B-bit magnitude comparator (abc's grows slightly faster than linear)
         return {"comparator_bits": p["B"], "comparator_bits_squared": p["B"] ** 2, "one": 1}
     if block == "lfsr":      # each Galois step XORs the feedback bit into the taps below the top one
