@@ -120,13 +120,14 @@ def test_sampled_binary_network_runs_on_the_sc_core(shipped_net, test_set, sim, 
 
 
 def test_shipped_network_accuracy_on_the_full_test_set(shipped_net, test_set):
-    """The figures the README quotes, recomputed: one sampled network and the 16-sample average (ideal bits,
-    one ensemble), and deterministic weights, on all 10,000 test images."""
+    """On all 10,000 test images (ideal bits, one ensemble): averaging helps, one sampled network is above
+    80 %, 16 of them above 90 %; sign(w) of this stochastically trained network is far worse than
+    sampling it (the README's finding)."""
     r = bn.sample_averaging(shipped_net, test_set.pixels(), test_set.labels, bits="ideal", seed=0, k_max=16,
                             groups=1)
     one, k16 = r["accuracy"][0][0], r["accuracy"][0][15]
     assert 0.80 < one < k16 and k16 > 0.90, (one, k16)
-    assert len(r["single"]) == 16 and r["deterministic"] > 0.5
+    assert len(r["single"]) == 16 and r["deterministic"] < one
 
 
 def test_training_learns_on_a_subset(mnist_dir, test_set):
