@@ -35,6 +35,7 @@ class RngTag(IntEnum):
     BINARY_INIT = 15        #: :mod:`mtjsc.binarynet` latent-weight initialisation and minibatch order, ids ()
     BINARY_SAMPLE = 16      #: :mod:`mtjsc.binarynet` sampling bits, ids (phase, group): phase 0 training, 1 test
     BINARY_INPUT = 17       #: :mod:`mtjsc.binarynet` input bits of sign networks, ids (phase, group)
+    FIXED_TRAIN = 18        #: :mod:`mtjsc.fixedpoint` initialisation, minibatch order and shifts, ids ()
 
 
 def generator(seed: int, tag: RngTag, *ids) -> np.random.Generator:

@@ -195,3 +195,38 @@ def accelerator_native(model, images_u8, *, config: ScConfig, seed: int = 0, pro
             "processes": processes, "build_s": round(t1 - t0, 1), "sim_wall_s": round(out["wall_s"], 2),
             "golden_s": round(t3 - t2, 2), "images_per_s": round(len(imgs) / out["wall_s"], 2),
             "sim_cycles_per_s": round(float(out["cycles"].sum()) / out["wall_s"], 1)}
+
+
+def fixed_cosim(model, images_u8, *, parallel: int, simulator: str, idle: float = 0.0, stall: float = 0.0,
+                seed: int = 0, build_root=None) -> dict:
+    """Run :class:`~mtjsc.hdl.fixed.FixedMlp` on uint8 images [N, 28, 28] and compare every score (as its
+    S-bit two's-complement field) and class with the integer model :meth:`FixedModel.forward`."""
+    from mtjsc.hdl.fixed import FixedMlp
+    imgs = np.asarray(images_u8, np.uint8).reshape(-1, PIXELS)
+    dut = FixedMlp(model=model, parallel=parallel)
+    ref = model.forward(imgs)
+    mask = (1 << dut.score_bits) - 1
+    data = {"pixels": imgs, "score_bits": np.int64(dut.score_bits), "idle": np.float64(idle),
+            "stall": np.float64(stall), "seed": np.int64(seed), "expect_scores": ref["scores"] & mask,
+            "expect_cls": ref["classes"]}
+    name = f"fixed_mlp_w{model.wbits}a{model.abits}_H{model.hidden}_P{parallel}_{model_digest(model)}"
+    out = runner.run(dut, name=name, simulator=simulator, testbench="AcceleratorTestbench", data=data,
+                     build_root=build_root)
+    got = out["out_scores"]
+    signed_scores = np.where(got >= 1 << (dut.score_bits - 1), got - (1 << dut.score_bits), got)
+    return {"simulator": simulator, "width": model.label, "parallel": parallel,
+            "integer_scores": ref["scores"].tolist(), "rtl_scores": signed_scores.tolist(),
+            "integer_classes": ref["classes"].tolist(), "rtl_classes": out["out_cls"].tolist(),
+            "cycles": out["out_cycles"].tolist(), "cycles_per_image": dut.cycles_per_image(),
+            "bit_exact": bool(np.array_equal(signed_scores, ref["scores"])
+                              and np.array_equal(out["out_cls"], ref["classes"]))}
+
+
+def model_digest(model) -> str:
+    """A short content hash of a fixed-point model's integers (build directories per model)."""
+    import hashlib
+    h = hashlib.sha256()
+    for a in (model.q1, model.b1, model.q2, model.b2):
+        h.update(np.ascontiguousarray(a, np.int64).tobytes())
+    h.update(f"{model.mult},{model.shift}".encode())
+    return h.hexdigest()[:10]

@@ -1,0 +1,299 @@
+"""The binary (conventional fixed-point) baseline of the 784-128-10 network: quantization-aware training
+and the integer model that the RTL (:class:`mtjsc.hdl.fixed.FixedMlp`) equals.
+
+Integer arithmetic (the contract of the baseline; ``w`` weight bits, ``a`` activation bits):
+
+- inputs ``x_i``: the pixel bytes, 0..255 (8 bits at every width);
+- weights ``q``: integers in ``[-(2^(w-1) - 1), 2^(w-1) - 1]`` (symmetric); ``w = 1``: +-1;
+- hidden sums ``acc_j = b1_j + sum_i x_i q1_ji`` (biases are integers in accumulator units);
+- hidden outputs, ``a >= 2``: ``h_j = 0`` if ``acc_j <= 0`` else
+  ``min((acc_j M + 2^(S-1)) >> S, 2^a - 1)`` (ReLU, requantised by the multiplier M < 2^16 and shift S,
+  rounded half up, saturated); ``a = 1``: ``v_j = +1`` if ``acc_j >= 0`` else ``-1`` (sign, stored as
+  the bit ``[acc_j >= 0]``);
+- scores ``s_k = b2_k + sum_j v_j q2_kj`` (``v = h`` for ``a >= 2``), class = argmax, lowest index on
+  ties. With ``w = a = 1`` the output layer is XNOR-popcount: ``s_k = b2_k + 2 popcount(XNOR) - H``.
+
+No sum overflows: :meth:`FixedModel.bounds` gives the largest magnitude of every sum from the actual
+weights, and the RTL sizes its registers from it.
+
+Training: a float ReLU MLP first (Adam, cosine rate, shift augmentation), then per width QAT from its
+weights: weights fake-quantised per layer (scale ``max|W| / Q``; for 1 bit ``sign(W)`` times
+``mean|W|``), activations clipped at the float network's 99.9th percentile and quantised to ``a`` bits
+(or ``sign`` for 1 bit), gradients straight through the rounding. Accuracy is the integer model's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import time
+
+import numpy as np
+
+from mtjsc import mnist
+from mtjsc.behavioral_models.seeding import RngTag, generator
+from mtjsc.errors import MtjscError
+from mtjsc.validate import check_int, check_seed
+
+PIXELS, CLASSES = 784, 10
+#: requantisation multiplier width (M < 2^16)
+MULT_BITS = 16
+
+
+def parse_widths(text: str) -> list:
+    """``"8/8,4/4,1/1"`` -> [(8, 8), (4, 4), (1, 1)] (weight bits / activation bits)."""
+    out = []
+    for part in filter(None, (p.strip() for p in str(text).split(","))):
+        w, slash, a = part.partition("/")
+        try:
+            wb, ab = int(w), int(a)
+        except ValueError:
+            raise MtjscError(f"width {part!r} is not W/A (weight bits / activation bits, e.g. 8/8)") from None
+        if not slash or not (1 <= wb <= 8 and 1 <= ab <= 8):
+            raise MtjscError(f"width {part!r}: weight and activation bits must be 1..8, written W/A (e.g. 4/4)")
+        out.append((wb, ab))
+    if not out:
+        raise MtjscError(f"widths {text!r} name nothing; give W/A pairs such as 8/8,4/4,1/1")
+    return out
+
+
+def qmax(bits: int) -> int:
+    """Largest weight magnitude of ``bits``-bit symmetric weights (1 for +-1)."""
+    return 1 if bits == 1 else (1 << (bits - 1)) - 1
+
+
+@dataclasses.dataclass
+class FixedModel:
+    """An integer 784-H-10 network (see the module docstring for the arithmetic)."""
+
+    q1: np.ndarray          # int [H, 784]
+    b1: np.ndarray          # int [H]
+    q2: np.ndarray          # int [10, H]
+    b2: np.ndarray          # int [10]
+    wbits: int
+    abits: int
+    mult: int = 0           # requantisation M (abits >= 2)
+    shift: int = 0          # and S
+    record: dict = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self):
+        check_int(self.wbits, "weight bits", minimum=1, maximum=8)
+        check_int(self.abits, "activation bits", minimum=1, maximum=8)
+        self.q1, self.q2 = np.asarray(self.q1, np.int64), np.asarray(self.q2, np.int64)
+        self.b1, self.b2 = np.asarray(self.b1, np.int64), np.asarray(self.b2, np.int64)
+        H = self.q1.shape[0]
+        if self.q1.shape != (H, PIXELS) or self.q2.shape != (CLASSES, H) or self.b1.shape != (H,) \
+                or self.b2.shape != (CLASSES,):
+            raise MtjscError(f"fixed model shapes q1 {self.q1.shape}, b1 {self.b1.shape}, q2 {self.q2.shape}, "
+                             f"b2 {self.b2.shape}: expected (H, 784), (H,), (10, H), (10,)")
+        Q = qmax(self.wbits)
+        for name, q in (("q1", self.q1), ("q2", self.q2)):
+            bad = (np.abs(q) > Q) | ((q == 0) if self.wbits == 1 else False)
+            if bad.any():
+                raise MtjscError(f"{name} holds {int(q[bad].ravel()[0])}, outside the {self.wbits}-bit weights "
+                                 f"({'+-1' if self.wbits == 1 else f'-{Q}..{Q}'})")
+        if self.abits >= 2 and not (0 < self.mult < (1 << MULT_BITS) and 1 <= self.shift <= 62):
+            raise MtjscError(f"requantisation M={self.mult}, S={self.shift}: need 0 < M < 2^{MULT_BITS}, 1 <= S <= 62")
+
+    @property
+    def hidden(self) -> int:
+        return self.q1.shape[0]
+
+    @property
+    def label(self) -> str:
+        return f"{self.wbits}/{self.abits}"
+
+    def bounds(self) -> dict:
+        """Largest magnitudes: hidden sum, hidden value, score (from the weights: no overflow anywhere)."""
+        acc1 = int((np.abs(self.q1).sum(1) * 255 + np.abs(self.b1)).max())
+        vmax = 1 if self.abits == 1 else (1 << self.abits) - 1
+        score = int((np.abs(self.q2).sum(1) * vmax + np.abs(self.b2)).max())
+        return {"acc1": acc1, "hidden": vmax, "score": score}
+
+    def forward(self, pixels_u8) -> dict:
+        """Integer model on uint8 pixels [N, 784] (or [N, 28, 28]): hidden sums, hidden values, scores, classes."""
+        x = np.asarray(pixels_u8)
+        if x.dtype != np.uint8:
+            raise MtjscError(f"the fixed-point model takes uint8 pixel bytes, got {x.dtype}")
+        x = x.reshape(len(x), PIXELS).astype(np.int64)
+        acc1 = x @ self.q1.T + self.b1
+        if self.abits == 1:
+            v = np.where(acc1 >= 0, 1, -1)
+        else:
+            top = (1 << self.abits) - 1
+            v = np.where(acc1 <= 0, 0, np.minimum((acc1 * self.mult + (1 << (self.shift - 1))) >> self.shift, top))
+        scores = v @ self.q2.T + self.b2
+        return {"acc1": acc1, "hidden": v, "scores": scores, "classes": np.argmax(scores, axis=1)}
+
+    def save(self, path) -> None:
+        from mtjsc.output import atomic_path
+        head = {"wbits": self.wbits, "abits": self.abits, "mult": self.mult, "shift": self.shift,
+                "record": self.record}
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            np.savez_compressed(fh, q1=self.q1.astype(np.int8), q2=self.q2.astype(np.int8), b1=self.b1, b2=self.b2,
+                                fixedmodel=np.array(json.dumps(head)))
+
+    @classmethod
+    def load(cls, path) -> "FixedModel":
+        try:
+            z = np.load(path, allow_pickle=False)
+        except OSError as e:
+            raise MtjscError(f"cannot read fixed-point model {path}: {e}") from None
+        with z:
+            if "fixedmodel" not in z.files:
+                raise MtjscError(f"{path} is not a fixed-point model (no 'fixedmodel' record); make one with "
+                                 f"mtjsc baseline")
+            head = json.loads(str(z["fixedmodel"]))
+            return cls(q1=z["q1"], b1=z["b1"], q2=z["q2"], b2=z["b2"], **head)
+
+
+# ----------------------------------------------------------------------------- training
+
+def _fake_weights(W: np.ndarray, wbits: int) -> tuple:
+    """(integer weights, scale): W ~ scale * q."""
+    if wbits == 1:
+        return np.where(W >= 0, 1, -1).astype(np.float32), float(np.abs(W).mean())
+    Q = qmax(wbits)
+    s = float(np.abs(W).max()) / Q
+    return np.clip(np.rint(W / s), -Q, Q).astype(np.float32), s
+
+
+def _output_weights(P: dict, wbits: int) -> tuple:
+    """Output-layer integer weights and scale; for +-1 weights the scale is learned (``lg2``, its log: the
+    softmax temperature of a popcount readout), not tied to mean|W2|."""
+    q2, s2 = _fake_weights(P["W2"], wbits)
+    return (q2, float(np.exp(P["lg2"][0]))) if "lg2" in P else (q2, s2)
+
+
+def _forward(P: dict, x01: np.ndarray, width, hmax: float):
+    """Float (width None) or fake-quantised forward: returns (logits, cache)."""
+    W1, b1, W2, b2 = P["W1"], P["b1"], P["W2"], P["b2"]
+    if width is None:
+        a = x01 @ W1.T + b1
+        h = np.maximum(a, 0.0)
+        return h @ W2.T + b2, (a, h, W1, W2, 1.0, 1.0)
+    wb, ab = width
+    q1, s1 = _fake_weights(W1, wb)
+    q2, s2 = _output_weights(P, wb)
+    a = (x01 @ q1.T) * s1 + b1                      # x01 = x / 255 exactly: pixels are the integers
+    if ab == 1:
+        h = np.where(a >= 0, 1.0, -1.0).astype(np.float32)
+    else:
+        sh = hmax / ((1 << ab) - 1)
+        h = np.clip(np.rint(np.clip(a, 0.0, hmax) / sh), 0, (1 << ab) - 1) * sh
+    return (h @ q2.T) * s2 + b2, (a, h, q1 * s1, q2 * s2, s1, s2)
+
+
+def _grads(P, x01, y, width, hmax):
+    logits, (a, h, W1e, W2e, _, _) = _forward(P, x01, width, hmax)
+    p = np.exp(logits - logits.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    loss = float(-np.log(p[np.arange(len(y)), y] + 1e-30).mean())
+    p[np.arange(len(y)), y] -= 1.0
+    p /= len(y)
+    dh = p @ W2e
+    if width is None:
+        da = dh * (a > 0)
+    elif width[1] == 1:
+        da = dh * (np.abs(a) <= hmax)               # straight through the sign, inside its range
+    else:
+        da = dh * ((a > 0) & (a < hmax))            # straight through the rounding, zero where clipped
+    g = {"W1": da.T @ x01, "b1": da.sum(0), "W2": p.T @ h, "b2": p.sum(0)}
+    if "lg2" in P:
+        g["lg2"] = np.array([(p * (logits - P["b2"])).sum()])
+    return loss, g
+
+
+def _train_loop(P, X, Y, *, epochs, lr, batch, rng, width, hmax, shift, progress, log, tag):
+    from mtjsc.train import Adam, shift_augment
+    keys = [k for k in ("W1", "b1", "W2", "b2", "lg2") if k in P]
+    opt = Adam([P[k] for k in keys], lr)
+    steps, step = epochs * (len(X) // batch), 0
+    for ep in range(epochs):
+        order = rng.permutation(len(X))
+        total = 0.0
+        for b in range(len(X) // batch):
+            idx = order[b * batch:(b + 1) * batch]
+            imgs = shift_augment(X[idx], rng, shift) if shift else X[idx]
+            loss, g = _grads(P, imgs.reshape(len(idx), -1).astype(np.float32) / 255.0, Y[idx], width, hmax)
+            total += loss
+            opt.step([g[k].astype(np.float32) for k in keys], lr * 0.5 * (1 + math.cos(math.pi * step / steps)))
+            step += 1
+            if progress:
+                progress(len(idx))
+        if log:
+            log(f"{tag}: epoch {ep + 1}/{epochs}, loss {total / (len(X) // batch):.4f}")
+
+
+def to_integer(P: dict, width, hmax: float, record: dict) -> FixedModel:
+    """The integer model of fake-quantised parameters ``P`` at ``width``."""
+    wb, ab = width
+    q1, s1 = _fake_weights(P["W1"], wb)
+    q2, s2 = _output_weights(P, wb)
+    sx = 1.0 / 255.0
+    b1 = np.rint(P["b1"] / (sx * s1)).astype(np.int64)
+    if ab == 1:
+        mult = shift = 0
+        sh = 1.0
+    else:
+        sh = hmax / ((1 << ab) - 1)
+        r = sx * s1 / sh                              # accumulator units -> activation steps
+        shift = (MULT_BITS - 1) - math.floor(math.log2(r))
+        mult = int(round(r * 2.0 ** shift))
+        if mult >= 1 << MULT_BITS:
+            mult, shift = mult >> 1, shift - 1
+    b2 = np.rint(P["b2"] / (sh * s2)).astype(np.int64)
+    return FixedModel(q1=q1.astype(np.int64), b1=b1, q2=q2.astype(np.int64), b2=b2, wbits=wb, abits=ab,
+                      mult=mult, shift=shift, record=record)
+
+
+def train_baselines(widths, *, data=None, hidden: int = 128, float_epochs: int = 10, qat_epochs: int = 5,
+                    lr: float = 1e-3, batch: int = 100, seed: int = 0, shift: int = 1,
+                    train_images: int | None = None, progress=None, log=None) -> tuple:
+    """Train the float network, then one QAT run per width from it.
+
+    Returns
+    -------
+    float_accuracy : float
+        Full-test-set accuracy of the float network.
+    models : list of FixedModel
+        One per width, ``record["test_accuracy"]`` from the integer model on the full test set.
+    """
+    check_int(hidden, "--hidden", minimum=1)
+    check_int(float_epochs, "--float-epochs", minimum=1)
+    check_int(qat_epochs, "--qat-epochs", minimum=1)
+    check_seed(seed, "--seed")
+    tr, te = mnist.load("train", data), mnist.load("test")
+    X, Y = tr.images, tr.labels.astype(np.int64)
+    if train_images is not None:
+        check_int(train_images, "--train-images", minimum=batch, maximum=len(X))
+        X, Y = X[:train_images], Y[:train_images]
+    rng = generator(seed, RngTag.FIXED_TRAIN)
+    a1, a2 = math.sqrt(6 / (PIXELS + hidden)), math.sqrt(6 / (hidden + CLASSES))
+    P = {"W1": rng.uniform(-a1, a1, (hidden, PIXELS)).astype(np.float32), "b1": np.zeros(hidden, np.float32),
+         "W2": rng.uniform(-a2, a2, (CLASSES, hidden)).astype(np.float32), "b2": np.zeros(CLASSES, np.float32)}
+    t0 = time.time()
+    _train_loop(P, X, Y, epochs=float_epochs, lr=lr, batch=batch, rng=rng, width=None, hmax=0.0, shift=shift,
+                progress=progress, log=log, tag="float")
+    xt = te.images.reshape(-1, PIXELS).astype(np.float32) / 255.0
+    logits, (a, *_rest) = _forward(P, xt, None, 0.0)
+    float_acc = float(np.mean(np.argmax(logits, 1) == te.labels))
+    hmax = float(np.percentile(np.maximum(a, 0.0), 99.9))
+    models = []
+    for width in widths:
+        Q = {k: v.copy() for k, v in P.items()}
+        if width[0] == 1:
+            Q["lg2"] = np.array([math.log(float(np.abs(P["W2"]).mean()))], np.float32)
+        _train_loop(Q, X, Y, epochs=qat_epochs, lr=lr, batch=batch, rng=rng, width=width, hmax=hmax, shift=shift,
+                    progress=progress, log=log, tag=f"QAT {width[0]}/{width[1]}")
+        rec = {"seed": seed, "hidden": hidden, "float_epochs": float_epochs, "qat_epochs": qat_epochs, "lr": lr,
+               "batch": batch, "shift": shift, "train_images": len(X), "hmax": hmax,
+               "float_accuracy": float_acc, "data_sha256": {**tr.sha256, **te.sha256}}
+        m = to_integer(Q, width, hmax, rec)
+        m.record["test_accuracy"] = float(np.mean(m.forward(te.images)["classes"] == te.labels))
+        m.record["seconds"] = round(time.time() - t0, 1)
+        if log:
+            log(f"{m.label}: integer model test accuracy {100 * m.record['test_accuracy']:.2f} %")
+        models.append(m)
+    return float_acc, models
