@@ -81,6 +81,13 @@ class FixedMlp(wiring.Component):
         taken at once."""
         return PIXELS + self.groups1 * (PIXELS + 2) + self.groups2 * (self.model.hidden + 2) + 1
 
+    def describe(self) -> dict:
+        """Manifest entries: widths, parallelism, memories and clocks per image."""
+        mem = self.memory_bits()
+        return {"wbits": self.model.wbits, "abits": self.model.abits, "parallel": self.P,
+                "score_bits": self.score_bits, "acc1_bits": self.acc1_bits, "memories": mem,
+                "memory_bits": sum(mem.values()), "cycles_per_image": self.cycles_per_image()}
+
     def memory_bits(self) -> dict:
         wb, H, P = self.model.wbits, self.model.hidden, self.P
         return {"image": 8 * PIXELS, "w1": P * wb * self.groups1 * PIXELS, "w2": P * wb * self.groups2 * H,

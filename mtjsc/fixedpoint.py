@@ -249,7 +249,7 @@ def to_integer(P: dict, width, hmax: float, record: dict) -> FixedModel:
 
 
 def train_baselines(widths, *, data=None, hidden: int = 128, float_epochs: int = 10, qat_epochs: int = 5,
-                    lr: float = 1e-3, batch: int = 100, seed: int = 0, shift: int = 1,
+                    lr: float = 3e-3, batch: int = 100, seed: int = 0, shift: int = 1,
                     train_images: int | None = None, progress=None, log=None) -> tuple:
     """Train the float network, then one QAT run per width from it.
 
@@ -297,3 +297,14 @@ def train_baselines(widths, *, data=None, hidden: int = 128, float_epochs: int =
             log(f"{m.label}: integer model test accuracy {100 * m.record['test_accuracy']:.2f} %")
         models.append(m)
     return float_acc, models
+
+
+def shipped_fixed(wbits: int, abits: int) -> FixedModel:
+    """The shipped baseline ``mtjsc/data/fixed_<w>x<a>.npz`` (made by ``mtjsc baseline``)."""
+    from importlib import resources
+    from pathlib import Path
+    path = Path(str(resources.files("mtjsc.data"))) / f"fixed_{wbits}x{abits}.npz"
+    if not path.is_file():
+        raise MtjscError(f"no shipped {wbits}/{abits} baseline ({path.name}); make one with "
+                         f"mtjsc baseline --widths {wbits}/{abits}")
+    return FixedModel.load(path)
