@@ -684,7 +684,8 @@ def cmd_baseline(a) -> int:
     out = check_output_dir(a.out, "--out")
     widths = fixedpoint.parse_widths(a.widths)
     n_img = a.train_images or 60000
-    bar = _progress_bar((a.float_epochs + len(widths) * a.qat_epochs) * n_img, "training", unit="sample")
+    qat = [fixedpoint.default_qat_epochs(w) if a.qat_epochs is None else a.qat_epochs for w in widths]
+    bar = _progress_bar((a.float_epochs + sum(qat)) * n_img, "training", unit="sample")
     try:
         float_acc, models = fixedpoint.train_baselines(
             widths, data=a.data, hidden=a.hidden, float_epochs=a.float_epochs, qat_epochs=a.qat_epochs, lr=a.lr,
@@ -699,14 +700,14 @@ def cmd_baseline(a) -> int:
         rows.append({"width": m.label, "wbits": m.wbits, "abits": m.abits, "test_accuracy": m.record["test_accuracy"],
                      "bounds": m.bounds(), "mult": m.mult, "shift": m.shift, "model": path.name})
     res = {"float_accuracy": float_acc, "hidden": a.hidden, "float_epochs": a.float_epochs,
-           "qat_epochs": a.qat_epochs, "lr": a.lr, "seed": a.seed, "train_images": n_img, "rows": rows}
+           "qat_epochs": qat, "lr": a.lr, "seed": a.seed, "train_images": n_img, "rows": rows}
     write_text(out / "baseline.json", json.dumps(res, indent=1))
     lines = [f"Integer-model accuracy on the full MNIST test set, 784-{a.hidden}-10 (float: "
-             f"{100 * float_acc:.2f} %; {a.float_epochs} float + {a.qat_epochs} QAT epochs, seed {a.seed}).", "",
-             "| weights/activations | test accuracy | vs float | largest hidden sum | largest score |",
-             "|---|---:|---:|---:|---:|"]
-    for r in rows:
-        lines.append(f"| {r['width']} | {100 * r['test_accuracy']:.2f} % | "
+             f"{100 * float_acc:.2f} % after {a.float_epochs} epochs; seed {a.seed}).", "",
+             "| weights/activations | QAT epochs | test accuracy | vs float | largest hidden sum | largest score |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for r, e in zip(rows, qat):
+        lines.append(f"| {r['width']} | {e} | {100 * r['test_accuracy']:.2f} % | "
                      f"{100 * (r['test_accuracy'] - float_acc):+.2f} | {r['bounds']['acc1']:,} | {r['bounds']['score']:,} |")
     table = "\n".join(lines) + "\n"
     write_text(out / "baseline.md", table)
@@ -904,7 +905,8 @@ def build_parser() -> argparse.ArgumentParser:
     bl.add_argument("--widths", default="8/8,4/4,1/1", help="weight/activation bits, comma separated (1..8 each)")
     bl.add_argument("--hidden", type=int, default=128)
     bl.add_argument("--float-epochs", type=int, default=10)
-    bl.add_argument("--qat-epochs", type=int, default=10)
+    bl.add_argument("--qat-epochs", type=int, default=None,
+                    help="QAT epochs of every width (default: 10, and 30 for widths with a 1-bit part)")
     bl.add_argument("--lr", type=float, default=3e-3)
     bl.add_argument("--seed", type=int, default=0)
     bl.add_argument("--train-images", type=int, default=None, help="use only the first N training images")

@@ -248,7 +248,13 @@ def to_integer(P: dict, width, hmax: float, record: dict) -> FixedModel:
                       mult=mult, shift=shift, record=record)
 
 
-def train_baselines(widths, *, data=None, hidden: int = 128, float_epochs: int = 10, qat_epochs: int = 5,
+#: QAT epochs per width unless given: one-bit weights or activations learn slower (measured: 1/1 reaches
+#: 93.0 % after 10 epochs, 95.5 % after 30)
+def default_qat_epochs(width) -> int:
+    return 30 if 1 in width else 10
+
+
+def train_baselines(widths, *, data=None, hidden: int = 128, float_epochs: int = 10, qat_epochs: int | None = None,
                     lr: float = 3e-3, batch: int = 100, seed: int = 0, shift: int = 1,
                     train_images: int | None = None, progress=None, log=None) -> tuple:
     """Train the float network, then one QAT run per width from it.
@@ -262,7 +268,8 @@ def train_baselines(widths, *, data=None, hidden: int = 128, float_epochs: int =
     """
     check_int(hidden, "--hidden", minimum=1)
     check_int(float_epochs, "--float-epochs", minimum=1)
-    check_int(qat_epochs, "--qat-epochs", minimum=1)
+    if qat_epochs is not None:
+        check_int(qat_epochs, "--qat-epochs", minimum=1)
     check_seed(seed, "--seed")
     tr, te = mnist.load("train", data), mnist.load("test")
     X, Y = tr.images, tr.labels.astype(np.int64)
@@ -285,9 +292,10 @@ def train_baselines(widths, *, data=None, hidden: int = 128, float_epochs: int =
         Q = {k: v.copy() for k, v in P.items()}
         if width[0] == 1:
             Q["lg2"] = np.array([math.log(float(np.abs(P["W2"]).mean()))], np.float32)
-        _train_loop(Q, X, Y, epochs=qat_epochs, lr=lr, batch=batch, rng=rng, width=width, hmax=hmax, shift=shift,
+        epochs = default_qat_epochs(width) if qat_epochs is None else qat_epochs
+        _train_loop(Q, X, Y, epochs=epochs, lr=lr, batch=batch, rng=rng, width=width, hmax=hmax, shift=shift,
                     progress=progress, log=log, tag=f"QAT {width[0]}/{width[1]}")
-        rec = {"seed": seed, "hidden": hidden, "float_epochs": float_epochs, "qat_epochs": qat_epochs, "lr": lr,
+        rec = {"seed": seed, "hidden": hidden, "float_epochs": float_epochs, "qat_epochs": epochs, "lr": lr,
                "batch": batch, "shift": shift, "train_images": len(X), "hmax": hmax,
                "float_accuracy": float_acc, "data_sha256": {**tr.sha256, **te.sha256}}
         m = to_integer(Q, width, hmax, rec)
