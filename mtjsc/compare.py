@@ -110,12 +110,12 @@ def report(res: dict) -> str:
               f"({best_sc['ecp5_lut'] / base['ecp5_lut']:.2f}x LUTs, "
               f"{best_sc['transistors'] / base['transistors']:.2f}x transistors) and {b11['ecp5_lut']:,} / "
               f"{b11['transistors']:,} for binary 1/1.",
-              f"- **Equal throughput / equal area** (area x clocks per image, lower is better): SC needs "
+              "- **Equal throughput / equal area** (area x clocks per image, lower is better): SC needs "
               + ", ".join(f"{r['design'].split(' ', 1)[1]} {r['ecp5_lut_cycles'] / base['ecp5_lut_cycles']:.1f}x"
                           for r in sc) + " the ECP5 LUT-clocks of binary 8/8; binary 4/4 "
               f"{next(r for r in bins if r['design'] == 'binary 4/4')['ecp5_lut_cycles'] / base['ecp5_lut_cycles']:.2f}x, "
               f"1/1 {b11['ecp5_lut_cycles'] / base['ecp5_lut_cycles']:.2f}x.",
-              f"- **Accuracy.** SC: " + ", ".join(f"{r['design'][3:]} {100 * r['accuracy']:.2f} %" for r in sc)
+              "- **Accuracy.** SC: " + ", ".join(f"{r['design'][3:]} {100 * r['accuracy']:.2f} %" for r in sc)
               + "; binary: " + ", ".join(f"{r['design'][7:]} {100 * r['accuracy']:.2f} %" for r in bins) + ".",
               "", "## The published claims", "",
               f"- {CLAIMS['kim_dac2016']}. Here, at equal P, the SC accelerator's area is "

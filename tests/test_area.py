@@ -217,3 +217,53 @@ def test_unreachable_scheduler_is_named(cache):
 def test_unknown_sweep_is_an_error(capsys):
     assert main(["area", "--sweep", "apc,multiplier"]) == 2
     assert "unknown sweep 'multiplier'; choose from apc, btanh, sng, design" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- SC versus binary
+
+def test_fixed_baseline_area_grows_with_P_and_blocks_sum(cache):
+    """The fixed-point baseline through Yosys (generic): blocks sum to the total, more MACs cost more."""
+    from mtjsc.fixedpoint import shipped_fixed
+    from mtjsc.hdl.fixed import FixedMlp
+    m = shipped_fixed(1, 1)
+    r = {P: area.synthesize(FixedMlp(model=m, parallel=P), f"t_fixed11_P{P}", "generic", cache_root=cache)
+         for P in (4, 16)}
+    for res in r.values():
+        assert sum(b["cells"] for b in res["blocks"].values()) == res["total"]["cells"]
+    assert r[16]["total"]["cells"] > r[4]["total"]["cells"]
+    for P in (4, 16):
+        assert r[P]["memory_bits"] == FixedMlp(model=m, parallel=P).describe()["memory_bits"]
+
+
+def test_compare_report_from_its_inputs():
+    """`compare.assemble` and `compare.report` on given totals: products, ratios and the claims' lines."""
+    from mtjsc import compare
+    rows = [{"design": d, "kind": k, "cycles_per_image": c, "memory_bits": 1000, "accuracy": acc}
+            for d, k, c, acc in [("SC L=64 exact", "sc", 1000, 0.95), ("SC L=64 approx", "sc", 1000, 0.94),
+                                 ("binary 8/8", "binary", 100, 0.98), ("binary 4/4", "binary", 100, 0.98),
+                                 ("binary 1/1", "binary", 100, 0.95)]]
+    synth = []
+    for d, lut, tr in [("SC L=64 exact", 500, 5000), ("SC L=64 approx", 400, 4000), ("binary 8/8", 2000, 20000),
+                       ("binary 4/4", 1000, 10000), ("binary 1/1", 300, 3000)]:
+        kind, rest = d.split(" ", 1)
+        p = {"L": 64, "apc": rest.split()[1]} if kind == "SC" else \
+            dict(zip(("wbits", "abits"), map(int, rest.split("/"))))
+        block = "sc_design" if kind == "SC" else "fixed"
+        synth += [{"block": block, "params": p, "target": "ice40", "total": {"lut": lut, "bram": 1}},
+                  {"block": block, "params": p, "target": "ecp5", "total": {"lut": lut, "bram": 1}},
+                  {"block": block, "params": p, "target": "cmos", "total": {"transistors": tr}}]
+    synth.append({"block": "lfsr", "params": {}, "target": "cmos", "total": {"transistors": 1142}})
+    res = compare.assemble(rows, synth)
+    res.update({"P": 16, "W": 48, "yosys": "Yosys 0.70"})
+    sc = res["designs"][1]
+    assert sc["ecp5_lut_cycles"] == 400 * 1000 and sc["transistor_cycles"] == 4000 * 1000
+    text = compare.report(res)
+    assert "| SC L=64 approx | 94.00 % | 1,000 | 400 | 400 | 4,000 | 1,000 | 4e+05 | 2.00x | 4e+06 | 2.00x |" in text
+    assert "smallest SC design (SC L=64 approx) has 400 ECP5 LUTs" in text
+    assert "1,142 transistors" in text and "FINN TFC" in text and "Kim et al." in text
+
+
+def test_compare_bad_parallel(capsys):
+    from mtjsc.cli import main
+    assert main(["area", "--compare", "--parallel", "0", "--out", "/tmp/mtjsc-unused-compare"]) != 0
+    assert "--parallel=0" in capsys.readouterr().err
