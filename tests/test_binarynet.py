@@ -187,3 +187,17 @@ def test_binarynet_command_writes_table_plot_and_sc_model(mnist_dir, tmp_path):
     bad = subprocess.run(env_cmd + ["binarynet", "--eval-bits", "ideal,qrng", "--out", str(tmp_path / "x")],
                          capture_output=True, text=True)
     assert bad.returncode != 0 and "sampling bits 'qrng'" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_train_binary_command(mnist_dir, tmp_path):
+    out = tmp_path / "t.npz"
+    cmd = [sys.executable, "-m", "mtjsc", "train", "--data", str(mnist_dir)]
+    r = subprocess.run(cmd + ["--binary", "mode=ternary,act=relu,bits=lfsr", "--hidden", "16", "--epochs", "1",
+                              "--train-images", "1000", "--out", str(out)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    net = bn.BinaryNet.load(out)
+    assert net.spec.mode == "ternary" and net.record["train_images"] == 1000 and net.hidden == 16
+    for extra, msg in ((["--binary", "mode=ternery"], "mode='ternery': choose one of binary, ternary"),
+                       (["--binary", "", "--precision", "float"], "--precision and --binary train different")):
+        bad = subprocess.run(cmd + extra + ["--out", str(tmp_path / "x.npz")], capture_output=True, text=True)
+        assert bad.returncode != 0 and msg in bad.stderr and not (tmp_path / "x.npz").exists()
