@@ -166,7 +166,7 @@ def binarynet(result: dict, path) -> Path:
     """Accuracy vs samples averaged k per (network, sampling bits): mean over ensembles, min-max band;
     deterministic weights as dashed lines; the SC golden model of the binary sign network dotted."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(6.0, 4.0))
+    fig, ax = plt.subplots(figsize=(9.0, 4.2))
     for i, net in enumerate(result["networks"]):
         color = f"C{i}"
         for j, ev in enumerate(net["sampled"]):
@@ -182,6 +182,7 @@ def binarynet(result: dict, path) -> Path:
     ax.set_xscale("log", base=2)
     ax.set_xlabel("sampled networks averaged, k (= SC stream length L for binary sign)")
     ax.set_ylabel("test accuracy (%)")
-    ax.legend(fontsize=6)
+    ax.legend(fontsize=6, loc="center left", bbox_to_anchor=(1.01, 0.5))
     ax.grid(alpha=0.3)
+    fig.tight_layout()
     return save(fig, path)
