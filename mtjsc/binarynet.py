@@ -39,7 +39,6 @@ times, so consecutive samples of a weight carry the telegraph correlation.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import time
 import zlib
@@ -206,24 +205,16 @@ class BinaryNet:
         return s, h, z, self.g2 * z + self.b2
 
     def save(self, path) -> None:
-        from mtjsc.output import atomic_path
+        from mtjsc.output import save_record_npz
         arrays = {k: getattr(self, k) for k in ("w1", "w2", "g1", "b1", "g2", "b2") if getattr(self, k) is not None}
-        head = {"spec": self.spec.as_dict(), "beta": self.beta, "record": self.record}
-        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-            np.savez_compressed(fh, **arrays, binarynet=np.array(json.dumps(head)))
+        save_record_npz(path, arrays, "binarynet", {"spec": self.spec.as_dict(), "beta": self.beta,
+                                                    "record": self.record})
 
     @classmethod
     def load(cls, path) -> "BinaryNet":
-        try:
-            z = np.load(path, allow_pickle=False)
-        except OSError as e:
-            raise MtjscError(f"cannot read binary network {path}: {e}") from None
-        with z:
-            if "binarynet" not in z.files:
-                raise MtjscError(f"{path} is not a binary-network file (no 'binarynet' record); train one with "
-                                 f"mtjsc train --binary SPEC")
-            head = json.loads(str(z["binarynet"]))
-            arrays = {k: z[k] for k in ("w1", "w2", "g1", "b1", "g2", "b2") if k in z.files}
+        from mtjsc.output import load_record_npz
+        head, arrays = load_record_npz(path, "binarynet", "binary-network file",
+                                       "train one with mtjsc train --binary SPEC")
         return cls(spec=BinarySpec(**head["spec"]), beta=head["beta"], record=head["record"], **arrays)
 
 

@@ -25,7 +25,6 @@ weights: weights fake-quantised per layer (scale ``max|W| / Q``; for 1 bit ``sig
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import time
 
@@ -127,25 +126,17 @@ class FixedModel:
         return {"acc1": acc1, "hidden": v, "scores": scores, "classes": np.argmax(scores, axis=1)}
 
     def save(self, path) -> None:
-        from mtjsc.output import atomic_path
-        head = {"wbits": self.wbits, "abits": self.abits, "mult": self.mult, "shift": self.shift,
-                "record": self.record}
-        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-            np.savez_compressed(fh, q1=self.q1.astype(np.int8), q2=self.q2.astype(np.int8), b1=self.b1, b2=self.b2,
-                                fixedmodel=np.array(json.dumps(head)))
+        from mtjsc.output import save_record_npz
+        save_record_npz(path, {"q1": self.q1.astype(np.int8), "q2": self.q2.astype(np.int8), "b1": self.b1,
+                               "b2": self.b2}, "fixedmodel",
+                        {"wbits": self.wbits, "abits": self.abits, "mult": self.mult, "shift": self.shift,
+                         "record": self.record})
 
     @classmethod
     def load(cls, path) -> "FixedModel":
-        try:
-            z = np.load(path, allow_pickle=False)
-        except OSError as e:
-            raise MtjscError(f"cannot read fixed-point model {path}: {e}") from None
-        with z:
-            if "fixedmodel" not in z.files:
-                raise MtjscError(f"{path} is not a fixed-point model (no 'fixedmodel' record); make one with "
-                                 f"mtjsc baseline")
-            head = json.loads(str(z["fixedmodel"]))
-            return cls(q1=z["q1"], b1=z["b1"], q2=z["q2"], b2=z["b2"], **head)
+        from mtjsc.output import load_record_npz
+        head, arrays = load_record_npz(path, "fixedmodel", "fixed-point model", "make one with mtjsc baseline")
+        return cls(**arrays, **head)
 
 
 # ----------------------------------------------------------------------------- training

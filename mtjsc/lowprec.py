@@ -203,24 +203,16 @@ def mlp_accuracy(W1, b1, W2, b2, X, labels) -> float:
 
 def save(result: dict, path) -> None:
     """The trained weights and the whole record (precision, options, accuracies) as one .npz."""
-    import json
-
-    from mtjsc.output import atomic_path
-    record = {k: v for k, v in result.items() if k != "weights"}
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **result["weights"], record=np.array(json.dumps(record)))
+    from mtjsc.output import save_record_npz
+    save_record_npz(path, result["weights"], "record", {k: v for k, v in result.items() if k != "weights"})
 
 
 def load(path) -> dict:
     """A file written by :func:`save`: ``{"weights": {...}, **record}``."""
-    import json
-    with np.load(path, allow_pickle=False) as z:
-        if "record" not in z.files:
-            raise MtjscError(f"{path} is not a low-precision model file (no record); train one with "
-                             f"mtjsc train --precision ...")
-        rec = json.loads(str(z["record"]))
-        rec["weights"] = {k: z[k] for k in ("W1", "b1", "W2", "b2")}
+    from mtjsc.output import load_record_npz
+    rec, arrays = load_record_npz(path, "record", "low-precision model file",
+                                  "train one with mtjsc train --precision ...")
+    rec["weights"] = {k: arrays[k] for k in ("W1", "b1", "W2", "b2")}
     return rec
 
 

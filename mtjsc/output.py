@@ -82,3 +82,29 @@ def write_text(path, text: str) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_text(text)
     return Path(path)
+
+
+def save_record_npz(path, arrays: dict, key: str, record: dict) -> None:
+    """Arrays and a JSON ``record`` under ``key`` in one compressed .npz, written atomically (the model
+    files of :mod:`mtjsc.lowprec`, :mod:`mtjsc.binarynet`, :mod:`mtjsc.fixedpoint`)."""
+    import json
+
+    import numpy as np
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:   # a file object: savez adds no suffix
+        np.savez_compressed(fh, **arrays, **{key: np.array(json.dumps(record))})
+
+
+def load_record_npz(path, key: str, what: str, fix: str) -> tuple:
+    """``(record, arrays)`` of a file written by :func:`save_record_npz`; a missing or unreadable file, or
+    one without ``key``, is an error naming ``what`` it should be and the ``fix``."""
+    import json
+
+    import numpy as np
+    try:
+        z = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise MtjscError(f"cannot read {what} {path}: {e}") from None
+    with z:
+        if key not in z.files:
+            raise MtjscError(f"{path} is not a {what} (no '{key}' record); {fix}")
+        return json.loads(str(z[key])), {k: z[k] for k in z.files if k != key}
