@@ -94,7 +94,8 @@ def report(res: dict) -> str:
              f"P = {res['P']} neurons (MACs) per clock for every design, W = {res['W']} input lanes for SC; "
              f"accuracy on the full MNIST test set (SC: golden model with the accelerator's own LFSR bits, seed 0; "
              f"binary: integer model). Transistors: Yosys `abc -g cmos2; stat -tech cmos` of the logic; memory "
-             f"arrays apart (bits). Yosys {res['yosys']}.", "",
+             f"arrays apart (bits). {res['yosys']}. Per clock the SC design forms P x W = {res['P'] * res['W']} "
+             f"XNOR products (each with its comparator SNG), the binary design P = {res['P']} multiplications.", "",
              "| design | accuracy | clocks/image | iCE40 LUT | ECP5 LUT | transistors (logic) | memory bits | "
              "ECP5 LUT x clocks | vs 8/8 | transistors x clocks | vs 8/8 |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
