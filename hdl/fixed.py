@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from amaranth import Cat, Module, Mux, ResetSignal, Signal, signed
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
@@ -94,28 +95,23 @@ class FixedMlp(wiring.Component):
                 "b1": P * self.acc1_bits * self.groups1, "b2": P * self.score_bits * self.groups2,
                 "hidden": P * self.hidden_bits * self.groups1}
 
-    def _roms(self):
-        m, P, wb = self.model, self.P, self.model.wbits
-        enc = (lambda q: (q > 0).astype(int)) if wb == 1 else (lambda q: q)       # +-1 as one bit
-        H = m.hidden
-        w1, b1, w2, b2 = [], [], [], []
-        for g in range(self.groups1):
-            lanes = [j for j in range(g * P, g * P + P)]
-            for i in range(PIXELS):
-                w1.append(_pack([enc(m.q1[j, i:i + 1])[0] if j < H else 0 for j in lanes], wb))
-            b1.append(_pack([m.b1[j] if j < H else 0 for j in lanes], self.acc1_bits))
-        for g in range(self.groups2):
-            lanes = [k for k in range(g * P, g * P + P)]
-            for j in range(H):
-                w2.append(_pack([enc(m.q2[k, j:j + 1])[0] if k < CLASSES else 0 for k in lanes], wb))
-            b2.append(_pack([m.b2[k] if k < CLASSES else 0 for k in lanes], self.score_bits))
-        return w1, b1, w2, b2
+    def _rom(self, q, b, bias_bits: int) -> tuple:
+        """Weight and bias ROM words of one layer: ``q`` [rows, inputs], rows taken P at a time (the last
+        group padded with zero rows); word (g, i) holds the weights of input i for rows gP..gP+P-1, one lane
+        each (+-1 weights as one bit, 1 = +1), and bias word g the rows' biases."""
+        P, wb = self.P, self.model.wbits
+        groups = -(-len(q) // P)
+        q = np.pad((q > 0).astype(np.int64) if wb == 1 else q, ((0, groups * P - len(q)), (0, 0)))
+        b = np.pad(b, (0, groups * P - len(b)))
+        weights = [_pack(q[g * P:(g + 1) * P, i], wb) for g in range(groups) for i in range(q.shape[1])]
+        return weights, [_pack(b[g * P:(g + 1) * P], bias_bits) for g in range(groups)]
 
     def elaborate(self, platform):
         m = Module()
         mod, P, wb, ab, H = self.model, self.P, self.model.wbits, self.model.abits, self.model.hidden
         A1, S, HB = self.acc1_bits, self.score_bits, self.hidden_bits
-        w1_init, b1_init, w2_init, b2_init = self._roms()
+        w1_init, b1_init = self._rom(mod.q1, mod.b1, A1)
+        w2_init, b2_init = self._rom(mod.q2, mod.b2, S)
         m.submodules.mem_image = image = MemoryBlock(width=8, depth=PIXELS, writable=True)
         m.submodules.mem_w1 = w1 = MemoryBlock(width=P * wb, depth=len(w1_init), init=w1_init)
         m.submodules.mem_b1 = b1 = MemoryBlock(width=P * A1, depth=len(b1_init), init=b1_init)
