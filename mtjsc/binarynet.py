@@ -364,7 +364,7 @@ def sample_averaging(net: BinaryNet, pixels, labels, *, bits: str, seed: int = 0
     -------
     dict
         ``k``; ``accuracy`` [groups][k_max] (running average); ``single`` [groups * k_max] (each sampled
-        network alone); ``deterministic`` (sign / nearest-ternary weights, thresholded input bits).
+        network alone).
     """
     k_max = check_int(k_max, "--k", minimum=1, maximum=1024)
     groups = check_int(groups, "--groups", minimum=1)
@@ -384,12 +384,16 @@ def sample_averaging(net: BinaryNet, pixels, labels, *, bits: str, seed: int = 0
             acc[g, j] = np.mean(np.argmax(total, 1) == labels)
             if progress:
                 progress(1)
-    det = dataclasses.replace(spec, sampling="deterministic")
-    logits = net.forward(network_inputs(pixels, spec.act, None), sample_weights(net.w1, det, None, "w1"),
-                         sample_weights(net.w2, det, None, "w2"))[3]
     return {"bits": bits, "period": spec.period, "seed": seed, "k": list(range(1, k_max + 1)),
-            "accuracy": acc.tolist(), "single": single,
-            "deterministic": float(np.mean(np.argmax(logits, 1) == labels))}
+            "accuracy": acc.tolist(), "single": single}
+
+
+def deterministic_accuracy(net: BinaryNet, pixels, labels) -> float:
+    """Accuracy with sign / nearest-ternary weights and, for ``sign`` networks, input bits thresholded at 1/2."""
+    det = dataclasses.replace(net.spec, sampling="deterministic")
+    logits = net.forward(network_inputs(pixels, det.act, None), sample_weights(net.w1, det, None, "w1"),
+                         sample_weights(net.w2, det, None, "w2"))[3]
+    return float(np.mean(np.argmax(logits, 1) == labels))
 
 
 def sc_sample_averaging(net: BinaryNet, pixels, labels, *, source: str, seed: int = 0, k_max: int = 16,

@@ -632,12 +632,11 @@ def cmd_binarynet(a) -> int:
         for spec, net in zip(specs, nets):
             name = f"{spec.mode}_{spec.act}_{spec.sampling}"
             net.save(out / f"{name}.npz")
-            row = {"label": spec.label, "name": name, "spec": spec.as_dict(), "record": net.record, "sampled": []}
-            for b in eval_bits:
-                ev = binarynet.sample_averaging(net, px, labels, bits=b, seed=a.seed, k_max=a.k, groups=a.groups,
-                                                progress=bar.update)
-                row["sampled"].append(ev)
-                row["deterministic"] = ev["deterministic"]
+            row = {"label": spec.label, "name": name, "spec": spec.as_dict(), "record": net.record,
+                   "deterministic": binarynet.deterministic_accuracy(net, px, labels),
+                   "sampled": [binarynet.sample_averaging(net, px, labels, bits=b, seed=a.seed, k_max=a.k,
+                                                          groups=a.groups, progress=bar.update)
+                               for b in eval_bits]}
             if sc and spec.mode == "binary":
                 binarynet.to_sc_model(net).save(out / f"{name}_sc.npz")
                 row["sc_golden"] = [binarynet.sc_sample_averaging(net, px, labels, source=b, seed=a.seed, k_max=a.k)
