@@ -300,9 +300,7 @@ def train_baselines(widths, *, data=None, hidden: int = 128, float_epochs: int =
 
 def shipped_fixed(wbits: int, abits: int) -> FixedModel:
     """The shipped baseline ``mtjsc/data/fixed_<w>x<a>.npz`` (made by ``mtjsc baseline``)."""
-    from importlib import resources
-    from pathlib import Path
-    path = Path(str(resources.files("mtjsc.data"))) / f"fixed_{wbits}x{abits}.npz"
+    path = mnist.shipped_dir() / f"fixed_{wbits}x{abits}.npz"
     if not path.is_file():
         raise MtjscError(f"no shipped {wbits}/{abits} baseline ({path.name}); make one with "
                          f"mtjsc baseline --widths {wbits}/{abits}")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -162,7 +161,8 @@ SHIPPED_PREFIX = "model_"
 
 def shipped_models() -> dict:
     """Shipped model files by name (``model_<name>.npz`` in mtjsc/data)."""
-    d = Path(str(resources.files("mtjsc.data")))
+    from mtjsc.mnist import shipped_dir
+    d = shipped_dir()
     return {p.stem[len(SHIPPED_PREFIX):]: p for p in sorted(d.glob(SHIPPED_PREFIX + "*.npz"))}
 
 

@@ -17,10 +17,11 @@ from mtjsc.behavioral_models.coding import bipolar_to_p, image_probabilities
 from mtjsc.behavioral_models.sources import make_source
 from mtjsc.config import ScConfig
 from mtjsc.errors import MtjscError
+from mtjsc.mnist import shipped_dir
 from mtjsc.sim.network import core_cosim
 
 BUILD = Path(__file__).resolve().parents[1] / "build" / "cosim"
-SHIPPED = Path(bn.__file__).resolve().parent / "data" / "binarynet_sign128.npz"
+SHIPPED = shipped_dir() / "binarynet_sign128.npz"
 
 
 @pytest.fixture(scope="module")

@@ -13,11 +13,12 @@ import pytest
 
 from mtjsc import fixedpoint as fp
 from mtjsc.errors import MtjscError
+from mtjsc.mnist import shipped_dir
 from mtjsc.hdl.fixed import FixedMlp
 from mtjsc.sim.network import fixed_cosim
 
 BUILD = Path(__file__).resolve().parents[1] / "build" / "cosim"
-DATA = Path(fp.__file__).resolve().parent / "data"
+DATA = shipped_dir()
 WIDTHS = ("8x8", "4x4", "1x1")
 
 
