@@ -94,6 +94,13 @@ class BinarySpec:
         return f"{self.mode}/{self.act} {self.sampling}{src}"
 
 
+def check_bits(kind: str) -> str:
+    """A sampling-bit source name (``ideal``, ``lfsr``, ``mtj``)."""
+    if kind not in BITS:
+        raise MtjscError(f"sampling bits {kind!r}: choose one of {', '.join(BITS)}")
+    return kind
+
+
 class SampleBits:
     """Bernoulli bits with P(1) = p, one per element of a named tensor, reproducible from (seed, phase, group).
 
@@ -112,9 +119,7 @@ class SampleBits:
 
     def __init__(self, kind: str, seed: int, *, phase: int = 0, group: int = 0, period: float = 5.0,
                  prob_bits: int = 8):
-        if kind not in BITS:
-            raise MtjscError(f"sampling bits {kind!r}: choose one of {', '.join(BITS)}")
-        self.kind, self.seed, self.phase, self.group = kind, check_seed(seed), int(phase), int(group)
+        self.kind, self.seed, self.phase, self.group = check_bits(kind), check_seed(seed), int(phase), int(group)
         self.prob_bits = prob_bits
         self._rng = generator(seed, RngTag.BINARY_SAMPLE, phase, group)
         if kind == "lfsr":

@@ -607,8 +607,8 @@ def cmd_binarynet(a) -> int:
     for mode in modes:
         specs.append(binarynet.BinarySpec(mode=mode, act=a.act, bits=a.bits, period=a.period))
         specs.append(binarynet.BinarySpec(mode=mode, act=a.act, sampling="deterministic", bits=a.bits))
-    for b in eval_bits:
-        binarynet.SampleBits(b, 0)                     # a bad name fails before hours of training
+    for b in eval_bits:                                # a bad name fails before hours of training
+        binarynet.check_bits(b)
     binarynet.check_options(hidden=a.hidden, epochs=a.epochs, lr=a.lr, batch=100, seed=a.seed, shift=1,
                             train_images=a.train_images)
     check_int(a.k, "--k", minimum=1, maximum=1024)
