@@ -40,21 +40,15 @@ def build(block: str, p: dict):
         return component("lfsr", p), f"sw_lfsr_w{p['width']}_b{p['B']}", "sng"
     if block == "sng":
         return component("sng", p), f"sw_cmp_b{p['B']}", "sng"
-    if block == "accelerator":
+    if block == "accelerator":               # the accelerator of the shipped model for (L, APC)
         from mtjsc.config import ScConfig
         from mtjsc.hdl.accelerator import ScMlpAccelerator
         from mtjsc.model import shipped_for_length
-        _, model = shipped_for_length(p["L"])
-        cfg = ScConfig.from_model(model, L=p["L"], parallel_neurons=p["P"], input_lanes=p["W"])
-        return ScMlpAccelerator(model=model, config=cfg), f"sw_acc_L{p['L']}_P{p['P']}_W{p['W']}", "control"
-    if block == "sc_design":                 # the accelerator of the shipped model for (L, APC)
-        from mtjsc.config import ScConfig
-        from mtjsc.hdl.accelerator import ScMlpAccelerator
-        from mtjsc.model import shipped_for_length
-        _, model = shipped_for_length(p["L"], p["apc"])
-        cfg = ScConfig.from_model(model, L=p["L"], apc=p["apc"], parallel_neurons=p["P"], input_lanes=p["W"])
-        return (ScMlpAccelerator(model=model, config=cfg),
-                f"cmp_sc_L{p['L']}_{p['apc']}_P{p['P']}_W{p['W']}", "control")
+        apc = p.get("apc", "exact")
+        _, model = shipped_for_length(p["L"], apc)
+        cfg = ScConfig.from_model(model, L=p["L"], apc=apc, parallel_neurons=p["P"], input_lanes=p["W"])
+        name = f"sw_acc_L{p['L']}_P{p['P']}_W{p['W']}" + ("" if apc == "exact" else f"_{apc}")
+        return ScMlpAccelerator(model=model, config=cfg), name, "control"
     if block == "fixed":                     # the shipped fixed-point baseline of (wbits, abits)
         from mtjsc.fixedpoint import shipped_fixed
         from mtjsc.hdl.fixed import FixedMlp

@@ -34,8 +34,8 @@ WIDTHS = [(8, 8), (4, 4), (1, 1)]
 
 def points(P: int = 16, W: int = 48) -> list:
     """The Yosys runs of the report: (block, params, target)."""
-    pts = [("sc_design", {"L": L, "apc": apc, "P": P, "W": W}, "ecp5") for L, apc in SC_ECP5]
-    pts += [("sc_design", {"L": L, "apc": apc, "P": P, "W": W}, "cmos") for L, apc in SC_POINTS]
+    pts = [("accelerator", {"L": L, "apc": apc, "P": P, "W": W}, "ecp5") for L, apc in SC_ECP5]
+    pts += [("accelerator", {"L": L, "apc": apc, "P": P, "W": W}, "cmos") for L, apc in SC_POINTS]
     pts += [("fixed", {"wbits": w, "abits": a, "P": P}, t) for w, a in WIDTHS for t in ("ice40", "ecp5", "cmos")]
     pts += [("lfsr", {"width": 32, "B": 1}, "cmos")]
     return pts
@@ -50,7 +50,7 @@ def designs(P: int = 16, W: int = 48, *, progress=None) -> list:
     te = mnist.load("test")
     rows = []
     for L, apc in SC_POINTS:
-        comp, name, _ = build("sc_design", {"L": L, "apc": apc, "P": P, "W": W})
+        comp, name, _ = build("accelerator", {"L": L, "apc": apc, "P": P, "W": W})
         cfg = comp.config
         res = golden.run_network(comp.model, te.pixels(), source=make_source("lfsr", seed=0, config=cfg), config=cfg)
         rows.append({"design": f"SC L={L} {apc}", "kind": "sc", "L": L, "apc": apc, "module": name,
@@ -73,7 +73,7 @@ def assemble(rows: list, synth: list) -> dict:
     by = {}
     for r in synth:
         p = r["params"]
-        key = f"SC L={p['L']} {p['apc']}" if r["block"] == "sc_design" else \
+        key = f"SC L={p['L']} {p['apc']}" if r["block"] == "accelerator" else \
             f"binary {p['wbits']}/{p['abits']}" if r["block"] == "fixed" else "lfsr"
         by.setdefault(key, {})[r["target"]] = r["total"]
     for row in rows:

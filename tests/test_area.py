@@ -248,7 +248,7 @@ def test_compare_report_from_its_inputs():
         kind, rest = d.split(" ", 1)
         p = {"L": 64, "apc": rest.split()[1]} if kind == "SC" else \
             dict(zip(("wbits", "abits"), map(int, rest.split("/"))))
-        block = "sc_design" if kind == "SC" else "fixed"
+        block = "accelerator" if kind == "SC" else "fixed"
         synth += [{"block": block, "params": p, "target": "ecp5", "total": {"lut": lut, "bram": 1}},
                   {"block": block, "params": p, "target": "cmos", "total": {"transistors": tr}}]
         if kind == "binary":
