@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mtjsc.behavioral_models import or_network
 from mtjsc.behavioral_models.coding import image_probabilities, bipolar_to_p
 from mtjsc.behavioral_models.sources import StreamSource
 from mtjsc.config import CLASSES, PIXELS, ScConfig, check_apc, check_K, check_length
@@ -343,6 +344,8 @@ class NetworkResult:
         argmax of scores, lowest index on ties.
     hidden_counts, hidden_bits, output_counts : arrays or None
         Per-t records ([N, L, H], [N, L, H], [N, L, 10]) when ``record=True``.
+        For OR networks ``hidden_counts`` holds which OR fired (1 positive,
+        2 negative, 3 both) and ``output_counts`` the signed counts.
     """
 
     scores: np.ndarray
@@ -367,6 +370,9 @@ def network_config(model, config: ScConfig | None = None, L=None, apc=None) -> S
         raise MtjscError(f"L={L} disagrees with config.L={config.L}; pass one of them")
     if apc is not None and apc != config.apc:
         raise MtjscError(f"apc={apc!r} disagrees with config.apc={config.apc!r}; pass one of them")
+    if config.neuron != model.neuron:
+        raise MtjscError(f"config is for {config.neuron!r} neurons but the model is an {model.neuron!r}-neuron "
+                         f"network; use ScConfig.from_model(model, ...)")
     if config.hidden != model.hidden or config.encoding != model.encoding:
         raise MtjscError(f"config (hidden={config.hidden}, encoding={config.encoding!r}) does not describe the "
                          f"model (hidden={model.hidden}, encoding={model.encoding!r}); use ScConfig.from_model")
@@ -400,8 +406,18 @@ class NetworkStreams:
         self.model = model
         self.source = source
         n1 = model.w1.shape[1]
-        self.w_bits = [source.weight_bits(l, bipolar_to_p(w), self.L) for l, w in enumerate(model.weights)]
-        if apc == "exact":
+        self.w_bits = [source.weight_bits(l, weight_probabilities(model, w), self.L)
+                       for l, w in enumerate(model.weights)]
+        if self.config.neuron == "or":
+            # OR and sums do not depend on input order either: most active inputs first
+            order = np.arange(n1) if activity is None else \
+                np.argsort(-np.asarray(activity, np.float64), kind="stable")
+            self.rank = np.empty(n1, np.int64)
+            self.rank[order] = np.arange(n1)
+            self.sort_key = self.rank
+            self.n_pos = n1
+            self.or_weights = or_network.OrWeights(model, self.w_bits, order)
+        elif apc == "exact":
             # the exact count does not depend on input order: most active inputs first
             order = np.arange(n1) if activity is None else \
                 np.argsort(-np.asarray(activity, np.float64), kind="stable")
@@ -455,8 +471,11 @@ def _run_chunk(streams: NetworkStreams, image_ids, p, record):
     cfg = streams.config
     n1, n2 = cfg.fan_in
     xw, active = streams.input_words(image_ids, p)
-    if cfg.apc == "exact":   # words past the last active one are 0 for every image of the chunk
-        live = int(np.flatnonzero(active)[-1]) + 1 if active.any() else 0
+    # words past the last active one are 0 for every image of the chunk
+    live = int(np.flatnonzero(active)[-1]) + 1 if active.any() else 0
+    if cfg.neuron == "or":
+        return or_network.or_chunk(streams.or_weights, xw, live, record)
+    if cfg.apc == "exact":
         c1 = packed_counts(xw[:, :live], streams.w_packed[0][:, :live], n1, w_sum=streams.w_sum[0])
     else:
         lay = streams.layouts[0]
@@ -503,11 +522,15 @@ def _run_per_image(model, p, image_ids, source, cfg, record, progress) -> Networ
     scores = np.empty((N, CLASSES), np.int64)
     recs = [np.empty((N, L, model.hidden), np.int16), np.empty((N, L, model.hidden), bool),
             np.empty((N, L, CLASSES), np.int16)] if record else None
-    pw = [bipolar_to_p(w) for w in model.weights]
+    pw = [weight_probabilities(model, w) for w in model.weights]
+    negative = (model.w1 < 0, model.w2 < 0)
     for k, u in enumerate(image_ids):
         x = source.input_bits([u], p[k:k + 1], L)[0]
         w = tuple(source.image_weight_bits(int(u), layer, pw[layer], L) for layer in (0, 1))
-        scores[k], rec = network_on_bits(x, w, cfg)
+        if cfg.neuron == "or":
+            scores[k], rec = or_network.or_network_on_bits(x, w, negative, cfg)
+        else:
+            scores[k], rec = network_on_bits(x, w, cfg)
         if record:
             for dst, src in zip(recs, rec):
                 dst[k] = src
@@ -524,9 +547,23 @@ def classify(scores: np.ndarray) -> np.ndarray:
     return np.argmax(scores, axis=1)
 
 
+def input_probabilities(model, pixels) -> np.ndarray:
+    """P(1) of the first-layer input streams of ``model`` (bias last): bipolar coding of the
+    model's encoding for Btanh networks, unipolar (P = pixel) for OR networks."""
+    pixels = _as_pixels(pixels)
+    if model.neuron == "or":
+        return or_network.input_probabilities(pixels)
+    return image_probabilities(pixels, model.encoding)
+
+
+def weight_probabilities(model, w) -> np.ndarray:
+    """P(1) of weight streams of ``model``: (w + 1) / 2 (bipolar) or |w| (OR networks, sign is wiring)."""
+    return or_network.weight_probabilities(w) if model.neuron == "or" else bipolar_to_p(w)
+
+
 def input_activity(model, pixels: np.ndarray, source: StreamSource) -> np.ndarray:
     """Fraction of images in which each first-layer input stream can be 1 (for packing order)."""
-    p = image_probabilities(_as_pixels(pixels), model.encoding)
+    p = input_probabilities(model, pixels)
     const, val = source.constant(p)
     return (~const | val).mean(axis=0)
 
@@ -599,13 +636,13 @@ def run_network(model, pixels, *, source: StreamSource, L: int | None = None, ap
     if getattr(source, "weights_per_image", False):
         if streams is not None:
             raise MtjscError(f"the {source.name!r} source has no shared weight streams; do not pass streams")
-        return _run_per_image(model, image_probabilities(pixels, model.encoding), image_ids, source, cfg,
+        return _run_per_image(model, input_probabilities(model, pixels), image_ids, source, cfg,
                               record, progress)
     if streams is None:
         streams = NetworkStreams(model, source, config=cfg, activity=input_activity(model, pixels, source))
     elif streams.source is not source or streams.model is not model:
         raise MtjscError("streams were generated for another model or source")
-    p = image_probabilities(pixels, model.encoding)
+    p = input_probabilities(model, pixels)
     scores = np.empty((N, CLASSES), np.int64)
     H = model.hidden
     recs = [np.empty((N, L, H), np.int16), np.empty((N, L, H), bool), np.empty((N, L, CLASSES), np.int16)] \

@@ -225,6 +225,11 @@ class LfsrSource(ComparatorSngs, StreamSource):
         return {**super().describe(), "sng_bits": self.sng_bits, "lfsr_width": self.width}
 
 
+#: Two-device weight streams of the ``mtj`` source: gate -> (P of the pair, bits of the pair).
+PAIR_GATES = {"xnor": (lambda pa, pb: pa * pb + (1 - pa) * (1 - pb), lambda a, b: a == b),
+              "and": (lambda pa, pb: pa * pb, lambda a, b: a & b)}
+
+
 class MtjSource(StreamSource):
     """Every stream from its own simulated sMTJ (:mod:`mtjsc.behavioral_models.mtj`).
 
@@ -256,15 +261,19 @@ class MtjSource(StreamSource):
         Nominal device.
     calibration : {"device", "nominal"}
     xnor : bool
-        Make each weight stream the XNOR of two devices whose level pair
+        Make each weight stream a gate of two devices whose level pair
         comes closest to the target (the paper's trick for finer resolution:
         30 levels give ~240 XNOR probabilities).
+    gate : {"xnor", "and"}
+        That gate. XNOR pairs (P = pa pb + (1 - pa)(1 - pb), 0.058..0.94)
+        suit bipolar weights; AND pairs (P = pa pb, 0.0009..0.94) reach the
+        small magnitudes of unipolar OR-network weights.
     """
 
     name = "mtj"
 
     def __init__(self, *, seed: int = 0, period_ratio: float = 5.0, levels: int = 30, variation=None,
-                 device=None, calibration: str = "device", xnor: bool = True):
+                 device=None, calibration: str = "device", xnor: bool = True, gate: str = "xnor"):
         super().__init__(seed=seed)
         from mtjsc.behavioral_models import mtj
         self.device = device or mtj.TelegraphMTJ()
@@ -274,9 +283,12 @@ class MtjSource(StreamSource):
             raise MtjscError(f"calibration={calibration!r}: use 'device' or 'nominal'")
         self.calibration = calibration
         self.xnor = bool(xnor)
+        if gate not in PAIR_GATES:
+            raise MtjscError(f"gate={gate!r}: use one of {sorted(PAIR_GATES)}")
+        self.gate = gate
         self.dac = mtj.Calibration(self.device, levels=levels)
         pa, pb = np.meshgrid(self.dac.probabilities, self.dac.probabilities, indexing="ij")
-        self._pair_p = (pa * pb + (1 - pa) * (1 - pb)).ravel()          # XNOR P of level pairs
+        self._pair_p = PAIR_GATES[gate][0](pa, pb).ravel()             # P of the gate of level pairs
         self.period = self.period_ratio * float(self.device.correlation_time(self.device.v_0))
         self._mtj = mtj
         self._populations = {}
@@ -348,7 +360,7 @@ class MtjSource(StreamSource):
             pop_a, pop_b = self.population(layer, 1, p.size), self.population(layer, 2, p.size)
             a = self._chains(*self.stream_parameters(pop_a, index, levels[pair // self.dac.levels]), L, rng)
             b = self._chains(*self.stream_parameters(pop_b, index, levels[pair % self.dac.levels]), L, rng)
-            bits = a == b
+            bits = PAIR_GATES[self.gate][1](a, b)
         else:
             bits = self._chains(*self.stream_parameters(self.population(layer, 1, p.size), index, target), L, rng)
         bits[:, const] = val[const]
@@ -356,7 +368,8 @@ class MtjSource(StreamSource):
 
     def describe(self):
         return {**super().describe(), "period_ratio": self.period_ratio, "levels": self.dac.levels,
-                "calibration": self.calibration, "xnor": self.xnor, "variation": vars(self.variation)}
+                "calibration": self.calibration, "xnor": self.xnor, "gate": self.gate,
+                "variation": vars(self.variation)}
 
 
 class MtjPoolSource(StreamSource):

@@ -23,6 +23,7 @@ APC counts; ``cls`` is their argmax, lowest index on ties.
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 from amaranth import Array, Cat, Const, Module, Mux, Signal
 from amaranth.lib import wiring
@@ -69,6 +70,79 @@ class CoreSchedule:
         return {"P": self.P, "W": self.W, "P2": self.P2, "W2": self.W2, "G1": self.G1, "C1": self.C1,
                 "G2": self.G2, "C2": self.C2, "cycles_per_image": self.cycles_per_image(),
                 "cycles_formula": self.formula()}
+
+
+def build_schedule(m: Module, core, config: ScConfig, s: CoreSchedule) -> SimpleNamespace:
+    """The schedule FSM shared by the network cores (module docstring): drives the core's
+    ``busy``/``done``/``req_*``/``nxt_*``/``in_ready`` ports and returns the signals the datapath
+    reads: ``running``, ``layer``, ``t``, ``g``, ``c``, ``fire`` (a transfer is consumed),
+    ``last_c``, ``start`` (an image starts this clock), and ``pend_g``/``pend_t0`` (the group,
+    and whether t = 0, of the transfer that completed a group one clock earlier)."""
+    cfg = config
+    running = Signal()
+    layer = Signal()
+    t = Signal(range(max(cfg.L, 2)))
+    g = Signal(range(max(s.G1, s.G2, 2)))
+    c = Signal(range(max(s.C1, s.C2, 2)))
+    bubble = Signal()          # one clock for the last hidden bits to land before layer 1
+    drain = Signal(2)
+    m.d.comb += [core.req_layer.eq(layer), core.req_t.eq(t), core.req_group.eq(g), core.req_chunk.eq(c),
+                 core.busy.eq(running | (drain != 0)), core.in_ready.eq(running & ~bubble)]
+    fire = Signal()
+    m.d.comb += fire.eq(core.in_valid & core.in_ready)
+    last_c = c == Mux(layer, s.C2 - 1, s.C1 - 1)
+    last_g = g == Mux(layer, s.G2 - 1, s.G1 - 1)
+    m.d.sync += [bubble.eq(0), core.done.eq(0)]
+    # the coordinates of the next clock, as comb signals: a memory addressed with them has its
+    # data ready when the request shows them (sync read, no bubble)
+    n_layer, n_t, n_g, n_c = Signal.like(layer), Signal.like(t), Signal.like(g), Signal.like(c)
+    m.d.comb += [n_layer.eq(layer), n_t.eq(t), n_g.eq(g), n_c.eq(c)]
+    with m.If(~running & (drain == 0) & core.start):
+        m.d.sync += running.eq(1)
+        m.d.comb += [n_layer.eq(0), n_t.eq(0), n_g.eq(0), n_c.eq(0)]
+    with m.If(fire):
+        with m.If(~last_c):
+            m.d.comb += n_c.eq(c + 1)
+        with m.Else():
+            m.d.comb += n_c.eq(0)
+            with m.If(~last_g):
+                m.d.comb += n_g.eq(g + 1)
+            with m.Else():
+                m.d.comb += n_g.eq(0)
+                with m.If(layer == 0):
+                    m.d.comb += n_layer.eq(1)
+                    m.d.sync += bubble.eq(1)
+                with m.Else():
+                    m.d.comb += n_layer.eq(0)
+                    with m.If(t == cfg.L - 1):
+                        m.d.sync += [running.eq(0), drain.eq(2)]
+                    with m.Else():
+                        m.d.comb += n_t.eq(t + 1)
+    m.d.sync += [layer.eq(n_layer), t.eq(n_t), g.eq(n_g), c.eq(n_c)]
+    m.d.comb += [core.nxt_layer.eq(n_layer), core.nxt_t.eq(n_t), core.nxt_group.eq(n_g),
+                 core.nxt_chunk.eq(n_c)]
+    with m.If(drain != 0):
+        m.d.sync += drain.eq(drain - 1)
+        with m.If(drain == 1):
+            m.d.sync += core.done.eq(1)
+
+    # what the transfer now being consumed will update, one clock later
+    pend_g = Signal.like(g)
+    pend_t0 = Signal()
+    with m.If(fire & last_c):
+        m.d.sync += [pend_g.eq(g), pend_t0.eq(t == 0)]
+    start = ~running & (drain == 0) & core.start
+    return SimpleNamespace(running=running, layer=layer, t=t, g=g, c=c, fire=fire, last_c=last_c, start=start,
+                           pend_g=pend_g, pend_t0=pend_t0)
+
+
+def argmax(regs: list):
+    """Index of the largest register, lowest index on ties (a chain of comparisons)."""
+    best, best_k = regs[0], Const(0, range(len(regs)))
+    for k in range(1, len(regs)):
+        better = regs[k] > best
+        best, best_k = Mux(better, regs[k], best), Mux(better, k, best_k)
+    return best_k
 
 
 class ScMlpCore(wiring.Component):
@@ -132,59 +206,9 @@ class ScMlpCore(wiring.Component):
         P, W, P2, W2 = s.P, s.W, s.P2, s.W2
         sb = self.score_bits
 
-        # ------------------------------------------------------------ schedule
-        running = Signal()
-        layer = Signal()
-        t = Signal(range(max(cfg.L, 2)))
-        g = Signal(range(max(s.G1, s.G2, 2)))
-        c = Signal(range(max(s.C1, s.C2, 2)))
-        bubble = Signal()          # one clock for the last hidden bits to land before layer 1
-        drain = Signal(2)
-        m.d.comb += [self.req_layer.eq(layer), self.req_t.eq(t), self.req_group.eq(g), self.req_chunk.eq(c),
-                     self.busy.eq(running | (drain != 0)), self.in_ready.eq(running & ~bubble)]
-        fire = Signal()
-        m.d.comb += fire.eq(self.in_valid & self.in_ready)
-        last_c = c == Mux(layer, s.C2 - 1, s.C1 - 1)
-        last_g = g == Mux(layer, s.G2 - 1, s.G1 - 1)
-        m.d.sync += [bubble.eq(0), self.done.eq(0)]
-        # the coordinates of the next clock, as comb signals: a memory addressed with them has its
-        # data ready when the request shows them (sync read, no bubble)
-        n_layer, n_t, n_g, n_c = Signal.like(layer), Signal.like(t), Signal.like(g), Signal.like(c)
-        m.d.comb += [n_layer.eq(layer), n_t.eq(t), n_g.eq(g), n_c.eq(c)]
-        with m.If(~running & (drain == 0) & self.start):
-            m.d.sync += running.eq(1)
-            m.d.comb += [n_layer.eq(0), n_t.eq(0), n_g.eq(0), n_c.eq(0)]
-        with m.If(fire):
-            with m.If(~last_c):
-                m.d.comb += n_c.eq(c + 1)
-            with m.Else():
-                m.d.comb += n_c.eq(0)
-                with m.If(~last_g):
-                    m.d.comb += n_g.eq(g + 1)
-                with m.Else():
-                    m.d.comb += n_g.eq(0)
-                    with m.If(layer == 0):
-                        m.d.comb += n_layer.eq(1)
-                        m.d.sync += bubble.eq(1)
-                    with m.Else():
-                        m.d.comb += n_layer.eq(0)
-                        with m.If(t == cfg.L - 1):
-                            m.d.sync += [running.eq(0), drain.eq(2)]
-                        with m.Else():
-                            m.d.comb += n_t.eq(t + 1)
-        m.d.sync += [layer.eq(n_layer), t.eq(n_t), g.eq(n_g), c.eq(n_c)]
-        m.d.comb += [self.nxt_layer.eq(n_layer), self.nxt_t.eq(n_t), self.nxt_group.eq(n_g),
-                     self.nxt_chunk.eq(n_c)]
-        with m.If(drain != 0):
-            m.d.sync += drain.eq(drain - 1)
-            with m.If(drain == 1):
-                m.d.sync += self.done.eq(1)
-
-        # what the transfer now being consumed will update, one clock later
-        pend_g = Signal.like(g)
-        pend_t0 = Signal()
-        with m.If(fire & last_c):
-            m.d.sync += [pend_g.eq(g), pend_t0.eq(t == 0)]
+        sch = build_schedule(m, self, cfg, s)
+        running, layer, t, g, c, fire = sch.running, sch.layer, sch.t, sch.g, sch.c, sch.fire
+        pend_g, pend_t0 = sch.pend_g, sch.pend_t0
 
         # ------------------------------------------------------------ layer 0: XNOR, lane APC, Btanh
         sbits = max(1, (K0 - 1).bit_length())
@@ -234,14 +258,9 @@ class ScMlpCore(wiring.Component):
                 if k < CLASSES:
                     with m.If(apc.count_valid & (pend_g == gi)):
                         m.d.sync += score_regs[k].eq(score_regs[k] + apc.count)
-        with m.If(~running & (drain == 0) & self.start):
+        with m.If(sch.start):
             m.d.sync += [r.eq(0) for r in score_regs]
         m.d.comb += self.scores.eq(Cat(*score_regs))
 
-        # ------------------------------------------------------------ readout: argmax, lowest index on ties
-        best, best_k = score_regs[0], Const(0, range(CLASSES))
-        for k in range(1, CLASSES):
-            better = score_regs[k] > best
-            best, best_k = Mux(better, score_regs[k], best), Mux(better, k, best_k)
-        m.d.comb += self.cls.eq(best_k)
+        m.d.comb += self.cls.eq(argmax(score_regs))
         return m

@@ -14,6 +14,8 @@ from mtjsc.validate import check_int, check_sng_fits_lfsr
 
 ENCODINGS = ("unit", "sym")
 APC_KINDS = ("exact", "approx")
+#: Neuron kinds: the Btanh up/down counter (Shao et al.) and the OR-gate neuron (Daniels et al. 2020).
+NEURONS = ("btanh", "or")
 #: MNIST pixels per image, the network's first-layer inputs (the bias input comes on top).
 PIXELS = 784
 #: Output classes.
@@ -34,6 +36,12 @@ def check_apc(kind: str) -> str:
     if kind not in APC_KINDS:
         raise MtjscError(f"unknown APC kind {kind!r}; use one of {APC_KINDS}")
     return kind
+
+
+def check_neuron(neuron: str) -> str:
+    if neuron not in NEURONS:
+        raise MtjscError(f"unknown neuron kind {neuron!r}; use one of {NEURONS}")
+    return neuron
 
 
 def check_length(L) -> int:
@@ -84,6 +92,10 @@ class ScConfig:
         Accelerator knob P: neurons computed side by side (0 = all H).
     input_lanes : int
         Accelerator knob W: inputs per clock (0 = the whole fan-in).
+    neuron : {"btanh", "or"}
+        Hidden neuron kind. ``or`` networks (README, "OR-gate neurons") code
+        pixels and weight magnitudes unipolar, need ``encoding="unit"`` and
+        the exact APC, and do not use K.
     """
 
     L: int
@@ -95,6 +107,7 @@ class ScConfig:
     hidden: int = 128
     parallel_neurons: int = 0
     input_lanes: int = 0
+    neuron: str = "btanh"
 
     def __post_init__(self):
         object.__setattr__(self, "L", check_length(self.L))
@@ -116,6 +129,11 @@ class ScConfig:
         object.__setattr__(self, "input_lanes", check_int(
             self.input_lanes, "input_lanes W", minimum=0, maximum=FIRST_LAYER_FANIN,
             fix="0 means the whole fan-in per clock"))
+        check_neuron(self.neuron)
+        if self.neuron == "or" and (self.encoding != "unit" or self.apc != "exact"):
+            raise MtjscError(f"an OR-neuron network takes encoding='unit' and apc='exact' (got "
+                             f"encoding={self.encoding!r}, apc={self.apc!r}): its streams are unipolar and its "
+                             f"output layer counts exactly")
 
     @classmethod
     def from_model(cls, model, *, L: int, **overrides) -> "ScConfig":
@@ -123,9 +141,10 @@ class ScConfig:
 
         ``overrides`` set the remaining fields (``apc``, ``sng_bits``,
         ``lfsr_width``, ``parallel_neurons``, ``input_lanes``); giving K,
-        encoding or hidden that disagree with the model is an error.
+        encoding, hidden or neuron that disagree with the model is an error.
         """
-        fixed = {"K": tuple(int(k) for k in model.K), "encoding": model.encoding, "hidden": model.hidden}
+        fixed = {"K": tuple(int(k) for k in model.K), "encoding": model.encoding, "hidden": model.hidden,
+                 "neuron": model.neuron}
         for key, value in fixed.items():
             given = overrides.get(key, value)
             if (tuple(int(k) for k in given) if key == "K" else given) != value:
@@ -156,8 +175,9 @@ class ScConfig:
         """JSON-ready fields (manifests, result files)."""
         return {"L": self.L, "K": list(self.K), "encoding": self.encoding, "apc": self.apc,
                 "sng_bits": self.sng_bits, "lfsr_width": self.lfsr_width, "hidden": self.hidden,
-                "parallel_neurons": self.parallel_neurons, "input_lanes": self.input_lanes}
+                "parallel_neurons": self.parallel_neurons, "input_lanes": self.input_lanes,
+                "neuron": self.neuron}
 
 
-__all__ = ["ScConfig", "check_apc", "check_encoding", "check_K", "check_length", "check_sng_bits",
+__all__ = ["ScConfig", "NEURONS", "check_neuron", "check_apc", "check_encoding", "check_K", "check_length", "check_sng_bits",
            "check_sng_fits_lfsr", "k_for_gain", "PIXELS", "CLASSES", "FIRST_LAYER_FANIN"]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mtjsc.config import CLASSES, FIRST_LAYER_FANIN, PIXELS, check_apc, check_encoding, check_K
+from mtjsc.config import CLASSES, FIRST_LAYER_FANIN, PIXELS, check_apc, check_encoding, check_K, check_neuron
 from mtjsc.errors import MtjscError
 from mtjsc.output import atomic_path
 
@@ -23,7 +23,7 @@ FORMAT_VERSION = 1
 REQUIRED_KEYS = ("format_version", "w1", "w2", "encoding", "gain", "K", "target_L",
                  "seed", "beta", "float_accuracy", "provenance")
 #: Keys added after format 1 was first written; files without them get the default.
-OPTIONAL_KEYS = {"apc": "exact"}
+OPTIONAL_KEYS = {"apc": "exact", "neuron": "btanh"}
 
 
 def check_weights(w: np.ndarray, name: str) -> np.ndarray:
@@ -70,6 +70,11 @@ class ScModel:
         Training command, data checksums, epochs, etc.
     apc : {"exact", "approx"}
         The APC kind the network was trained for.
+    neuron : {"btanh", "or"}
+        Hidden neuron kind. An ``or`` model (README, "OR-gate neurons") is
+        unipolar: encoding ``unit`` means P(1) = pixel, a weight w is a
+        stream of P(1) = |w| routed by its sign; K and gain are unused and
+        stored as (2, 2) and (0, 0).
     """
 
     w1: np.ndarray
@@ -83,6 +88,7 @@ class ScModel:
     float_accuracy: float = float("nan")
     provenance: dict = field(default_factory=dict)
     apc: str = "exact"
+    neuron: str = "btanh"
 
     def __post_init__(self):
         w1 = check_weights(self.w1, "w1")
@@ -99,6 +105,10 @@ class ScModel:
         object.__setattr__(self, "w2", w2)
         check_encoding(self.encoding)
         check_apc(self.apc)
+        check_neuron(self.neuron)
+        if self.neuron == "or" and (self.encoding != "unit" or self.apc != "exact"):
+            raise MtjscError(f"an OR-neuron model has encoding 'unit' and apc 'exact', this one "
+                             f"{self.encoding!r} and {self.apc!r}; re-create it with `mtjsc train --neuron or`")
         if len(self.K) != 2:
             raise MtjscError(f"K={self.K} must give one size per layer (2 layers)")
         object.__setattr__(self, "K", tuple(check_K(k, f"K[{i}]") for i, k in enumerate(self.K)))
@@ -122,7 +132,8 @@ class ScModel:
                 encoding=np.str_(self.encoding), gain=np.array(self.gain, np.float64),
                 K=np.array(self.K, np.int64), target_L=np.int64(self.target_L), seed=np.int64(self.seed),
                 beta=np.float64(self.beta), float_accuracy=np.float64(self.float_accuracy),
-                provenance=np.str_(json.dumps(self.provenance, sort_keys=True)), apc=np.str_(self.apc))
+                provenance=np.str_(json.dumps(self.provenance, sort_keys=True)), apc=np.str_(self.apc),
+                neuron=np.str_(self.neuron))
         return path
 
     @classmethod
@@ -153,7 +164,7 @@ class ScModel:
                        K=tuple(int(k) for k in z["K"]), target_L=int(z["target_L"]), seed=int(z["seed"]),
                        beta=float(z["beta"]), float_accuracy=float(z["float_accuracy"]),
                        provenance=json.loads(str(z["provenance"])),
-                       apc=str(z["apc"]) if "apc" in keys else OPTIONAL_KEYS["apc"])
+                       **{k: str(z[k]) if k in keys else d for k, d in OPTIONAL_KEYS.items()})
 
 
 SHIPPED_PREFIX = "model_"
@@ -167,7 +178,7 @@ def shipped_models() -> dict:
 
 
 def shipped_for_length(L: int, apc: str = "exact") -> tuple:
-    """The shipped SC-tuned model for ``apc`` whose target_L is closest to L (log scale; ties
+    """The shipped SC-tuned Btanh model for ``apc`` whose target_L is closest to L (log scale; ties
     go to the shorter target, whose training noise was larger).
 
     Returns ``(name, ScModel)``. The paper-faithful model is never picked
@@ -179,7 +190,7 @@ def shipped_for_length(L: int, apc: str = "exact") -> tuple:
         if name.startswith("paper"):
             continue
         m = ScModel.load(p)
-        if m.apc != apc:
+        if m.apc != apc or m.neuron != "btanh":
             continue
         d = abs(np.log2(m.target_L) - np.log2(L))
         if best is None or d < best[0] or (d == best[0] and m.target_L < best[2].target_L):

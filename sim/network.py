@@ -56,14 +56,17 @@ def hidden_neuron_cosim(model, pixels, image_id: int, neuron: int, *, source, co
 
 
 def core_name(cfg: ScConfig) -> str:
-    """Verilog module name of an :class:`ScMlpCore` (one cached build per geometry)."""
+    """Verilog module name of an :class:`ScMlpCore` or :class:`OrMlpCore` (one cached build per geometry)."""
+    if cfg.neuron == "or":
+        return f"or_mlp_core_L{cfg.L}_H{cfg.hidden}_P{cfg.neurons_in_parallel}_W{cfg.lanes}"
     return (f"sc_mlp_core_L{cfg.L}_K{cfg.K[0]}_{cfg.apc}_H{cfg.hidden}_P{cfg.neurons_in_parallel}"
             f"_W{cfg.lanes}")
 
 
 def core_cosim(model, pixels, image_ids, *, source, config: ScConfig, simulator: str, stall: float = 0.0,
                seed: int = 0, build_root=None) -> dict:
-    """Run :class:`ScMlpCore` on images with the source's stream bits and compare with the golden model.
+    """Run :class:`ScMlpCore` (or :class:`OrMlpCore` for an OR model) on images with the source's
+    stream bits and compare with the golden model.
 
     The testbench answers the core's requests with the bits the source fixes
     for (image, layer, neuron, input, t), with seeded random stalls
@@ -78,19 +81,24 @@ def core_cosim(model, pixels, image_ids, *, source, config: ScConfig, simulator:
         :class:`mtjsc.sim.runner.CosimFailure` naming the image and score.
     """
     from mtjsc.hdl.core import ScMlpCore
+    from mtjsc.hdl.or_core import OrMlpCore
     cfg = golden.network_config(model, config)
     px = np.asarray(pixels, np.float64).reshape(-1, PIXELS)
     ids = np.asarray(image_ids, np.int64)
     res = golden.run_network(model, px, source=source, config=cfg, image_ids=ids, workers=1)
-    x = source.input_bits(ids, image_probabilities(px, model.encoding), cfg.L)           # [N, L, 785]
-    w0 = source.weight_bits(0, bipolar_to_p(model.w1), cfg.L)
-    w1 = source.weight_bits(1, bipolar_to_p(model.w2), cfg.L)
-    core = ScMlpCore(config=cfg)
+    x = source.input_bits(ids, golden.input_probabilities(model, px), cfg.L)             # [N, L, 785]
+    w0 = source.weight_bits(0, golden.weight_probabilities(model, model.w1), cfg.L)
+    w1 = source.weight_bits(1, golden.weight_probabilities(model, model.w2), cfg.L)
+    core = OrMlpCore(config=cfg) if cfg.neuron == "or" else ScMlpCore(config=cfg)
     s = core.schedule
     data = {"x_bits": x, "w0_bits": w0, "w1_bits": w1,
             "geometry": np.array([s.P, s.W, s.P2, s.W2, core.score_bits]), "stall": np.float64(stall),
             "seed": np.int64(seed), "expect_scores": res.scores, "expect_cls": res.classes}
-    out = runner.run(core, name=core_name(cfg), simulator=simulator, testbench="CoreTestbench", data=data,
+    testbench = "CoreTestbench"
+    if cfg.neuron == "or":
+        data.update(neg0=model.w1 < 0, neg1=model.w2 < 0)
+        testbench = "OrCoreTestbench"
+    out = runner.run(core, name=core_name(cfg), simulator=simulator, testbench=testbench, data=data,
                      build_root=build_root)
     return {"simulator": simulator, "source": source.name, "config": cfg.as_dict(), "schedule": s.as_dict(),
             "images": ids.tolist(), "golden_scores": res.scores.tolist(), "rtl_scores": out["out_scores"].tolist(),

@@ -219,23 +219,29 @@ class CoreTestbench:
     def _int(bits) -> int:
         return int.from_bytes(np.packbits(np.asarray(bits, bool), bitorder="little").tobytes(), "little")
 
-    def _chunks(self, layer, t, g, c, x):
-        """(in_x, in_w) integers of one transfer."""
-        if layer == 0:
-            w = self.data["w0_bits"][t]
-            P, W = self.P, self.W
-        else:
-            w = self.data["w1_bits"][t]
-            P, W = self.P2, self.W2
+    def _block(self, layer, g, c, w):
+        """The P x W lane block of per-(neuron, input) bits ``w`` [m, n] that transfer (g, c) carries."""
+        P, W = (self.P, self.W) if layer == 0 else (self.P2, self.W2)
         n = w.shape[-1]
         block = np.zeros((self.P, self.W), bool)
         rows = w[g * P:(g + 1) * P, c * W:min(n, (c + 1) * W)]
         block[:rows.shape[0], :rows.shape[1]] = rows
+        return self._int(block.ravel())
+
+    def _chunks(self, layer, t, g, c, x):
+        """(in_x, in_w) integers of one transfer."""
         xin = np.zeros(self.W, bool)
         if layer == 0:
             seg = x[t, c * self.W:(c + 1) * self.W]
             xin[:len(seg)] = seg
-        return self._int(xin), self._int(block.ravel())
+        return self._int(xin), self._block(layer, g, c, self.data[f"w{layer}_bits"][t])
+
+    def drive(self, key, x):
+        """Put transfer ``key`` = (layer, t, group, chunk) of image bits ``x`` on the input port."""
+        self.dut.in_x.value, self.dut.in_w.value = self._chunks(*key, x)
+
+    def decode_scores(self, flat: int) -> list:
+        return [(flat >> (k * self.sb)) & ((1 << self.sb) - 1) for k in range(10)]
 
     async def run(self) -> dict:
         dut = self.dut
@@ -259,15 +265,12 @@ class CoreTestbench:
                     else:
                         key = (int(dut.req_layer.value), int(dut.req_t.value), int(dut.req_group.value),
                                int(dut.req_chunk.value))
-                        xi, wi = self._chunks(*key, x)
-                        dut.in_x.value = xi
-                        dut.in_w.value = wi
+                        self.drive(key, x)
                         dut.in_valid.value = 1
                 else:
                     dut.in_valid.value = 0
                 await FallingEdge(dut.clk)
-            flat = int(dut.scores.value)
-            scores.append([(flat >> (k * self.sb)) & ((1 << self.sb) - 1) for k in range(10)])
+            scores.append(self.decode_scores(int(dut.scores.value)))
             classes.append(int(dut.cls.value))
             cycles.append(n_cycles)
             dut.in_valid.value = 0
@@ -287,6 +290,22 @@ class CoreTestbench:
 
 
 TESTBENCHES["CoreTestbench"] = CoreTestbench
+
+
+class OrCoreTestbench(CoreTestbench):
+    """:class:`CoreTestbench` for :class:`~mtjsc.hdl.or_core.OrMlpCore`: also drives the weight signs
+    (``neg0`` bool [H, n1], ``neg1`` bool [10, H + 1]) and reads two's complement scores."""
+
+    def drive(self, key, x):
+        super().drive(key, x)
+        self.dut.in_neg.value = self._block(key[0], key[2], key[3], self.data[f"neg{key[0]}"])
+
+    def decode_scores(self, flat: int) -> list:
+        half = 1 << (self.sb - 1)
+        return [((v + half) % (1 << self.sb)) - half for v in super().decode_scores(flat)]
+
+
+TESTBENCHES["OrCoreTestbench"] = OrCoreTestbench
 
 
 class StreamEnd:

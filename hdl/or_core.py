@@ -1,0 +1,156 @@
+"""OR-gate neuron RTL: one fully parallel neuron and the whole 784-H-10 network core.
+
+The arithmetic is :mod:`mtjsc.behavioral_models.or_network` (README, "OR-gate
+neurons"). :class:`OrMlpCore` runs the same schedule as
+:class:`~mtjsc.hdl.core.ScMlpCore` (:func:`~mtjsc.hdl.core.build_schedule`:
+t outer, P hidden neurons x W lanes per transfer, then the output layer), so
+its cycles per image are the same formula. What differs is the datapath: a
+hidden neuron is two OR flags (excitatory, inhibitory) accumulated over the
+C1 chunks of its fan-in, with no counter and no state memory between stream
+indices; an output neuron is two exact lane APCs (products of positive and
+of negative weights) whose difference adds to a signed score.
+"""
+
+from __future__ import annotations
+
+from amaranth import Array, Cat, Const, Module, Mux, Signal, signed
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from mtjsc.config import CLASSES, ScConfig
+from mtjsc.errors import MtjscError
+from mtjsc.hdl.core import CoreSchedule, argmax, build_schedule, score_bits
+from mtjsc.hdl.lane_apc import LaneApc
+from mtjsc.hdl.params import check_fan_in
+
+
+class OrNeuron(wiring.Component):
+    """One hidden OR neuron over its whole fan-in in one clock (the per-neuron area unit).
+
+    ``y`` (registered) = ``OR(x & w & ~neg) AND NOT OR(x & w & neg)``: ``x``
+    input bits, ``w`` weight-magnitude bits, ``neg`` weight signs (1 =
+    inhibitory; fixed wiring in a hard-wired design, a port here so one
+    block serves every neuron).
+
+    Parameters
+    ----------
+    n : int
+        Fan-in.
+    """
+
+    def __init__(self, *, n: int):
+        self.n = check_fan_in(n)
+        super().__init__({"x": In(self.n), "w": In(self.n), "neg": In(self.n), "y": Out(1)})
+
+    def reference(self, x, w, neg) -> bool:
+        from mtjsc.behavioral_models.or_network import or_neuron_bit
+        return or_neuron_bit(x, w, neg)
+
+    def elaborate(self, platform):
+        m = Module()
+        prod = self.x & self.w
+        m.d.sync += self.y.eq((prod & ~self.neg).any() & ~(prod & self.neg).any())
+        return m
+
+
+class OrMlpCore(wiring.Component):
+    """The OR-neuron network datapath: AND lanes, OR flags per hidden neuron, signed output counts.
+
+    Parameters
+    ----------
+    config : ScConfig
+        An OR configuration (``neuron="or"``): L, hidden size, P and W.
+
+    Ports
+    -----
+    The ports of :class:`~mtjsc.hdl.core.ScMlpCore` (``in_w`` carries weight
+    magnitude bits), plus
+
+    in_neg : in, P W bits
+        Sign of each weight of the transfer, laid out like ``in_w`` (1 = negative).
+    scores : out
+        Ten signed (two's complement) scores of S + 1 bits, S = :func:`~mtjsc.hdl.core.score_bits`.
+    """
+
+    def __init__(self, *, config: ScConfig):
+        if not isinstance(config, ScConfig):
+            raise MtjscError(f"config must be an ScConfig, got {type(config).__name__}")
+        if config.neuron != "or":
+            raise MtjscError(f"OrMlpCore runs OR-neuron networks; this config is for {config.neuron!r} neurons "
+                             f"(use ScMlpCore, or a model trained with `mtjsc train --neuron or`)")
+        self.config = config
+        self.schedule = s = CoreSchedule(config)
+        self.score_bits = score_bits(config) + 1
+        super().__init__({
+            "start": In(1), "busy": Out(1), "done": Out(1),
+            "req_layer": Out(1), "req_t": Out(range(config.L)), "req_group": Out(range(max(s.G1, s.G2, 2))),
+            "req_chunk": Out(range(max(s.C1, s.C2, 2))),
+            "nxt_layer": Out(1), "nxt_t": Out(range(config.L)), "nxt_group": Out(range(max(s.G1, s.G2, 2))),
+            "nxt_chunk": Out(range(max(s.C1, s.C2, 2))),
+            "in_valid": In(1), "in_ready": Out(1), "in_x": In(s.W), "in_w": In(s.P * s.W),
+            "in_neg": In(s.P * s.W),
+            "scores": Out(CLASSES * self.score_bits), "cls": Out(range(CLASSES)),
+        })
+
+    def reference(self, x_bits, w_bits, negative) -> dict:
+        """Scores and class of one image from its stream bits (the golden model's network)."""
+        from mtjsc.behavioral_models.golden import classify
+        from mtjsc.behavioral_models.or_network import or_network_on_bits
+        scores, _ = or_network_on_bits(x_bits, w_bits, negative, self.config)
+        return {"scores": scores, "cls": int(classify(scores[None, :])[0])}
+
+    def elaborate(self, platform):
+        m = Module()
+        cfg, s = self.config, self.schedule
+        H = cfg.hidden
+        n1, n2 = cfg.fan_in
+        P, W, P2, W2 = s.P, s.W, s.P2, s.W2
+        sch = build_schedule(m, self, cfg, s)
+        layer, g, c, fire, pend_g = sch.layer, sch.g, sch.c, sch.fire, sch.pend_g
+
+        # ------------------------------------------------------------ layer 0: AND lanes, OR flags
+        # lanes past the fan-in in the last chunk are padding: they must not fire an OR
+        last_lanes = n1 - (s.C1 - 1) * W
+        lane_mask = Mux(c == s.C1 - 1, Const((1 << last_lanes) - 1, W), Const((1 << W) - 1, W))
+        hidden = Signal(H)
+        take0 = fire & (layer == 0)
+        for p in range(P):
+            prod = Signal(W, name=f"prod0_{p}")
+            neg = self.in_neg[p * W:(p + 1) * W]
+            m.d.comb += prod.eq(self.in_x & self.in_w[p * W:(p + 1) * W] & lane_mask)
+            acc_pos, acc_neg = Signal(name=f"or_pos_{p}"), Signal(name=f"or_neg_{p}")
+            cur_pos = Mux(c == 0, 0, acc_pos) | (prod & ~neg).any()
+            cur_neg = Mux(c == 0, 0, acc_neg) | (prod & neg).any()
+            with m.If(take0):
+                m.d.sync += [acc_pos.eq(cur_pos), acc_neg.eq(cur_neg)]
+                with m.If(sch.last_c):
+                    for gi in range(s.G1):
+                        j = gi * P + p
+                        if j < H:
+                            with m.If(g == gi):
+                                m.d.sync += hidden[j].eq(cur_pos & ~cur_neg)
+
+        # ------------------------------------------------------------ layer 1: AND lanes, signed counts
+        hv = Cat(hidden, Const(1, 1), Const(0, s.C2 * W2 - n2))
+        chunk_bits = Array(hv[k * W2:(k + 1) * W2] for k in range(s.C2))[c]
+        score_regs = [Signal(signed(self.score_bits), name=f"score{k}") for k in range(CLASSES)]
+        take1 = fire & (layer == 1)
+        for p in range(P2):
+            prod = Signal(W2, name=f"prod1_{p}")
+            neg = self.in_neg[p * W:p * W + W2]
+            m.d.comb += prod.eq(chunk_bits & self.in_w[p * W:p * W + W2])
+            apcs = []
+            for tag, bits in (("pos", prod & ~neg), ("neg", prod & neg)):
+                apc = LaneApc(n=n2, lanes=W2, kind="exact")
+                m.submodules[f"apc1_{tag}_{p}"] = apc
+                m.d.comb += [apc.bits.eq(bits), apc.en.eq(take1), apc.first.eq(c == 0)]
+                apcs.append(apc)
+            for gi in range(s.G2):
+                k = gi * P2 + p
+                if k < CLASSES:
+                    with m.If(apcs[0].count_valid & (pend_g == gi)):
+                        m.d.sync += score_regs[k].eq(score_regs[k] + apcs[0].count - apcs[1].count)
+        with m.If(sch.start):
+            m.d.sync += [r.eq(0) for r in score_regs]
+        m.d.comb += [self.scores.eq(Cat(*score_regs)), self.cls.eq(argmax(score_regs))]
+        return m
