@@ -12,9 +12,10 @@ from mtjsc.hdl.neuron import ScNeuron
 from mtjsc.hdl.xnor import XnorArray
 from mtjsc.validate import check_int, check_seed
 
-BLOCKS = ("xnor", "apc", "btanh", "neuron", "lfsr", "sng")
-#: Whole designs `mtjsc verilog --block` also writes (built from a model, not by make_block).
-DESIGNS = ("accelerator",)
+BLOCKS = ("xnor", "apc", "btanh", "neuron", "lfsr", "sng", "or_neuron")
+#: Whole designs `mtjsc verilog --block` also writes (built from a model, not by make_block):
+#: the accelerator (Btanh models) and the network core (ScMlpCore, or OrMlpCore for OR models).
+DESIGNS = ("accelerator", "core")
 
 
 def score_bits_needed(n: int, L: int) -> int:
@@ -57,6 +58,10 @@ def make_block(block: str, config: ScConfig, *, layer: int = 0, n: int | None = 
         state = lfsr_def.seed_state(seed, layer, lfsr_def.ROLE_INPUT, 0, config.lfsr_width)
         params = {"width": config.lfsr_width, "bits": config.sng_bits, "seed": state}
         c = Lfsr(**params)
+    elif block == "or_neuron":
+        from mtjsc.hdl.or_core import OrNeuron
+        params = {"n": n}
+        c = OrNeuron(**params)
     elif block == "sng":
         params = {"bits": config.sng_bits}
         c = ComparatorSng(**params)

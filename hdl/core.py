@@ -176,6 +176,9 @@ class ScMlpCore(wiring.Component):
     def __init__(self, *, config: ScConfig):
         if not isinstance(config, ScConfig):
             raise MtjscError(f"config must be an ScConfig, got {type(config).__name__}")
+        if config.neuron != "btanh":
+            raise MtjscError(f"ScMlpCore runs Btanh networks; this config is for {config.neuron!r} neurons "
+                             f"(use OrMlpCore)")
         self.config = config
         self.schedule = s = CoreSchedule(config)
         self.score_bits = score_bits(config)
@@ -207,7 +210,7 @@ class ScMlpCore(wiring.Component):
         sb = self.score_bits
 
         sch = build_schedule(m, self, cfg, s)
-        running, layer, t, g, c, fire = sch.running, sch.layer, sch.t, sch.g, sch.c, sch.fire
+        layer, g, c, fire = sch.layer, sch.g, sch.c, sch.fire
         pend_g, pend_t0 = sch.pend_g, sch.pend_t0
 
         # ------------------------------------------------------------ layer 0: XNOR, lane APC, Btanh

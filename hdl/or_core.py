@@ -22,34 +22,59 @@ from mtjsc.errors import MtjscError
 from mtjsc.hdl.core import CoreSchedule, argmax, build_schedule, score_bits
 from mtjsc.hdl.lane_apc import LaneApc
 from mtjsc.hdl.params import check_fan_in
+from mtjsc.validate import check_int
 
 
 class OrNeuron(wiring.Component):
-    """One hidden OR neuron over its whole fan-in in one clock (the per-neuron area unit).
+    """One hidden OR neuron fed W lanes per clock over ceil(n / W) chunks (W = n: in one clock).
 
-    ``y`` (registered) = ``OR(x & w & ~neg) AND NOT OR(x & w & neg)``: ``x``
-    input bits, ``w`` weight-magnitude bits, ``neg`` weight signs (1 =
-    inhibitory; fixed wiring in a hard-wired design, a port here so one
-    block serves every neuron).
+    ``y`` = ``OR(x & w & ~neg) AND NOT OR(x & w & neg)`` over the chunks seen
+    since ``first``, including the one presented now (combinational: the
+    neuron's bit when ``last`` is high). ``x`` input bits, ``w``
+    weight-magnitude bits, ``neg`` weight signs (1 = inhibitory; wiring in a
+    hard-wired design, a port here so one block serves every neuron). Lanes
+    past n in the last chunk are padding and fire nothing. ``en`` keeps the
+    flags of the chunks so far (not needed when W = n).
 
     Parameters
     ----------
     n : int
         Fan-in.
+    lanes : int, optional
+        W, inputs per clock (default n).
     """
 
-    def __init__(self, *, n: int):
+    def __init__(self, *, n: int, lanes: int | None = None):
         self.n = check_fan_in(n)
-        super().__init__({"x": In(self.n), "w": In(self.n), "neg": In(self.n), "y": Out(1)})
+        self.lanes = check_int(self.n if lanes is None else lanes, "lanes W", minimum=1, maximum=self.n,
+                               fix="at most the fan-in")
+        self.chunks = -(-self.n // self.lanes)
+        W = self.lanes
+        super().__init__({"x": In(W), "w": In(W), "neg": In(W), "en": In(1), "first": In(1), "last": In(1),
+                          "y": Out(1)})
 
     def reference(self, x, w, neg) -> bool:
+        """The neuron's bit for the n input, weight and sign bits (all chunks)."""
         from mtjsc.behavioral_models.or_network import or_neuron_bit
         return or_neuron_bit(x, w, neg)
 
     def elaborate(self, platform):
         m = Module()
-        prod = self.x & self.w
-        m.d.sync += self.y.eq((prod & ~self.neg).any() & ~(prod & self.neg).any())
+        W = self.lanes
+        last_lanes = self.n - (self.chunks - 1) * W
+        mask = Mux(self.last, Const((1 << last_lanes) - 1, W), Const((1 << W) - 1, W))
+        prod = Signal(W)
+        m.d.comb += prod.eq(self.x & self.w & mask)
+        hit_pos, hit_neg = (prod & ~self.neg).any(), (prod & self.neg).any()
+        if self.chunks == 1:
+            m.d.comb += self.y.eq(hit_pos & ~hit_neg)
+            return m
+        acc_pos, acc_neg = Signal(), Signal()
+        cur_pos = Mux(self.first, 0, acc_pos) | hit_pos
+        cur_neg = Mux(self.first, 0, acc_neg) | hit_neg
+        with m.If(self.en):
+            m.d.sync += [acc_pos.eq(cur_pos), acc_neg.eq(cur_neg)]
+        m.d.comb += self.y.eq(cur_pos & ~cur_neg)
         return m
 
 
@@ -108,27 +133,21 @@ class OrMlpCore(wiring.Component):
         sch = build_schedule(m, self, cfg, s)
         layer, g, c, fire, pend_g = sch.layer, sch.g, sch.c, sch.fire, sch.pend_g
 
-        # ------------------------------------------------------------ layer 0: AND lanes, OR flags
-        # lanes past the fan-in in the last chunk are padding: they must not fire an OR
-        last_lanes = n1 - (s.C1 - 1) * W
-        lane_mask = Mux(c == s.C1 - 1, Const((1 << last_lanes) - 1, W), Const((1 << W) - 1, W))
+        # ------------------------------------------------------------ layer 0: OR neurons over W lanes
         hidden = Signal(H)
         take0 = fire & (layer == 0)
         for p in range(P):
-            prod = Signal(W, name=f"prod0_{p}")
-            neg = self.in_neg[p * W:(p + 1) * W]
-            m.d.comb += prod.eq(self.in_x & self.in_w[p * W:(p + 1) * W] & lane_mask)
-            acc_pos, acc_neg = Signal(name=f"or_pos_{p}"), Signal(name=f"or_neg_{p}")
-            cur_pos = Mux(c == 0, 0, acc_pos) | (prod & ~neg).any()
-            cur_neg = Mux(c == 0, 0, acc_neg) | (prod & neg).any()
-            with m.If(take0):
-                m.d.sync += [acc_pos.eq(cur_pos), acc_neg.eq(cur_neg)]
-                with m.If(sch.last_c):
-                    for gi in range(s.G1):
-                        j = gi * P + p
-                        if j < H:
-                            with m.If(g == gi):
-                                m.d.sync += hidden[j].eq(cur_pos & ~cur_neg)
+            orn = OrNeuron(n=n1, lanes=W)
+            m.submodules[f"orn_{p}"] = orn
+            m.d.comb += [orn.x.eq(self.in_x), orn.w.eq(self.in_w[p * W:(p + 1) * W]),
+                         orn.neg.eq(self.in_neg[p * W:(p + 1) * W]), orn.en.eq(take0), orn.first.eq(c == 0),
+                         orn.last.eq(sch.last_c)]
+            with m.If(take0 & sch.last_c):
+                for gi in range(s.G1):
+                    j = gi * P + p
+                    if j < H:
+                        with m.If(g == gi):
+                            m.d.sync += hidden[j].eq(orn.y)
 
         # ------------------------------------------------------------ layer 1: AND lanes, signed counts
         hv = Cat(hidden, Const(1, 1), Const(0, s.C2 * W2 - n2))

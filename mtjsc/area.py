@@ -57,10 +57,10 @@ SCRIPTS = {
 
 #: Blocks of a design, by the submodule-name prefixes the SC components use (first match wins).
 BLOCK_OF = (("mem_", "memories"), ("xnor", "xnor"), ("apc", "apc"), ("btanh", "btanh"), ("cmp", "sng"), ("sng", "sng"),
-            ("leap", "sng"))
-BLOCKS = ("sng", "xnor", "apc", "btanh", "memories", "control")
+            ("leap", "sng"), ("orn", "or"))
+BLOCKS = ("sng", "xnor", "apc", "btanh", "or", "memories", "control")
 #: The block a standalone `mtjsc area --block` component counts as.
-TOP_BLOCK = {"xnor": "xnor", "apc": "apc", "btanh": "btanh", "lfsr": "sng", "sng": "sng"}
+TOP_BLOCK = {"xnor": "xnor", "apc": "apc", "btanh": "btanh", "lfsr": "sng", "sng": "sng", "or_neuron": "or"}
 
 
 def _kind_of_cell(target: str, cell: str) -> str | None:

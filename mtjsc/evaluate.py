@@ -64,6 +64,9 @@ def float_accuracy_of(model, pixels, labels) -> float:
     Uses the activation the model was trained with (``sigma`` and
     ``act_scale`` from its provenance).
     """
+    if model.neuron == "or":
+        from mtjsc.ornet import float_accuracy as or_float_accuracy
+        return or_float_accuracy(model, pixels, labels)
     from mtjsc.train import float_accuracy
     prov = model.provenance or {}
     return float_accuracy(model, pixels, labels, prov.get("sigma", "exact"), float(prov.get("act_scale", 1.0)))
@@ -76,6 +79,15 @@ def parse_models(text: str) -> list:
         raise MtjscError(f"--model {text!r} names no model; give e.g. auto, paper, L256 or a .npz file "
                          f"(comma separated)")
     return models
+
+
+def source_options_for(model, source: str, options: dict) -> dict:
+    """The source options a model runs with: an ``mtj`` source without an explicit ``gate`` makes
+    the weight streams of an OR model AND pairs of devices (unipolar weights are small; XNOR pairs
+    bottom out at P = 0.058)."""
+    if source == "mtj" and model.neuron == "or" and "gate" not in options:
+        return {**options, "gate": "and"}
+    return dict(options)
 
 
 def evaluate(*, models=("auto",), source="ideal", lengths=(64, 128, 256, 512, 1024), seeds=5, images=None,
@@ -130,8 +142,9 @@ def evaluate(*, models=("auto",), source="ideal", lengths=(64, 128, 256, 512, 10
             if w and w not in warnings:
                 warnings.append(w)
             cfg = ScConfig.from_model(model, L=L, apc=apc, sng_bits=sng_bits, lfsr_width=lfsr_width)
-            plan[spec, L] = (name, model, cfg)
-            make_source(source, seed=0, config=cfg, **source_options)
+            opts = source_options_for(model, source, source_options)
+            plan[spec, L] = (name, model, cfg, opts)
+            make_source(source, seed=0, config=cfg, **opts)
     pixels = test.pixels()[:N]
     labels = test.labels[:N].astype(np.int64)
     out = {"source": source, "source_options": source_options, "apc": apc, "images": N,
@@ -143,10 +156,10 @@ def evaluate(*, models=("auto",), source="ideal", lengths=(64, 128, 256, 512, 10
     for spec in models:
         series = {"name": spec, "points": []}
         for L in lengths:
-            name, model, cfg = plan[spec, L]
+            name, model, cfg, opts = plan[spec, L]
             accs, conf, times = [], np.zeros((10, 10), np.int64), []
             for seed in range(seeds):
-                src = make_source(source, seed=seed, config=cfg, **source_options)
+                src = make_source(source, seed=seed, config=cfg, **opts)
                 t0 = time.time()
                 streams = NetworkStreams(model, src, config=cfg, activity=input_activity(model, pixels, src))
                 res = run_network(model, pixels, source=src, streams=streams, progress=progress)
@@ -157,7 +170,8 @@ def evaluate(*, models=("auto",), source="ideal", lengths=(64, 128, 256, 512, 10
             if name not in float_cache:
                 float_cache[name] = float_accuracy_of(model, pixels, labels)
             series["points"].append({
-                "L": L, "model": name, "model_apc": model.apc, "model_target_L": model.target_L,
+                "L": L, "model": name, "neuron": model.neuron, "source_options": opts,
+                "model_apc": model.apc, "model_target_L": model.target_L,
                 "K": list(model.K),
                 "encoding": model.encoding, "gain": list(model.gain), "config": cfg.as_dict(),
                 "float_accuracy": float_cache[name], "float_accuracy_recorded": model.float_accuracy,

@@ -186,3 +186,21 @@ def binarynet(result: dict, path) -> Path:
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return save(fig, path)
+
+
+def ornet(result: dict, path) -> Path:
+    """`mtjsc ornet`: accuracy vs L per stream source, OR network beside the Btanh network."""
+    plt = _plt()
+    acc = result["accuracy"]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    for ax, net, title in zip(axes, ("or", "btanh"), ("OR-gate neurons", "Btanh neurons")):
+        for src, pts in acc[net].items():
+            m, err = _mean_and_errors(pts)
+            ax.errorbar([p["L"] for p in pts], m, yerr=err, marker="o", capsize=3, label=src)
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("stream length L")
+        ax.set_title(title)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    axes[0].set_ylabel("test accuracy (%)")
+    return save(fig, path)
