@@ -746,6 +746,35 @@ def cmd_ornet(a) -> int:
     return 0
 
 
+def cmd_ising(a) -> int:
+    """`mtjsc ising`: coupled sMTJs against exact statistical mechanics (JSON, markdown, plot)."""
+    from mtjsc import ising_report, plots
+    out = check_output_dir(a.out, "--out")
+    events = check_int(a.events, "--events", minimum=1000)
+    bar = _progress_bar(4, "ising checks", unit="check")
+    try:
+        res = ising_report.report(events=events, seed=check_seed(a.seed, "--seed"), progress=bar.update)
+    finally:
+        bar.close()
+    out.mkdir(parents=True, exist_ok=True)
+    write_text(out / "ising.json", json.dumps(res, indent=1, default=_jsonable))
+    text = ising_report.markdown(res)
+    write_text(out / "ising.md", text)
+    plots.ising(res, out / "ising.png")
+    print(text)
+    print(f"   {out / 'ising.json'}, {out / 'ising.md'}, {out / 'ising.png'}")
+    return 0
+
+
+def _jsonable(v):
+    """numpy scalars and arrays in results, as JSON numbers and lists."""
+    if isinstance(v, np.ndarray):
+        return v.tolist()
+    if isinstance(v, (np.floating, np.integer, np.bool_)):
+        return v.item()
+    raise TypeError(f"not JSON serialisable: {type(v).__name__}")
+
+
 def cmd_baseline(a) -> int:
     """`mtjsc baseline`: QAT of the fixed-point 784-H-10 network per width; integer-model accuracy on the
     full test set; models and a table (mtjsc.fixedpoint)."""
@@ -996,6 +1025,13 @@ def build_parser() -> argparse.ArgumentParser:
     on.add_argument("--cache", default=None, help="Yosys result cache (default ~/.cache/mtjsc/area)")
     on.add_argument("--out", default="out/ornet")
     on.set_defaults(func=cmd_ornet)
+
+    isg = sub.add_parser("ising", help="coupled sMTJ chains against exact statistical mechanics: couplings vs "
+                                       "g/G, chain correlations, detailed balance, chi-square (JSON, markdown, plot)")
+    isg.add_argument("--events", type=int, default=200_000, help="events of each long-chain simulation")
+    isg.add_argument("--seed", type=int, default=0)
+    isg.add_argument("--out", default="out/ising")
+    isg.set_defaults(func=cmd_ising)
 
     bl = sub.add_parser("baseline", help="the binary (fixed-point) baseline: quantization-aware training per "
                                          "width, integer-model accuracy, model files")

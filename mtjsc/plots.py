@@ -204,3 +204,39 @@ def ornet(result: dict, path) -> Path:
         ax.legend()
     axes[0].set_ylabel("test accuracy (%)")
     return save(fig, path)
+
+
+def ising(result: dict, path) -> Path:
+    """`mtjsc ising`: coupling and distance vs g/G, chain correlations, detailed-balance violation."""
+    plt = _plt()
+    fig, ax = plt.subplots(1, 3, figsize=(14, 4))
+    c = result["coupling"]["rows"]
+    x = [r["g_over_G"] for r in c]
+    ax[0].loglog(x, [r["K_first_order"] for r in c], "k--", label="K first order")
+    ax[0].loglog(x, [r["K_fit_nn"] for r in c], "o-", label="K fitted, nearest")
+    ax[0].loglog(x, [abs(r["K_fit_nnn"]) for r in c], "s-", label="|K fitted|, next nearest")
+    ax[0].loglog(x, [abs(r["K_fit_nn"] - r["K_first_order"]) for r in c], "^-", label="|K fit - K first order|")
+    ax[0].loglog(x, [r["tv_to_first_order"] for r in c], "v-", label="TV(exact, first-order Boltzmann)")
+    ax[0].set_xlabel("g / G")
+    ax[0].set_title(f"hermitian chain: slopes {result['coupling']['slope_coupling_error']:.2f} (K error), "
+                    f"{result['coupling']['slope_tv']:.2f} (TV)", fontsize=9)
+    ax[0].legend(fontsize=7)
+    for ch, mark in zip(result["chain"], ("o", "s")):
+        x = ch["g_over_G"]
+        ax[1].semilogy(ch["r"], np.maximum(ch["correlation"], 1e-4), mark, label=f"g/G={x:g}: simulation")
+        ax[1].semilogy(range(len(ch["exact_12_bulk"])), ch["exact_12_bulk"], "x", label=f"g/G={x:g}: exact (n=12)")
+        ax[1].semilogy(ch["r"], ch["tanh_K_exact_r"], "-", label=f"tanh({ch['K_exact_bulk']:.3f})^r")
+        ax[1].semilogy(ch["r"], ch["tanh_K_first_order_r"], "--", label=f"tanh({ch['K_first_order']:.3f})^r (1st order)")
+    ax[1].set_xlabel("distance r")
+    ax[1].set_ylabel("<s_i s_i+r> (bulk)")
+    ax[1].set_title(f"open chain of {result['chain'][0]['n']}", fontsize=9)
+    ax[1].legend(fontsize=6)
+    for name, case in result["broken"]["cases"].items():
+        rows = case["rows"]
+        ax[2].loglog([r["g_over_G"] for r in rows], [r["max_cycle_log_ratio"] for r in rows], "o-",
+                     label=f"{name} (slope {case['slope_cycle_ratio']:.2f})")
+    ax[2].set_xlabel("g / G")
+    ax[2].set_ylabel("Kolmogorov cycle log-ratio")
+    ax[2].set_title("detailed balance", fontsize=9)
+    ax[2].legend(fontsize=7)
+    return save(fig, path)
