@@ -238,3 +238,27 @@ def model_digest(model) -> str:
         h.update(np.ascontiguousarray(a, np.int64).tobytes())
     h.update(f"{model.mult},{model.shift}".encode())
     return h.hexdigest()[:10]
+
+
+def pbit_cosim(problem, schedule, *, seed: int = 0, simulator: str, rng: str = "lfsr", entropy=None,
+               idle: float = 0.0, build_root=None) -> dict:
+    """Run :class:`~mtjsc.hdl.pbit.PbitMachine` and compare its state after every sweep with
+    ``pbit.run`` (same seed, same random numbers). ``entropy``: raw bits for ``rng="entropy"``.
+
+    Returns the model's and the RTL's states, clocks, and ``bit_exact``; a mismatch raises
+    :class:`mtjsc.sim.runner.CosimFailure` naming the sweep and p-bit.
+    """
+    from mtjsc.behavioral_models import pbit
+    from mtjsc.hdl.pbit import PbitMachine
+    machine = PbitMachine(problem=problem, schedule=schedule, seed=seed, rng=rng)
+    ref = machine.reference(entropy)
+    data = {"expect_states": ref["states"][0], "geometry": np.array([problem.n, schedule.bits, machine.size]),
+            "idle": np.float64(idle), "seed": np.int64(seed)}
+    if rng == "entropy":
+        data["entropy_words"] = pbit.entropy_words(problem, schedule, entropy)
+    name = f"pbit_n{problem.n}_{rng}_{abs(hash((problem.J.tobytes(), schedule.betas, seed))) % 10**8}"
+    out = runner.run(machine, name=name, simulator=simulator, testbench="PbitTestbench", data=data,
+                     build_root=build_root)
+    return {"simulator": simulator, "rng": rng, "sweeps": schedule.sweeps, "colours": len(problem.groups),
+            "model_states": ref["states"][0], "rtl_states": out["out_states"], "clocks": int(out["out_clocks"]),
+            "bit_exact": bool(np.array_equal(out["out_states"], ref["states"][0]))}

@@ -427,3 +427,65 @@ class AcceleratorTestbench:
 
 
 TESTBENCHES["AcceleratorTestbench"] = AcceleratorTestbench
+
+
+class PbitTestbench:
+    """Runs :class:`~mtjsc.hdl.pbit.PbitMachine` from ``start`` to ``done``, recording ``state`` at every
+    ``sample``; with ``entropy_words`` it drives the entropy port (one word per colour update) with
+    seeded idle clocks. Data: ``expect_states`` bool [sweeps, n], ``geometry`` [n, B, size],
+    optionally ``entropy_words`` int [updates, size] and ``idle``.
+    """
+
+    clock_ns = 10
+
+    def __init__(self, dut, data: dict):
+        self.dut, self.data = dut, data
+        self.n, self.B, self.size = (int(v) for v in data["geometry"])
+        self.rng = np.random.default_rng(int(data.get("seed", 0)))
+
+    async def run(self) -> dict:
+        dut = self.dut
+        words = self.data.get("entropy_words")
+        idle = float(self.data.get("idle", 0.0))
+        await clock_and_reset(dut, self.clock_ns, ("start",) + (("entropy_valid",) if words is not None else ()))
+        dut.start.value = 1
+        await FallingEdge(dut.clk)
+        dut.start.value = 0
+        states, u, clocks = [], 0, 0
+        while True:
+            await Timer(1, unit="ns")
+            if int(dut.done.value):
+                break
+            if int(dut.sample.value):
+                v = int(dut.state.value)
+                states.append([(v >> i) & 1 for i in range(self.n)])
+            fire = False
+            if words is not None:
+                valid = u < len(words) and not (idle and self.rng.random() < idle)
+                dut.entropy_valid.value = int(valid)
+                if valid:
+                    w = 0
+                    for k, num in enumerate(words[u]):
+                        w |= int(num) << (k * self.B)
+                    dut.entropy.value = w
+                fire = valid and int(dut.entropy_ready.value)
+            await FallingEdge(dut.clk)
+            clocks += 1
+            u += int(fire)
+        if int(dut.sample.value):          # the last sweep's sample shows with done
+            v = int(dut.state.value)
+            states.append([(v >> i) & 1 for i in range(self.n)])
+        return {"out_states": np.array(states, bool), "out_clocks": np.int64(clocks)}
+
+    def check(self, observed: dict):
+        exp, got = self.data["expect_states"], observed["out_states"]
+        if got.shape != exp.shape:
+            raise AssertionError(f"PbitTestbench: {len(got)} samples from the DUT, {len(exp)} from the model")
+        for k in range(len(exp)):
+            if not np.array_equal(exp[k], got[k]):
+                i = int(np.flatnonzero(exp[k] != got[k])[0])
+                raise AssertionError(f"PbitTestbench: sweep {k}: p-bit {i} DUT {int(got[k][i])}, model {int(exp[k][i])}")
+
+
+TESTBENCHES["PbitTestbench"] = PbitTestbench
+

@@ -1,0 +1,313 @@
+"""A p-bit Ising machine in fixed point: the NumPy model the RTL (`mtjsc.hdl.pbit`) equals sample for sample.
+
+Update (Camsari et al.; the FPGA p-computers of Aadit et al., Nature
+Electronics 5, 460, 2022): p-bit i holds m_i in {-1, +1} (bit 1 = +1) and, when
+it updates, takes
+
+    I_i = sum_j J_ij m_j + h_i          (integers: J, h are the problem in fixed point)
+    m_i = +1  iff  R_i < q_k(I_i),      q_k(I) = round((1 + tanh(beta_k I)) / 2 * 2^B)
+
+with R_i a B-bit random number and q_k a lookup table per annealing stage k
+(the comparator-SNG convention of the network: P(m_i = +1) = q / 2^B). The
+graph is coloured properly; a *sweep* updates the colours in order, all
+p-bits of one colour at once (one clock each in RTL) from the state before
+that colour. Stage k = min(sweep // sweeps_per_stage, stages - 1).
+
+Random numbers: ``lfsr`` gives p-bit i its own Galois LFSR (the shared
+:mod:`~mtjsc.behavioral_models.lfsr` definition, seed
+``seed_state(seed, PBIT_LAYER, replica, i, width)``), read as R and leapt B
+steps at each of its updates, so its t-th update uses ``generate(...)[t]``.
+``entropy`` takes the numbers from given words: one word per colour update,
+the k-th p-bit of the colour (ascending index) reading B-bit number k of the
+word (the RTL's entropy port; e.g. sMTJ bits from ``mtj.entropy_bits``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mtjsc.behavioral_models import lfsr
+from mtjsc.errors import MtjscError
+from mtjsc.validate import check_int, check_seed
+
+#: ``layer`` field of the p-bit LFSR seeds (disjoint from the network's layers 0, 1).
+PBIT_LAYER = 16
+#: Largest |I| the lookup table covers (one entry per integer input).
+MAX_INPUT = 1 << 12
+
+
+def greedy_colouring(J: np.ndarray) -> np.ndarray:
+    """A proper colouring of the graph of nonzero J (largest degree first, smallest free colour)."""
+    J = np.asarray(J)
+    n = len(J)
+    adj = J != 0
+    colour = np.full(n, -1)
+    for i in np.argsort(-adj.sum(axis=1), kind="stable"):
+        used = set(colour[adj[i]].tolist())
+        c = 0
+        while c in used:
+            c += 1
+        colour[i] = c
+    return colour
+
+
+@dataclass(frozen=True)
+class PbitProblem:
+    """An Ising problem in fixed point with a proper colouring.
+
+    Parameters
+    ----------
+    J : int [n, n]
+        Symmetric, zero diagonal, integers in [-2^(weight_bits-1), 2^(weight_bits-1)).
+    h : int [n], optional
+        Biases (same range).
+    colours : int [n], optional
+        A proper colouring (default :func:`greedy_colouring`).
+    weight_bits : int
+        Fixed-point width of J and h.
+    """
+
+    J: np.ndarray
+    h: np.ndarray | None = None
+    colours: np.ndarray | None = None
+    weight_bits: int = 8
+
+    def __post_init__(self):
+        J = np.asarray(self.J)
+        if J.ndim != 2 or J.shape[0] != J.shape[1] or len(J) < 1:
+            raise MtjscError(f"J must be a square matrix, got shape {J.shape}")
+        if not np.all(np.asarray(J, np.float64) == np.round(np.asarray(J, np.float64))):
+            raise MtjscError("J must hold integers (the problem in fixed point); scale and round it")
+        J = J.astype(np.int64)
+        if not np.array_equal(J, J.T):
+            i, j = (int(v) for v in np.argwhere(J != J.T)[0])
+            raise MtjscError(f"J is not symmetric: J[{i}, {j}] = {J[i, j]} but J[{j}, {i}] = {J[j, i]}; an Ising "
+                             f"machine needs J_ij = J_ji")
+        if np.any(np.diag(J) != 0):
+            raise MtjscError("J must have a zero diagonal (put self terms into h)")
+        n = len(J)
+        h = np.zeros(n, np.int64) if self.h is None else np.asarray(self.h)
+        if h.shape != (n,) or not np.all(h == np.round(h)):
+            raise MtjscError(f"h must be {n} integers")
+        h = h.astype(np.int64)
+        wb = check_int(self.weight_bits, "weight_bits", minimum=2, maximum=16)
+        lo, hi = -(1 << (wb - 1)), (1 << (wb - 1)) - 1
+        for name, v in (("J", J), ("h", h)):
+            if v.size and (v.min() < lo or v.max() > hi):
+                raise MtjscError(f"{name} has values in [{v.min()}, {v.max()}], outside the {wb}-bit fixed point "
+                                 f"[{lo}, {hi}]; scale the problem or raise weight_bits")
+        colours = greedy_colouring(J) if self.colours is None else np.asarray(self.colours, np.int64)
+        if colours.shape != (n,) or colours.min() < 0:
+            raise MtjscError(f"colours must be {n} non-negative integers")
+        clash = np.argwhere((J != 0) & (colours[:, None] == colours[None, :]))
+        if len(clash):
+            i, j = (int(v) for v in clash[0])
+            raise MtjscError(f"the colouring is not proper: p-bits {i} and {j} are coupled (J = {J[i, j]}) and "
+                             f"share colour {colours[i]}; they cannot update in the same clock")
+        # colours renumbered 0..C-1 in order of first use, no gaps
+        _, colours = np.unique(colours, return_inverse=True)
+        if self.max_input_of(J, h) > MAX_INPUT:
+            raise MtjscError(f"|I| can reach {self.max_input_of(J, h)}, beyond the lookup table's {MAX_INPUT}; "
+                             f"scale J and h down")
+        object.__setattr__(self, "J", J)
+        object.__setattr__(self, "h", h)
+        object.__setattr__(self, "colours", colours.astype(np.int64))
+        object.__setattr__(self, "weight_bits", wb)
+
+    @staticmethod
+    def max_input_of(J, h) -> int:
+        return int((np.abs(J).sum(axis=1) + np.abs(h)).max())
+
+    @property
+    def n(self) -> int:
+        return len(self.J)
+
+    @property
+    def max_input(self) -> int:
+        """The largest |I_i| any state can give: the lookup table covers -max_input..max_input."""
+        return self.max_input_of(self.J, self.h)
+
+    @property
+    def groups(self) -> list:
+        """p-bit indices of each colour, ascending."""
+        return [np.flatnonzero(self.colours == c) for c in range(int(self.colours.max()) + 1)]
+
+    def energy(self, m) -> np.ndarray:
+        """E = -sum_{i<j} J_ij s_i s_j - sum_i h_i s_i for bits m [..., n] (1 = +1)."""
+        s = 2.0 * np.asarray(m, np.float64) - 1.0
+        return -0.5 * np.einsum("...i,ij,...j->...", s, self.J, s) - s @ self.h
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Annealing: ``betas`` (one per stage, in 1 / (unit of I)), ``sweeps_per_stage`` each; B random bits."""
+
+    betas: tuple
+    sweeps_per_stage: int = 1
+    bits: int = 8
+    lfsr_width: int = 32
+    tables: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self):
+        betas = tuple(float(b) for b in np.atleast_1d(self.betas))
+        if not betas or any(not (math.isfinite(b) and b >= 0) for b in betas):
+            raise MtjscError(f"betas {self.betas} must be finite and >= 0 (one per annealing stage)")
+        object.__setattr__(self, "betas", betas)
+        check_int(self.sweeps_per_stage, "sweeps_per_stage", minimum=1)
+        check_int(self.bits, "random bits B", minimum=1, maximum=16)
+        lfsr.check_width(self.lfsr_width)
+        if self.bits > self.lfsr_width:
+            raise MtjscError(f"B = {self.bits} random bits do not fit a {self.lfsr_width}-bit LFSR")
+
+    @classmethod
+    def linear(cls, beta0: float, beta1: float, stages: int, sweeps_per_stage: int = 1, **kw) -> "Schedule":
+        return cls(tuple(np.linspace(beta0, beta1, check_int(stages, "stages", minimum=1))), sweeps_per_stage, **kw)
+
+    @property
+    def sweeps(self) -> int:
+        return len(self.betas) * self.sweeps_per_stage
+
+    def table(self, max_input: int) -> np.ndarray:
+        """q_k(I) for every stage k and I = -max_input..max_input: int [stages, 2 max_input + 1]."""
+        I = np.arange(-max_input, max_input + 1)
+        return lfsr.sng_threshold((1.0 + np.tanh(np.outer(self.betas, I))) / 2.0, self.bits)
+
+    def stage(self, sweep: int) -> int:
+        return min(sweep // self.sweeps_per_stage, len(self.betas) - 1)
+
+
+def lfsr_seeds(problem: PbitProblem, schedule: Schedule, seed: int, replica: int = 0) -> np.ndarray:
+    return np.array([lfsr.seed_state(seed, PBIT_LAYER, replica, i, schedule.lfsr_width) for i in range(problem.n)],
+                    np.uint64)
+
+
+def initial_state(problem: PbitProblem, seed: int, replica: int = 0) -> np.ndarray:
+    """The seeded start state (bits), shared by model and RTL."""
+    return np.random.default_rng([check_seed(seed), PBIT_LAYER, replica]).random(problem.n) < 0.5
+
+
+def entropy_words(problem: PbitProblem, schedule: Schedule, bits) -> np.ndarray:
+    """Entropy-port words from a raw bit sequence: int [updates, max colour size] of B-bit numbers,
+    read B bits at a time, least significant first, one full word per colour update."""
+    size = max(len(g) for g in problem.groups)
+    need = schedule.sweeps * len(problem.groups) * size * schedule.bits
+    b = np.asarray(bits, bool).ravel()
+    if len(b) < need:
+        raise MtjscError(f"{len(b)} entropy bits given, the run needs {need} ({schedule.sweeps} sweeps x "
+                         f"{len(problem.groups)} colours x {size} numbers x {schedule.bits} bits)")
+    nums = b[:need].reshape(-1, schedule.bits) @ (1 << np.arange(schedule.bits))
+    return nums.reshape(schedule.sweeps * len(problem.groups), size).astype(np.int64)
+
+
+def run(problem: PbitProblem, schedule: Schedule, *, seed: int = 0, replicas: int = 1, rng: str = "lfsr",
+        entropy=None, record: bool = True) -> dict:
+    """Anneal ``replicas`` independent copies; every random number as the RTL draws it.
+
+    Parameters
+    ----------
+    rng : {"lfsr", "entropy", "numpy"}
+        ``numpy`` draws R from NumPy (fast sampling, not an RTL mode).
+    entropy : bits, for ``rng="entropy"`` (one replica).
+
+    Returns
+    -------
+    dict with ``states`` bool [replicas, sweeps, n] (after each sweep, if ``record``), ``final``,
+    ``energies`` [replicas, sweeps] and ``best_energy`` per replica.
+    """
+    seed = check_seed(seed)
+    replicas = check_int(replicas, "replicas", minimum=1)
+    n, B = problem.n, schedule.bits
+    groups = problem.groups
+    table = schedule.table(problem.max_input)
+    off = problem.max_input
+    m = np.stack([initial_state(problem, seed, r) for r in range(replicas)])          # [R, n] bool
+    if rng == "lfsr":
+        seeds = np.concatenate([lfsr_seeds(problem, schedule, seed, r) for r in range(replicas)])
+        R_all = lfsr.generate(seeds, schedule.lfsr_width, B, schedule.sweeps).reshape(schedule.sweeps, replicas, n)
+    elif rng == "entropy":
+        if replicas != 1:
+            raise MtjscError("the entropy port feeds one replica")
+        words = entropy_words(problem, schedule, entropy)
+    elif rng == "numpy":
+        gen = np.random.default_rng([seed, PBIT_LAYER, 99])
+    else:
+        raise MtjscError(f"rng={rng!r}: choose lfsr, entropy or numpy")
+    states = np.empty((replicas, schedule.sweeps, n), bool) if record else None
+    energies = np.empty((replicas, schedule.sweeps))
+    Jf = problem.J
+    for sweep in range(schedule.sweeps):
+        q = table[schedule.stage(sweep)]
+        for c, idx in enumerate(groups):
+            s = 2 * m.astype(np.int64) - 1
+            I = s @ Jf[:, idx] + problem.h[idx]                                      # [R, size]
+            if rng == "lfsr":
+                r = R_all[sweep][:, idx]
+            elif rng == "entropy":
+                r = words[sweep * len(groups) + c][:len(idx)][None, :]
+            else:
+                r = gen.integers(0, 1 << B, (replicas, len(idx)))
+            m[:, idx] = r < q[I + off]
+        if record:
+            states[:, sweep] = m
+        energies[:, sweep] = problem.energy(m)
+    return {"states": states, "final": m.copy(), "energies": energies, "best_energy": energies.min(axis=1)}
+
+
+# ----------------------------------------------------------------------------
+# Problems
+# ----------------------------------------------------------------------------
+
+def random_graph(n: int, degree: float, seed: int) -> np.ndarray:
+    """Adjacency (0/1, symmetric) of an Erdos-Renyi graph with mean degree ``degree``."""
+    rng = np.random.default_rng([check_seed(seed), 7])
+    A = np.triu(rng.random((n, n)) < degree / (n - 1), 1)
+    return (A | A.T).astype(np.int64)
+
+
+def maxcut_problem(A: np.ndarray, **kw) -> PbitProblem:
+    """Max-Cut as an Ising problem: J = -A (antiferromagnetic), h = 0; cut = (|E| - sum_edges s_i s_j) / 2."""
+    return PbitProblem(J=-np.asarray(A, np.int64), **kw)
+
+
+def cut_value(A: np.ndarray, m) -> np.ndarray:
+    """Edges cut by bits m [..., n]."""
+    s = 2 * np.asarray(m, np.int64) - 1
+    return ((np.asarray(A).sum() - np.einsum("...i,ij,...j->...", s, A, s)) // 4).astype(np.int64)
+
+
+def brute_force_maxcut(A: np.ndarray) -> int:
+    """The optimum cut by enumeration (node 0 fixed; n <= 26)."""
+    A = np.asarray(A, np.int64)
+    n = len(A)
+    if n > 26:
+        raise MtjscError(f"brute force over 2^{n - 1} cuts is too slow; n <= 26")
+    edges = np.argwhere(np.triu(A, 1))
+    best = 0
+    chunk = 1 << min(n - 1, 20)
+    for start in range(0, 1 << (n - 1), chunk):
+        idx = np.arange(start, start + chunk, dtype=np.int64)
+        bits = ((idx[:, None] >> np.arange(n - 1)) & 1).astype(bool)
+        side = np.concatenate([np.zeros((chunk, 1), bool), bits], axis=1)
+        cut = (side[:, edges[:, 0]] != side[:, edges[:, 1]]).sum(axis=1)
+        best = max(best, int(cut.max()))
+    return best
+
+
+def local_search_maxcut(A: np.ndarray, restarts: int = 20, seed: int = 0) -> int:
+    """Baseline: greedy single-flip local search from random starts; the best cut found."""
+    A = np.asarray(A, np.int64)
+    rng = np.random.default_rng([check_seed(seed), 11])
+    best = 0
+    for _ in range(restarts):
+        s = rng.choice([-1, 1], len(A))
+        while True:
+            gain = s * (A @ s)          # flipping i changes the cut by (s_i sum_j A_ij s_j)
+            i = int(np.argmax(gain))
+            if gain[i] <= 0:
+                break
+            s[i] = -s[i]
+        best = max(best, int(cut_value(A, s > 0)))
+    return best
