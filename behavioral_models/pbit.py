@@ -311,3 +311,138 @@ def local_search_maxcut(A: np.ndarray, restarts: int = 20, seed: int = 0) -> int
             s[i] = -s[i]
         best = max(best, int(cut_value(A, s > 0)))
     return best
+
+
+# ----------------------------------------------------------------------------
+# Invertible multiplication: factorisation as an Ising problem
+# ----------------------------------------------------------------------------
+
+class Qubo:
+    """A quadratic function of 0/1 variables, built from squared linear constraints and AND gates."""
+
+    def __init__(self):
+        self.quad, self.lin, self.const, self.names = {}, {}, 0, []
+
+    def var(self, name: str) -> int:
+        self.names.append(name)
+        return len(self.names) - 1
+
+    def _add(self, i, j, c):
+        if i is None and j is None:
+            self.const += c
+        elif j is None or i == j:               # x^2 = x
+            k = i if j is None else i
+            self.lin[k] = self.lin.get(k, 0) + c
+        else:
+            key = (min(i, j), max(i, j))
+            self.quad[key] = self.quad.get(key, 0) + c
+
+    def add_square(self, terms: list, const: int = 0, weight: int = 1):
+        """weight * (sum coef x_var + const)^2; ``terms`` = [(var, coef)]."""
+        for a, (i, ci) in enumerate(terms):
+            for b, (j, cj) in enumerate(terms):
+                self._add(i, j, weight * ci * cj)
+            self._add(i, None, 2 * weight * ci * const)
+        self.const += weight * const * const
+
+    def add_and(self, z: int, p: int, q: int, weight: int = 1):
+        """weight * (3 z + p q - 2 p z - 2 q z): 0 iff z = p AND q, else >= weight (Rosenberg)."""
+        self._add(z, None, 3 * weight)
+        self._add(p, q, weight)
+        self._add(p, z, -2 * weight)
+        self._add(q, z, -2 * weight)
+
+    def value(self, x) -> np.ndarray:
+        x = np.asarray(x, np.int64)
+        v = np.full(x.shape[:-1], self.const, np.int64)
+        for k, c in self.lin.items():
+            v = v + c * x[..., k]
+        for (i, j), c in self.quad.items():
+            v = v + c * x[..., i] * x[..., j]
+        return v
+
+    def ising(self, weight_bits: int = 12) -> PbitProblem:
+        """The Ising problem with 4 x this energy (x = (1 + s) / 2; integers): J_ij = -c_ij,
+        h_i = -(2 c_i + sum_j c_ij)."""
+        n = len(self.names)
+        J = np.zeros((n, n), np.int64)
+        h = np.zeros(n, np.int64)
+        for (i, j), c in self.quad.items():
+            J[i, j] -= c
+            J[j, i] -= c
+            h[i] -= c
+            h[j] -= c
+        for i, c in self.lin.items():
+            h[i] -= 2 * c
+        return PbitProblem(J=J, h=h, weight_bits=weight_bits)
+
+
+@dataclass
+class Factoring:
+    """Factorisation of ``N`` = p q with p of ``a`` bits, q of ``b`` bits as an Ising problem.
+
+    The multiplication table is written column by column: partial products
+    z_ij = p_i q_j (AND penalties, weight ``and_weight``) and carries, with one
+    squared constraint per column, sum(z) + carries in - sum_m 2^m c_(k,m) =
+    N_k. N odd fixes p_0 = q_0 = 1 (both factors are odd).
+    """
+
+    N: int
+    a: int
+    b: int
+    and_weight: int = 2
+
+    def __post_init__(self):
+        N = check_int(self.N, "N", minimum=4)
+        if N % 2 == 0:
+            raise MtjscError(f"N = {N} is even; factor out 2 first (the odd-factor encoding fixes p_0 = q_0 = 1)")
+        if (1 << self.a) * (1 << self.b) <= N:
+            raise MtjscError(f"{self.a} + {self.b} bits cannot hold factors of N = {N}")
+        q = Qubo()
+        one = "1"
+        p = [one] + [q.var(f"p{i}") for i in range(1, self.a)]
+        r = [one] + [q.var(f"q{j}") for j in range(1, self.b)]
+        cols = {}
+        for i in range(self.a):
+            for j in range(self.b):
+                if p[i] == one and r[j] == one:
+                    t = one
+                elif p[i] == one:
+                    t = r[j]
+                elif r[j] == one:
+                    t = p[i]
+                else:
+                    t = q.var(f"z{i}_{j}")
+                    q.add_and(t, p[i], r[j], self.and_weight)
+                cols.setdefault(i + j, []).append(t)
+        k = 0
+        while k in cols or k < N.bit_length():
+            terms = cols.get(k, [])
+            ones = sum(1 for t in terms if t == one)
+            var_terms = [(t, 1) for t in terms if t != one]
+            top = len(terms)
+            carries = []
+            for mbit in range(1, top.bit_length()):
+                c = q.var(f"c{k}_{mbit}")
+                carries.append((c, -(1 << mbit)))
+                cols.setdefault(k + mbit, []).append(c)
+            q.add_square(var_terms + carries, ones - ((N >> k) & 1))
+            k += 1
+        self.qubo = q
+        self.p_vars = [v for v in p if v != one]
+        self.q_vars = [v for v in r if v != one]
+
+    @property
+    def problem(self) -> PbitProblem:
+        return self.qubo.ising()
+
+    def factors(self, m) -> tuple:
+        """(p, q) read from bits m [..., n]."""
+        m = np.asarray(m, np.int64)
+        p = 1 + sum(m[..., v] << (k + 1) for k, v in enumerate(self.p_vars))
+        q = 1 + sum(m[..., v] << (k + 1) for k, v in enumerate(self.q_vars))
+        return p, q
+
+    def solved(self, m) -> np.ndarray:
+        p, q = self.factors(m)
+        return (p * q == self.N) & (p > 1) & (q > 1)

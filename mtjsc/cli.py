@@ -766,6 +766,29 @@ def cmd_ising(a) -> int:
     return 0
 
 
+def cmd_pbit(a) -> int:
+    """`mtjsc pbit`: the p-bit machine on Max-Cut and factorisation (JSON, markdown, plot)."""
+    from mtjsc import pbit_report, plots
+    out = check_output_dir(a.out, "--out")
+    instances = check_int(a.instances, "--instances", minimum=1)
+    large = check_int(a.large_n, "--large-n", minimum=30)
+    replicas = check_int(a.replicas, "--replicas", minimum=1)
+    bar = _progress_bar(instances + 3, "p-bit runs", unit="run")
+    try:
+        res = pbit_report.report(instances=instances, large_n=large, replicas=replicas,
+                                 seed=check_seed(a.seed, "--seed"), progress=bar.update)
+    finally:
+        bar.close()
+    out.mkdir(parents=True, exist_ok=True)
+    write_text(out / "pbit.json", json.dumps(res, indent=1, default=_jsonable))
+    text = pbit_report.markdown(res)
+    write_text(out / "pbit.md", text)
+    plots.pbit(res, out / "pbit.png")
+    print(text)
+    print(f"   {out / 'pbit.json'}, {out / 'pbit.md'}, {out / 'pbit.png'}")
+    return 0
+
+
 def _jsonable(v):
     """numpy scalars and arrays in results, as JSON numbers and lists."""
     if isinstance(v, np.ndarray):
@@ -1032,6 +1055,15 @@ def build_parser() -> argparse.ArgumentParser:
     isg.add_argument("--seed", type=int, default=0)
     isg.add_argument("--out", default="out/ising")
     isg.set_defaults(func=cmd_ising)
+
+    pb = sub.add_parser("pbit", help="the p-bit Ising machine: Max-Cut success vs sweeps (brute-force optima), a "
+                                     "large sparse graph vs local search, factorisation of 35, 161, 945")
+    pb.add_argument("--instances", type=int, default=100, help="random 20-node Max-Cut instances")
+    pb.add_argument("--large-n", type=int, default=800, help="nodes of the large sparse Max-Cut graph")
+    pb.add_argument("--replicas", type=int, default=200, help="replicas per semiprime")
+    pb.add_argument("--seed", type=int, default=0)
+    pb.add_argument("--out", default="out/pbit")
+    pb.set_defaults(func=cmd_pbit)
 
     bl = sub.add_parser("baseline", help="the binary (fixed-point) baseline: quantization-aware training per "
                                          "width, integer-model accuracy, model files")

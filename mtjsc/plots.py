@@ -240,3 +240,24 @@ def ising(result: dict, path) -> Path:
     ax[2].set_title("detailed balance", fontsize=9)
     ax[2].legend(fontsize=7)
     return save(fig, path)
+
+
+def pbit(result: dict, path) -> Path:
+    """`mtjsc pbit`: Max-Cut success and factorisation success against sweeps."""
+    plt = _plt()
+    fig, ax = plt.subplots(1, 2, figsize=(10, 4))
+    s = result["maxcut_small"]
+    ax[0].semilogx(s["sweeps"], [100 * v for v in s["success_rate"]], "o-")
+    ax[0].set_xlabel("sweeps")
+    ax[0].set_ylabel("optimum found (%)")
+    ax[0].set_title(f"Max-Cut, {s['instances']} random {s['n']}-node graphs", fontsize=9)
+    f = result["factoring"]
+    for c in f["cases"]:
+        ax[1].semilogx(f["sweeps"], [100 * v for v in c["success"]], "o-", label=f"N = {c['N']} ({c['spins']} p-bits)")
+    ax[1].set_xlabel("sweeps")
+    ax[1].set_ylabel("factor pair found (%)")
+    ax[1].set_title(f"invertible multiplier, {f['replicas']} replicas", fontsize=9)
+    ax[1].legend(fontsize=8)
+    for a in ax:
+        a.grid(alpha=0.3)
+    return save(fig, path)

