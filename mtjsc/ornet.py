@@ -284,7 +284,7 @@ def report_markdown(res: dict) -> str:
                          f"{d('mtj', 'lfsr8')} |")
     if res.get("area"):
         ar = res["area"]
-        lines += ["", f"## Area (Yosys {res.get('yosys', '')}) and clocks", "",
+        lines += ["", f"## Area ({res.get('yosys', 'Yosys')}) and clocks", "",
                   f"Neuron: one hidden neuron over its 785 inputs in one clock. Core: the whole network datapath "
                   f"at P = {ar['P']}, W = {ar['W']}, L = {ar['L']} (stream bits from ports; no SNGs or memories).",
                   "", "| design | neuron | " + " | ".join(f"{t} {k}" for t in ar["targets"]
