@@ -127,10 +127,10 @@ class PbitMachine(wiring.Component):
                 m.d.comb += I.eq(total)
                 # this p-bit's table: every stage, I = -reach..reach (q has B + 1 bits: q = 2^B is certain)
                 off = P.max_input
-                rows = [int(table[s, off + v]) for s in range(stages) for v in range(-reach, reach + 1)]
-                rom = Array(Const(q, B + 1) for q in rows)
+                rom = Array(Array(Const(int(table[k, off + v]), B + 1) for v in range(-reach, reach + 1))
+                            for k in range(stages))
                 q = Signal(B + 1, name=f"q{i}")
-                m.d.comb += q.eq(rom[stage * (2 * reach + 1) + (I + reach).as_unsigned()])
+                m.d.comb += q.eq(rom[stage][(I + reach).as_unsigned()])      # no multiplier for the index
                 r = Signal(B, name=f"r{i}")
                 if self.rng == "lfsr":
                     lf = Lfsr(width=S.lfsr_width, bits=B, seed=int(seeds[i]))
