@@ -408,23 +408,17 @@ class NetworkStreams:
         n1 = model.w1.shape[1]
         self.w_bits = [source.weight_bits(l, weight_probabilities(model, w), self.L)
                        for l, w in enumerate(model.weights)]
-        if self.config.neuron == "or":
-            # OR and sums do not depend on input order either: most active inputs first
+        if self.config.neuron == "or" or apc == "exact":
+            # OR networks and the exact count do not depend on input order: most active inputs first
             order = np.arange(n1) if activity is None else \
                 np.argsort(-np.asarray(activity, np.float64), kind="stable")
             self.rank = np.empty(n1, np.int64)
             self.rank[order] = np.arange(n1)
             self.sort_key = self.rank
             self.n_pos = n1
+        if self.config.neuron == "or":
             self.or_weights = or_network.OrWeights(model, self.w_bits, order)
         elif apc == "exact":
-            # the exact count does not depend on input order: most active inputs first
-            order = np.arange(n1) if activity is None else \
-                np.argsort(-np.asarray(activity, np.float64), kind="stable")
-            self.rank = np.empty(n1, np.int64)
-            self.rank[order] = np.arange(n1)
-            self.sort_key = self.rank
-            self.n_pos = n1
             packed = [pack_bits(np.take(self.w_bits[0], order, axis=2)), pack_bits(self.w_bits[1])]
             self.w_sum = [np.bitwise_count(b).sum(axis=2, dtype=np.int16) for b in packed]     # [L, m]
             # [L, words, m] for the engine

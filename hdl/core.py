@@ -72,6 +72,21 @@ class CoreSchedule:
                 "cycles_formula": self.formula()}
 
 
+def core_ports(s: CoreSchedule, score_width: int, **extra) -> dict:
+    """The port signature shared by the network cores (schedule, handshake, bits, scores), plus ``extra``."""
+    L = s.config.L
+    return {
+        "start": In(1), "busy": Out(1), "done": Out(1),
+        "req_layer": Out(1), "req_t": Out(range(L)), "req_group": Out(range(max(s.G1, s.G2, 2))),
+        "req_chunk": Out(range(max(s.C1, s.C2, 2))),
+        "nxt_layer": Out(1), "nxt_t": Out(range(L)), "nxt_group": Out(range(max(s.G1, s.G2, 2))),
+        "nxt_chunk": Out(range(max(s.C1, s.C2, 2))),
+        "in_valid": In(1), "in_ready": Out(1), "in_x": In(s.W), "in_w": In(s.P * s.W),
+        **extra,
+        "scores": Out(CLASSES * score_width), "cls": Out(range(CLASSES)),
+    }
+
+
 def build_schedule(m: Module, core, config: ScConfig, s: CoreSchedule) -> SimpleNamespace:
     """The schedule FSM shared by the network cores (module docstring): drives the core's
     ``busy``/``done``/``req_*``/``nxt_*``/``in_ready`` ports and returns the signals the datapath
@@ -180,17 +195,9 @@ class ScMlpCore(wiring.Component):
             raise MtjscError(f"ScMlpCore runs Btanh networks; this config is for {config.neuron!r} neurons "
                              f"(use OrMlpCore)")
         self.config = config
-        self.schedule = s = CoreSchedule(config)
+        self.schedule = CoreSchedule(config)
         self.score_bits = score_bits(config)
-        super().__init__({
-            "start": In(1), "busy": Out(1), "done": Out(1),
-            "req_layer": Out(1), "req_t": Out(range(config.L)), "req_group": Out(range(max(s.G1, s.G2, 2))),
-            "req_chunk": Out(range(max(s.C1, s.C2, 2))),
-            "nxt_layer": Out(1), "nxt_t": Out(range(config.L)), "nxt_group": Out(range(max(s.G1, s.G2, 2))),
-            "nxt_chunk": Out(range(max(s.C1, s.C2, 2))),
-            "in_valid": In(1), "in_ready": Out(1), "in_x": In(s.W), "in_w": In(s.P * s.W),
-            "scores": Out(CLASSES * self.score_bits), "cls": Out(range(CLASSES)),
-        })
+        super().__init__(core_ports(self.schedule, self.score_bits))
 
     def reference(self, x_bits, w_bits) -> dict:
         """Scores and class of one image from its stream bits (the golden model's layers).

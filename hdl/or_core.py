@@ -19,7 +19,7 @@ from amaranth.lib.wiring import In, Out
 
 from mtjsc.config import CLASSES, ScConfig
 from mtjsc.errors import MtjscError
-from mtjsc.hdl.core import CoreSchedule, argmax, build_schedule, score_bits
+from mtjsc.hdl.core import CoreSchedule, argmax, build_schedule, core_ports, score_bits
 from mtjsc.hdl.lane_apc import LaneApc
 from mtjsc.hdl.params import check_fan_in
 from mtjsc.validate import check_int
@@ -106,16 +106,7 @@ class OrMlpCore(wiring.Component):
         self.config = config
         self.schedule = s = CoreSchedule(config)
         self.score_bits = score_bits(config) + 1
-        super().__init__({
-            "start": In(1), "busy": Out(1), "done": Out(1),
-            "req_layer": Out(1), "req_t": Out(range(config.L)), "req_group": Out(range(max(s.G1, s.G2, 2))),
-            "req_chunk": Out(range(max(s.C1, s.C2, 2))),
-            "nxt_layer": Out(1), "nxt_t": Out(range(config.L)), "nxt_group": Out(range(max(s.G1, s.G2, 2))),
-            "nxt_chunk": Out(range(max(s.C1, s.C2, 2))),
-            "in_valid": In(1), "in_ready": Out(1), "in_x": In(s.W), "in_w": In(s.P * s.W),
-            "in_neg": In(s.P * s.W),
-            "scores": Out(CLASSES * self.score_bits), "cls": Out(range(CLASSES)),
-        })
+        super().__init__(core_ports(s, self.score_bits, in_neg=In(s.P * s.W)))
 
     def reference(self, x_bits, w_bits, negative) -> dict:
         """Scores and class of one image from its stream bits (the golden model's network)."""

@@ -716,6 +716,17 @@ def binarynet_table(res: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_report(out: Path, stem: str, res: dict, text: str, plot) -> None:
+    """``<stem>.json``, ``<stem>.md`` and ``<stem>.png`` (by ``plot(res, path)``) in ``out``; the markdown
+    and the file names are printed."""
+    out.mkdir(parents=True, exist_ok=True)
+    write_text(out / f"{stem}.json", json.dumps(res, indent=1, default=_jsonable))
+    write_text(out / f"{stem}.md", text)
+    plot(res, out / f"{stem}.png")
+    print(text)
+    print(f"   {out / (stem + '.json')}, {out / (stem + '.md')}, {out / (stem + '.png')}")
+
+
 def cmd_ornet(a) -> int:
     """`mtjsc ornet`: OR-gate neurons against Btanh neurons, per stream source and L; area; one report."""
     from mtjsc import ornet, plots
@@ -736,13 +747,7 @@ def cmd_ornet(a) -> int:
                            cache_root=a.cache, progress=bar.update, data=a.data)
     finally:
         bar.close()
-    out.mkdir(parents=True, exist_ok=True)
-    write_text(out / "ornet.json", json.dumps(res, indent=1))
-    text = ornet.report_markdown(res)
-    write_text(out / "ornet.md", text)
-    plots.ornet(res, out / "ornet.png")
-    print(text)
-    print(f"   {out / 'ornet.json'}, {out / 'ornet.md'}, {out / 'ornet.png'}")
+    write_report(out, "ornet", res, ornet.report_markdown(res), plots.ornet)
     return 0
 
 
@@ -756,13 +761,7 @@ def cmd_ising(a) -> int:
         res = ising_report.report(events=events, seed=check_seed(a.seed, "--seed"), progress=bar.update)
     finally:
         bar.close()
-    out.mkdir(parents=True, exist_ok=True)
-    write_text(out / "ising.json", json.dumps(res, indent=1, default=_jsonable))
-    text = ising_report.markdown(res)
-    write_text(out / "ising.md", text)
-    plots.ising(res, out / "ising.png")
-    print(text)
-    print(f"   {out / 'ising.json'}, {out / 'ising.md'}, {out / 'ising.png'}")
+    write_report(out, "ising", res, ising_report.markdown(res), plots.ising)
     return 0
 
 
@@ -779,13 +778,7 @@ def cmd_pbit(a) -> int:
                                  seed=check_seed(a.seed, "--seed"), progress=bar.update)
     finally:
         bar.close()
-    out.mkdir(parents=True, exist_ok=True)
-    write_text(out / "pbit.json", json.dumps(res, indent=1, default=_jsonable))
-    text = pbit_report.markdown(res)
-    write_text(out / "pbit.md", text)
-    plots.pbit(res, out / "pbit.png")
-    print(text)
-    print(f"   {out / 'pbit.json'}, {out / 'pbit.md'}, {out / 'pbit.png'}")
+    write_report(out, "pbit", res, pbit_report.markdown(res), plots.pbit)
     return 0
 
 

@@ -25,7 +25,7 @@ from mtjsc.behavioral_models.coding import with_bias
 from mtjsc.config import FIRST_LAYER_FANIN
 from mtjsc.errors import MtjscError
 from mtjsc.model import ScModel
-from mtjsc.train import Adam, readout_loss, shift_augment
+from mtjsc.train import Adam, epoch_batches, readout_loss
 from mtjsc.validate import check_float, check_int, check_seed
 
 #: 1 - |w| x is kept above this in the logarithm (|w| = x = 1 makes the OR certain).
@@ -152,12 +152,9 @@ def train(*, data=None, epochs=15, seed=0, target_L=256, hidden=128, batch=128, 
     t0 = time.time()
     acc = float("nan")
     for ep in range(epochs):
-        perm = rng.permutation(N)
         loss_sum = 0.0
-        for b in range(N // batch):
-            idx = perm[b * batch:(b + 1) * batch]
-            imgs = shift_augment(X[idx], rng, shift) if shift else X[idx]
-            V = with_bias(imgs.reshape(len(idx), -1) / 255.0)
+        for idx, px in epoch_batches(X, rng, batch, shift):
+            V = with_bias(px)
             eps = rng.standard_normal((len(idx), 10)) if noise else None
             loss, grads = loss_and_grads(w1, w2, beta, V, Y[idx], eps=eps, L=target_L)
             loss_sum += loss

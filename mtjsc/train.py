@@ -39,6 +39,17 @@ def shift_augment(images: np.ndarray, rng: np.random.Generator, max_shift: int =
     return padded[np.arange(n)[:, None, None], oy + r[None, :, None], ox + r[None, None, :]]
 
 
+def epoch_batches(X: np.ndarray, rng: np.random.Generator, batch: int, shift: int):
+    """One epoch of minibatches: ``(idx, pixels)`` with pixels float [B, 784] in [0, 1], images
+    shuffled by ``rng`` and shifted by up to ``shift`` pixels (0: no augmentation)."""
+    N = len(X)
+    perm = rng.permutation(N)
+    for b in range(N // batch):
+        idx = perm[b * batch:(b + 1) * batch]
+        imgs = shift_augment(X[idx], rng, shift) if shift else X[idx]
+        yield idx, imgs.reshape(len(idx), -1) / 255.0
+
+
 def hidden_forward(V: np.ndarray, w1: np.ndarray, K1: int, sigma: str):
     """Pre-activation s, sigma^2 and the Btanh-matched activation h for inputs V (bias included)."""
     s = V @ w1.T
@@ -267,12 +278,9 @@ def train(*, data=None, encoding="sym", gain=0.15, epochs=25, seed=0, target_L=1
     t0 = time.time()
     test_pixels, test_labels = te.pixels(), te.labels
     for ep in range(epochs):
-        perm = rng.permutation(N)
         loss_sum = 0.0
-        for b in range(N // batch):
-            idx = perm[b * batch:(b + 1) * batch]
-            imgs = shift_augment(X[idx], rng, shift) if shift else X[idx]
-            V = with_bias(encode_pixels(imgs.reshape(len(idx), -1) / 255.0, encoding))
+        for idx, px in epoch_batches(X, rng, batch, shift):
+            V = with_bias(encode_pixels(px, encoding))
             eps = (rng.standard_normal((len(idx), hidden)), rng.standard_normal((len(idx), 10))) if noise \
                 else None
             if moments is None:
