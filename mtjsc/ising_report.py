@@ -147,6 +147,12 @@ def markdown(res: dict) -> str:
     for name, case in res["broken"]["cases"].items():
         lines.append(f"| {name} | " + " | ".join(f"{r['max_cycle_log_ratio']:.2e}" for r in case["rows"])
                      + f" | {case['slope_cycle_ratio']:.2f} |")
+    lines += ["", "KL divergence of the stationary distribution from the nearest Boltzmann (pairwise Ising) "
+                  "distribution:", "",
+              "| case | " + " | ".join(f"g/G={r['g_over_G']:g}" for r in res["broken"]["cases"]["hermitian"]["rows"])
+              + " |", "|---|" + "---|" * len(res["broken"]["cases"]["hermitian"]["rows"])]
+    for name, case in res["broken"]["cases"].items():
+        lines.append(f"| {name} | " + " | ".join(f"{r['kl_to_nearest_ising']:.1e}" for r in case["rows"]) + " |")
     lines += ["", "## Chi-square: simulation snapshots against the exact distribution (ring of 5)", ""]
     for k in res["chi_square"]:
         lines.append(f"- currents {'hermitian' if k is res['chi_square'][0] else 'unequal'}: chi2 = "
