@@ -68,8 +68,12 @@ def test_recorded_command_parses_back(shipped):
     from mtjsc.cli import build_parser
     for name, m in shipped.items():
         args = build_parser().parse_args(shlex.split(m.provenance["command"])[1:])
-        assert args.gain == m.gain[0] and args.target_L == m.target_L and args.encoding == m.encoding, name
+        assert args.neuron == m.neuron and args.target_L == m.target_L and args.hidden == m.hidden, name
         assert args.epochs == m.provenance["epochs"] and args.seed == m.seed
+        if m.neuron == "or":
+            assert args.or_init == m.provenance["init"] and args.lr == m.provenance["lr"], name
+        else:
+            assert args.gain == m.gain[0] and args.encoding == m.encoding, name
 
 
 def test_approx_training_is_recorded_and_reproducible(mnist_dir, tmp_path):
