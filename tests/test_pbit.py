@@ -50,7 +50,7 @@ def test_sampling_matches_boltzmann_at_fixed_beta():
     assert np.abs(freq - w / w.sum()).max() < 0.01
 
 
-@pytest.mark.parametrize("sim", ["icarus", "verilator"])
+@pytest.mark.parametrize("sim", ["icarus"])       # Verilator runs the same machine with the entropy port below
 def test_rtl_equals_model_every_sweep_lfsr(maxcut12, sim):
     sch = pbit.Schedule.linear(0.2, 2.0, 4, sweeps_per_stage=3)
     r = pbit_cosim(maxcut12, sch, seed=3, simulator=sim, build_root=BUILD)
