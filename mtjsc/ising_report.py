@@ -45,10 +45,15 @@ def coupling_sweep(xs=G_OVER_G, n: int = 6, **device) -> dict:
                      "kl_to_first_order": ising.kl(pi, ising.boltzmann(K)), "kl_to_nearest_ising": fit["kl"]})
     xs = np.array([r["g_over_G"] for r in rows])
     err = np.array([abs(r["K_fit_nn"] - r["K_first_order"]) for r in rows])
+    tv = np.array([r["tv_to_first_order"] for r in rows])
+    nnn = np.array([abs(r["K_fit_nnn"]) for r in rows])
+    small = xs <= 0.02 + 1e-12          # where higher orders are negligible
     return {"n": n, "device": _device(m), "rows": rows,
-            "slope_coupling_error": slope(xs, err),
-            "slope_tv": slope(xs, [r["tv_to_first_order"] for r in rows]),
-            "slope_next_neighbour": slope(xs, [abs(r["K_fit_nnn"]) for r in rows])}
+            "slope_coupling_error": slope(xs, err), "slope_tv": slope(xs, tv), "slope_next_neighbour": slope(xs, nnn),
+            "small_g_over_G": float(xs[small].max()) if small.sum() >= 2 else None,
+            "slope_small_coupling_error": slope(xs[small], err[small]) if small.sum() >= 2 else None,
+            "slope_small_tv": slope(xs[small], tv[small]) if small.sum() >= 2 else None,
+            "slope_small_next_neighbour": slope(xs[small], nnn[small]) if small.sum() >= 2 else None}
 
 
 def chain_correlation(n: int = 48, x: float = 0.1, events: int = 200_000, r_max: int = 6, seed: int = 0,
@@ -130,7 +135,11 @@ def markdown(res: dict) -> str:
                      f"{r['tv_to_first_order']:.2e} | {r['kl_to_nearest_ising']:.2e} |")
     lines += ["", f"Log-log slopes against g/G: coupling error {c['slope_coupling_error']:.2f}, "
                   f"TV {c['slope_tv']:.2f}, next-neighbour coupling {c['slope_next_neighbour']:.2f} "
-                  f"(second order: 2).", ""]
+                  f"(second order: 2)."]
+    if c.get("slope_small_tv") is not None:
+        lines.append(f"Over g/G <= {c['small_g_over_G']:g} only: {c['slope_small_coupling_error']:.2f}, "
+                     f"{c['slope_small_tv']:.2f}, {c['slope_small_next_neighbour']:.2f}.")
+    lines.append("")
     for ch in res["chain"]:
         ex = ch["exact_12_bulk"] + [float("nan")] * (len(ch["r"]) - len(ch["exact_12_bulk"]))
         lines += [f"## Bulk correlation along an open chain of {ch['n']} (g/G = {ch['g_over_G']:g}, "
