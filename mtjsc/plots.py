@@ -258,6 +258,9 @@ def pbit(result: dict, path) -> Path:
     ax[1].set_ylabel("factor pair found (%)")
     ax[1].set_title(f"invertible multiplier, {f['replicas']} replicas", fontsize=9)
     ax[1].legend(fontsize=8)
-    for a in ax:
+    from matplotlib.ticker import NullFormatter
+    for a, ticks in zip(ax, (s["sweeps"], f["sweeps"])):
         a.grid(alpha=0.3)
+        a.set_xticks(ticks, [str(t) for t in ticks])
+        a.xaxis.set_minor_formatter(NullFormatter())
     return save(fig, path)
