@@ -77,7 +77,8 @@ def test_shipped_baselines_accuracy_on_the_full_test_set(shipped_fixed, test_set
 
 
 @pytest.mark.parametrize("width, sim, P", [
-    ("8x8", "icarus", 16), ("4x4", "icarus", 12), ("1x1", "icarus", 32), ("8x8", "verilator", 7),
+    ("8x8", "icarus", 16), ("1x1", "icarus", 32), ("8x8", "verilator", 7),
+    pytest.param("4x4", "icarus", 12, marks=pytest.mark.slow),          # 8x8 and 1x1 bracket it (CI budget)
     pytest.param("4x4", "verilator", 16, marks=pytest.mark.slow),
     pytest.param("1x1", "verilator", 12, marks=pytest.mark.slow),
 ])

@@ -105,7 +105,7 @@ def test_exact_solution_size_limit():
 
 
 def test_ising_command_writes_report(tmp_path, capsys):
-    assert main(["ising", "--events", "20000", "--out", str(tmp_path)]) == 0
+    assert main(["ising", "--events", "2000", "--out", str(tmp_path)]) == 0
     res = json.loads((tmp_path / "ising.json").read_text())
     assert set(res) == {"coupling", "chain", "broken", "chi_square"}
     assert "second order: 2" in (tmp_path / "ising.md").read_text()
