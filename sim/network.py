@@ -3,6 +3,7 @@ against the golden model of the whole network."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 import numpy as np
@@ -256,7 +257,10 @@ def pbit_cosim(problem, schedule, *, seed: int = 0, simulator: str, rng: str = "
             "idle": np.float64(idle), "seed": np.int64(seed)}
     if rng == "entropy":
         data["entropy_words"] = pbit.entropy_words(problem, schedule, entropy)
-    name = f"pbit_n{problem.n}_{rng}_{abs(hash((problem.J.tobytes(), schedule.betas, seed))) % 10**8}"
+    # a stable name (hash() of bytes is salted per process, which made every process rebuild)
+    key = hashlib.sha1(b"".join([problem.J.tobytes(), problem.h.tobytes(), problem.colours.tobytes(),
+                                 repr((schedule, seed)).encode()])).hexdigest()[:10]
+    name = f"pbit_n{problem.n}_{rng}_{key}"
     out = runner.run(machine, name=name, simulator=simulator, testbench="PbitTestbench", data=data,
                      build_root=build_root)
     return {"simulator": simulator, "rng": rng, "sweeps": schedule.sweeps, "colours": len(problem.groups),
