@@ -38,9 +38,13 @@ def check_apc(kind: str) -> str:
     return kind
 
 
-def check_neuron(neuron: str) -> str:
+def check_neuron(neuron: str, encoding: str = "unit", apc: str = "exact", fix: str = "") -> str:
+    """A known neuron kind whose coding fits it: OR networks are unipolar (``unit``) with exact counts."""
     if neuron not in NEURONS:
         raise MtjscError(f"unknown neuron kind {neuron!r}; use one of {NEURONS}")
+    if neuron == "or" and (encoding != "unit" or apc != "exact"):
+        raise MtjscError(f"an OR-neuron network takes encoding='unit' and apc='exact' (got encoding={encoding!r}, "
+                         f"apc={apc!r}): its streams are unipolar and its output layer counts exactly{fix}")
     return neuron
 
 
@@ -129,11 +133,7 @@ class ScConfig:
         object.__setattr__(self, "input_lanes", check_int(
             self.input_lanes, "input_lanes W", minimum=0, maximum=FIRST_LAYER_FANIN,
             fix="0 means the whole fan-in per clock"))
-        check_neuron(self.neuron)
-        if self.neuron == "or" and (self.encoding != "unit" or self.apc != "exact"):
-            raise MtjscError(f"an OR-neuron network takes encoding='unit' and apc='exact' (got "
-                             f"encoding={self.encoding!r}, apc={self.apc!r}): its streams are unipolar and its "
-                             f"output layer counts exactly")
+        check_neuron(self.neuron, self.encoding, self.apc)
 
     @classmethod
     def from_model(cls, model, *, L: int, **overrides) -> "ScConfig":

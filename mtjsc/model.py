@@ -105,10 +105,7 @@ class ScModel:
         object.__setattr__(self, "w2", w2)
         check_encoding(self.encoding)
         check_apc(self.apc)
-        check_neuron(self.neuron)
-        if self.neuron == "or" and (self.encoding != "unit" or self.apc != "exact"):
-            raise MtjscError(f"an OR-neuron model has encoding 'unit' and apc 'exact', this one "
-                             f"{self.encoding!r} and {self.apc!r}; re-create it with `mtjsc train --neuron or`")
+        check_neuron(self.neuron, self.encoding, self.apc, fix="; re-create the model with `mtjsc train --neuron or`")
         if len(self.K) != 2:
             raise MtjscError(f"K={self.K} must give one size per layer (2 layers)")
         object.__setattr__(self, "K", tuple(check_K(k, f"K[{i}]") for i, k in enumerate(self.K)))

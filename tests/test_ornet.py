@@ -187,6 +187,8 @@ def test_or_models_and_configs_are_validated(or_model, shipped, tmp_path, capsys
         ScMlpCore(config=ScConfig.from_model(or_model, L=8))
     with pytest.raises(MtjscError, match="encoding='unit' and apc='exact'"):
         ScConfig(L=8, K=(2, 2), encoding="sym", neuron="or")
+    with pytest.raises(MtjscError, match="encoding='unit' and apc='exact'.*re-create the model"):
+        ScModel(**{**or_model.__dict__, "encoding": "sym"})
     with pytest.raises(MtjscError, match="unknown neuron kind 'and'"):
         ScConfig(L=8, K=(2, 2), encoding="unit", neuron="and")
     with pytest.raises(MtjscError, match="outside \\[-1, 1\\]"):
