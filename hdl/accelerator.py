@@ -144,7 +144,7 @@ class ScMlpAccelerator(wiring.Component):
         return {"config": cfg.as_dict(), "sng": self.sng, **extra, "schedule": s.as_dict(), "memories": mems,
                 "memory_bits": sum(mem["bits"] for mem in mems), "score_bits": self.score_bits,
                 "cycles_per_image": self.cycles_per_image(),
-                "cycles_formula": "784 + 2 + L * (G1*C1 + 1 + G2*C2) + 3",
+                "cycles_formula": f"784 + 2 + {s.formula()}",
                 "weight_bits_per_clock": (s.P * s.W) * q,
                 "ecp5_ebr_for_layer0_weights": self.ebr_estimate()}
 

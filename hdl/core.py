@@ -37,6 +37,14 @@ from mtjsc.hdl.memory import MemoryBlock
 from mtjsc.hdl.xnor import XnorArray
 
 
+#: Registers between a transfer and the datapath (the core's input register: it cuts the path from a
+#: driver's memories and comparators to the APCs) and registered levels of the argmax tree
+#: (ceil(log2 10)). Both only lengthen the drain after the last transfer.
+INPUT_STAGES, ARGMAX_STAGES = 1, 4
+#: Clocks from the last transfer to ``done``: APC count, score register, spare, then the stages above.
+DRAIN = 2 + INPUT_STAGES + ARGMAX_STAGES
+
+
 def score_bits(config: ScConfig) -> int:
     """Width of a score register: scores reach (H + 1) L."""
     return (config.fan_in[1] * config.L).bit_length()
@@ -60,11 +68,11 @@ class CoreSchedule:
 
     def cycles_per_image(self) -> int:
         """Clocks from ``start`` to ``done`` with the input never stalling:
-        L (G1 C1 + 1 + G2 C2) transfers and bubbles, plus 3 (start, drain, done)."""
-        return self.config.L * (self.transfers_per_t + 1) + 3
+        L (G1 C1 + 1 + G2 C2) transfers and bubbles, plus 1 (start) and :data:`DRAIN`."""
+        return self.config.L * (self.transfers_per_t + 1) + 1 + DRAIN
 
     def formula(self) -> str:
-        return "L * (G1*C1 + 1 + G2*C2) + 3"
+        return f"L * (G1*C1 + 1 + G2*C2) + {1 + DRAIN}"
 
     def as_dict(self) -> dict:
         return {"P": self.P, "W": self.W, "P2": self.P2, "W2": self.W2, "G1": self.G1, "C1": self.C1,
@@ -87,12 +95,14 @@ def core_ports(s: CoreSchedule, score_width: int, **extra) -> dict:
     }
 
 
-def build_schedule(m: Module, core, config: ScConfig, s: CoreSchedule) -> SimpleNamespace:
+def build_schedule(m: Module, core, config: ScConfig, s: CoreSchedule, **data) -> SimpleNamespace:
     """The schedule FSM shared by the network cores (module docstring): drives the core's
-    ``busy``/``done``/``req_*``/``nxt_*``/``in_ready`` ports and returns the signals the datapath
-    reads: ``running``, ``layer``, ``t``, ``g``, ``c``, ``fire`` (a transfer is consumed),
-    ``last_c``, ``start`` (an image starts this clock), and ``pend_g``/``pend_t0`` (the group,
-    and whether t = 0, of the transfer that completed a group one clock earlier)."""
+    ``busy``/``done``/``req_*``/``nxt_*``/``in_ready`` ports and returns what the datapath reads,
+    all of it :data:`INPUT_STAGES` clocks after the transfer was taken (the input register):
+    ``fire`` (a transfer arrives), its ``layer``, ``g``, ``c`` and ``last_c``, the registered
+    ``data`` (one entry per keyword: the transfer's bit ports), ``pend_g``/``pend_t0`` (the group,
+    and whether t = 0, of the transfer that completed a group one clock earlier), and ``start``
+    (an image starts this clock)."""
     cfg = config
     running = Signal()
     layer = Signal()
@@ -100,7 +110,7 @@ def build_schedule(m: Module, core, config: ScConfig, s: CoreSchedule) -> Simple
     g = Signal(range(max(s.G1, s.G2, 2)))
     c = Signal(range(max(s.C1, s.C2, 2)))
     bubble = Signal()          # one clock for the last hidden bits to land before layer 1
-    drain = Signal(2)
+    drain = Signal(range(DRAIN + 1))
     m.d.comb += [core.req_layer.eq(layer), core.req_t.eq(t), core.req_group.eq(g), core.req_chunk.eq(c),
                  core.busy.eq(running | (drain != 0)), core.in_ready.eq(running & ~bubble)]
     fire = Signal()
@@ -130,7 +140,7 @@ def build_schedule(m: Module, core, config: ScConfig, s: CoreSchedule) -> Simple
                 with m.Else():
                     m.d.comb += n_layer.eq(0)
                     with m.If(t == cfg.L - 1):
-                        m.d.sync += [running.eq(0), drain.eq(2)]
+                        m.d.sync += [running.eq(0), drain.eq(DRAIN)]
                     with m.Else():
                         m.d.comb += n_t.eq(t + 1)
     m.d.sync += [layer.eq(n_layer), t.eq(n_t), g.eq(n_g), c.eq(n_c)]
@@ -141,23 +151,51 @@ def build_schedule(m: Module, core, config: ScConfig, s: CoreSchedule) -> Simple
         with m.If(drain == 1):
             m.d.sync += core.done.eq(1)
 
-    # what the transfer now being consumed will update, one clock later
+    # the input register: the transfer and its coordinates, one clock later
+    assert INPUT_STAGES == 1
+    q = SimpleNamespace(fire=Signal(name="q_fire"), layer=Signal(name="q_layer"), g=Signal.like(g, name="q_g"),
+                        c=Signal.like(c, name="q_c"), last_c=Signal(name="q_last_c"), t0=Signal(name="q_t0"))
+    m.d.sync += [q.fire.eq(fire), q.layer.eq(layer), q.g.eq(g), q.c.eq(c), q.last_c.eq(last_c), q.t0.eq(t == 0)]
+    regs = {}
+    for name, sig in data.items():
+        regs[name] = Signal.like(sig, name=f"q_{name}")
+        m.d.sync += regs[name].eq(sig)
+    # what the transfer now arriving will update, one clock later
     pend_g = Signal.like(g)
     pend_t0 = Signal()
-    with m.If(fire & last_c):
-        m.d.sync += [pend_g.eq(g), pend_t0.eq(t == 0)]
+    with m.If(q.fire & q.last_c):
+        m.d.sync += [pend_g.eq(q.g), pend_t0.eq(q.t0)]
     start = ~running & (drain == 0) & core.start
-    return SimpleNamespace(running=running, layer=layer, t=t, g=g, c=c, fire=fire, last_c=last_c, start=start,
-                           pend_g=pend_g, pend_t0=pend_t0)
+    return SimpleNamespace(running=running, start=start, fire=q.fire, layer=q.layer, g=q.g, c=q.c,
+                           last_c=q.last_c, data=regs, pend_g=pend_g, pend_t0=pend_t0)
 
 
-def argmax(regs: list):
-    """Index of the largest register, lowest index on ties (a chain of comparisons)."""
-    best, best_k = regs[0], Const(0, range(len(regs)))
-    for k in range(1, len(regs)):
-        better = regs[k] > best
-        best, best_k = Mux(better, regs[k], best), Mux(better, k, best_k)
-    return best_k
+def argmax_reference(values) -> int:
+    """Index of the largest value, lowest index on ties."""
+    return max(range(len(values)), key=lambda k: (values[k], -k))
+
+
+def argmax(m: Module, regs: list, stages: int = ARGMAX_STAGES):
+    """Index of the largest register, lowest index on ties (:func:`argmax_reference`), as a tree of
+    pairwise comparisons with a register after each level (``stages`` levels: ceil(log2 len)).
+    Each pair keeps its left (lower-index) entry unless the right one is strictly larger, which keeps
+    the lowest index on ties at any tree shape. The index is valid ``stages`` clocks after the
+    registers settle."""
+    n = len(regs)
+    if stages != max(1, math.ceil(math.log2(n))):
+        raise MtjscError(f"an argmax over {n} values has {max(1, math.ceil(math.log2(n)))} levels, not {stages}")
+    level = [(r, Const(k, range(n))) for k, r in enumerate(regs)]
+    depth = 0
+    while len(level) > 1 or depth == 0:
+        nxt = []
+        for i in range(0, len(level), 2):
+            (va, ka), (vb, kb) = level[i], level[i + 1] if i + 1 < len(level) else level[i]
+            v, k = Signal.like(va, name=f"amax{depth}_{i // 2}_v"), Signal(range(n), name=f"amax{depth}_{i // 2}_k")
+            right = vb > va if i + 1 < len(level) else Const(0)
+            m.d.sync += [v.eq(Mux(right, vb, va)), k.eq(Mux(right, kb, ka))]
+            nxt.append((v, k))
+        level, depth = nxt, depth + 1
+    return level[0][1]
 
 
 class ScMlpCore(wiring.Component):
@@ -216,8 +254,9 @@ class ScMlpCore(wiring.Component):
         P, W, P2, W2 = s.P, s.W, s.P2, s.W2
         sb = self.score_bits
 
-        sch = build_schedule(m, self, cfg, s)
+        sch = build_schedule(m, self, cfg, s, x=self.in_x, w=self.in_w)
         layer, g, c, fire = sch.layer, sch.g, sch.c, sch.fire
+        in_x, in_w = sch.data["x"], sch.data["w"]
         pend_g, pend_t0 = sch.pend_g, sch.pend_t0
 
         # ------------------------------------------------------------ layer 0: XNOR, lane APC, Btanh
@@ -235,7 +274,7 @@ class ScMlpCore(wiring.Component):
             m.submodules[f"apc0_{p}"] = apc
             m.submodules[f"btanh_{p}"] = upd
             m.submodules[f"xnor0_{p}"] = xnor = XnorArray(n=W)
-            m.d.comb += [xnor.x.eq(self.in_x), xnor.w.eq(self.in_w[p * W:(p + 1) * W])]
+            m.d.comb += [xnor.x.eq(in_x), xnor.w.eq(in_w[p * W:(p + 1) * W])]
             prod = xnor.p
             m.d.comb += [apc.bits.eq(prod), apc.en.eq(fire & (layer == 0)), apc.first.eq(c == 0),
                          upd.state.eq(rd.data[p * sbits:(p + 1) * sbits]), upd.count.eq(apc.count),
@@ -260,7 +299,7 @@ class ScMlpCore(wiring.Component):
             apc = LaneApc(n=n2, lanes=W2, kind=cfg.apc)
             m.submodules[f"apc1_{p}"] = apc
             m.submodules[f"xnor1_{p}"] = xnor = XnorArray(n=W2)
-            m.d.comb += [xnor.x.eq(chunk_bits), xnor.w.eq(self.in_w[p * W:p * W + W2])]
+            m.d.comb += [xnor.x.eq(chunk_bits), xnor.w.eq(in_w[p * W:p * W + W2])]
             prod = xnor.p
             m.d.comb += [apc.bits.eq(prod), apc.en.eq(fire & (layer == 1)), apc.first.eq(c == 0)]
             for gi in range(s.G2):
@@ -272,5 +311,5 @@ class ScMlpCore(wiring.Component):
             m.d.sync += [r.eq(0) for r in score_regs]
         m.d.comb += self.scores.eq(Cat(*score_regs))
 
-        m.d.comb += self.cls.eq(argmax(score_regs))
+        m.d.comb += self.cls.eq(argmax(m, score_regs))
         return m

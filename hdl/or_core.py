@@ -121,8 +121,9 @@ class OrMlpCore(wiring.Component):
         H = cfg.hidden
         n1, n2 = cfg.fan_in
         P, W, P2, W2 = s.P, s.W, s.P2, s.W2
-        sch = build_schedule(m, self, cfg, s)
+        sch = build_schedule(m, self, cfg, s, x=self.in_x, w=self.in_w, neg=self.in_neg)
         layer, g, c, fire, pend_g = sch.layer, sch.g, sch.c, sch.fire, sch.pend_g
+        in_x, in_w, in_neg = sch.data["x"], sch.data["w"], sch.data["neg"]
 
         # ------------------------------------------------------------ layer 0: OR neurons over W lanes
         hidden = Signal(H)
@@ -130,8 +131,8 @@ class OrMlpCore(wiring.Component):
         for p in range(P):
             orn = OrNeuron(n=n1, lanes=W)
             m.submodules[f"orn_{p}"] = orn
-            m.d.comb += [orn.x.eq(self.in_x), orn.w.eq(self.in_w[p * W:(p + 1) * W]),
-                         orn.neg.eq(self.in_neg[p * W:(p + 1) * W]), orn.en.eq(take0), orn.first.eq(c == 0),
+            m.d.comb += [orn.x.eq(in_x), orn.w.eq(in_w[p * W:(p + 1) * W]),
+                         orn.neg.eq(in_neg[p * W:(p + 1) * W]), orn.en.eq(take0), orn.first.eq(c == 0),
                          orn.last.eq(sch.last_c)]
             with m.If(take0 & sch.last_c):
                 for gi in range(s.G1):
@@ -147,8 +148,8 @@ class OrMlpCore(wiring.Component):
         take1 = fire & (layer == 1)
         for p in range(P2):
             prod = Signal(W2, name=f"prod1_{p}")
-            neg = self.in_neg[p * W:p * W + W2]
-            m.d.comb += prod.eq(chunk_bits & self.in_w[p * W:p * W + W2])
+            neg = in_neg[p * W:p * W + W2]
+            m.d.comb += prod.eq(chunk_bits & in_w[p * W:p * W + W2])
             apcs = []
             for tag, bits in (("pos", prod & ~neg), ("neg", prod & neg)):
                 apc = LaneApc(n=n2, lanes=W2, kind="exact")
@@ -162,5 +163,5 @@ class OrMlpCore(wiring.Component):
                         m.d.sync += score_regs[k].eq(score_regs[k] + apcs[0].count - apcs[1].count)
         with m.If(sch.start):
             m.d.sync += [r.eq(0) for r in score_regs]
-        m.d.comb += [self.scores.eq(Cat(*score_regs)), self.cls.eq(argmax(score_regs))]
+        m.d.comb += [self.scores.eq(Cat(*score_regs)), self.cls.eq(argmax(m, score_regs))]
         return m
