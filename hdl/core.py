@@ -37,12 +37,15 @@ from mtjsc.hdl.memory import MemoryBlock
 from mtjsc.hdl.xnor import XnorArray
 
 
-#: Registers between a transfer and the datapath (the core's input register: it cuts the path from a
-#: driver's memories and comparators to the APCs) and registered levels of the argmax tree
-#: (ceil(log2 10)). Both only lengthen the drain after the last transfer.
-INPUT_STAGES, ARGMAX_STAGES = 1, 4
+#: Register stages that keep the clock short on an FPGA: the input register between a transfer and
+#: the datapath (it cuts a driver's memories and comparators from the APCs), the lane APCs'
+#: registered partial counts (``LaneApc(stages=1)``: gate network and adder tree in one clock, the
+#: accumulation in the next) and the levels of the registered argmax tree (ceil(log2 10)).
+INPUT_STAGES, APC_STAGES, ARGMAX_STAGES = 1, 1, 4
+#: Clocks between the layers: the last hidden bits land before layer 1 reads them.
+BUBBLE = 1 + APC_STAGES
 #: Clocks from the last transfer to ``done``: APC count, score register, spare, then the stages above.
-DRAIN = 2 + INPUT_STAGES + ARGMAX_STAGES
+DRAIN = 2 + INPUT_STAGES + APC_STAGES + ARGMAX_STAGES
 
 
 def score_bits(config: ScConfig) -> int:
@@ -68,11 +71,11 @@ class CoreSchedule:
 
     def cycles_per_image(self) -> int:
         """Clocks from ``start`` to ``done`` with the input never stalling:
-        L (G1 C1 + 1 + G2 C2) transfers and bubbles, plus 1 (start) and :data:`DRAIN`."""
-        return self.config.L * (self.transfers_per_t + 1) + 1 + DRAIN
+        L (G1 C1 + BUBBLE + G2 C2) transfers and bubbles, plus 1 (start) and :data:`DRAIN`."""
+        return self.config.L * (self.transfers_per_t + BUBBLE) + 1 + DRAIN
 
     def formula(self) -> str:
-        return f"L * (G1*C1 + 1 + G2*C2) + {1 + DRAIN}"
+        return f"L * (G1*C1 + {BUBBLE} + G2*C2) + {1 + DRAIN}"
 
     def as_dict(self) -> dict:
         return {"P": self.P, "W": self.W, "P2": self.P2, "W2": self.W2, "G1": self.G1, "C1": self.C1,
@@ -101,23 +104,25 @@ def build_schedule(m: Module, core, config: ScConfig, s: CoreSchedule, **data) -
     all of it :data:`INPUT_STAGES` clocks after the transfer was taken (the input register):
     ``fire`` (a transfer arrives), its ``layer``, ``g``, ``c`` and ``last_c``, the registered
     ``data`` (one entry per keyword: the transfer's bit ports), ``pend_g``/``pend_t0`` (the group,
-    and whether t = 0, of the transfer that completed a group one clock earlier), and ``start``
-    (an image starts this clock)."""
+    and whether t = 0, of the transfer whose lane APC count shows now), ``pre_g`` (``pend_g`` of the
+    next clock), and ``start`` (an image starts this clock)."""
     cfg = config
     running = Signal()
     layer = Signal()
     t = Signal(range(max(cfg.L, 2)))
     g = Signal(range(max(s.G1, s.G2, 2)))
     c = Signal(range(max(s.C1, s.C2, 2)))
-    bubble = Signal()          # one clock for the last hidden bits to land before layer 1
+    bubble = Signal(range(BUBBLE + 1))    # clocks left for the last hidden bits to land before layer 1
     drain = Signal(range(DRAIN + 1))
     m.d.comb += [core.req_layer.eq(layer), core.req_t.eq(t), core.req_group.eq(g), core.req_chunk.eq(c),
-                 core.busy.eq(running | (drain != 0)), core.in_ready.eq(running & ~bubble)]
+                 core.busy.eq(running | (drain != 0)), core.in_ready.eq(running & (bubble == 0))]
     fire = Signal()
     m.d.comb += fire.eq(core.in_valid & core.in_ready)
     last_c = c == Mux(layer, s.C2 - 1, s.C1 - 1)
     last_g = g == Mux(layer, s.G2 - 1, s.G1 - 1)
-    m.d.sync += [bubble.eq(0), core.done.eq(0)]
+    m.d.sync += core.done.eq(0)
+    with m.If(bubble != 0):
+        m.d.sync += bubble.eq(bubble - 1)
     # the coordinates of the next clock, as comb signals: a memory addressed with them has its
     # data ready when the request shows them (sync read, no bubble)
     n_layer, n_t, n_g, n_c = Signal.like(layer), Signal.like(t), Signal.like(g), Signal.like(c)
@@ -136,7 +141,7 @@ def build_schedule(m: Module, core, config: ScConfig, s: CoreSchedule, **data) -
                 m.d.comb += n_g.eq(0)
                 with m.If(layer == 0):
                     m.d.comb += n_layer.eq(1)
-                    m.d.sync += bubble.eq(1)
+                    m.d.sync += bubble.eq(BUBBLE)
                 with m.Else():
                     m.d.comb += n_layer.eq(0)
                     with m.If(t == cfg.L - 1):
@@ -160,14 +165,18 @@ def build_schedule(m: Module, core, config: ScConfig, s: CoreSchedule, **data) -
     for name, sig in data.items():
         regs[name] = Signal.like(sig, name=f"q_{name}")
         m.d.sync += regs[name].eq(sig)
-    # what the transfer now arriving will update, one clock later
-    pend_g = Signal.like(g)
-    pend_t0 = Signal()
-    with m.If(q.fire & q.last_c):
-        m.d.sync += [pend_g.eq(q.g), pend_t0.eq(q.t0)]
+    # the group (and t = 0) of an arriving transfer, 1 + APC_STAGES clocks later, when its lane APC
+    # count shows: ``pend_*`` line up with ``count_valid``, ``pre_g`` is the group one clock earlier
+    # (the address of a synchronous read whose data must be ready with the count)
+    chain_g, chain_t0 = [q.g], [q.t0]
+    for k in range(1 + APC_STAGES):
+        chain_g.append(Signal.like(g, name=f"pend{k}_g"))
+        chain_t0.append(Signal(name=f"pend{k}_t0"))
+        m.d.sync += [chain_g[-1].eq(chain_g[-2]), chain_t0[-1].eq(chain_t0[-2])]
     start = ~running & (drain == 0) & core.start
     return SimpleNamespace(running=running, start=start, fire=q.fire, layer=q.layer, g=q.g, c=q.c,
-                           last_c=q.last_c, data=regs, pend_g=pend_g, pend_t0=pend_t0)
+                           last_c=q.last_c, data=regs, pend_g=chain_g[-1], pend_t0=chain_t0[-1],
+                           pre_g=chain_g[-2])
 
 
 def argmax_reference(values) -> int:
@@ -264,12 +273,12 @@ class ScMlpCore(wiring.Component):
         mem = MemoryBlock(width=P * sbits, depth=s.G1, writable=True)     # read-before-write
         m.submodules.mem_states = mem
         rd, wr = mem.rd, mem.wr
-        m.d.comb += [rd.addr.eq(g), wr.addr.eq(pend_g)]
+        m.d.comb += [rd.addr.eq(sch.pre_g), wr.addr.eq(pend_g)]
         hidden = Signal(H)
         new_bits = []
         new_states = []
         for p in range(P):
-            apc = LaneApc(n=n1, lanes=W, kind=cfg.apc)
+            apc = LaneApc(n=n1, lanes=W, kind=cfg.apc, stages=APC_STAGES)
             upd = BtanhUpdate(n=n1, K=K0)
             m.submodules[f"apc0_{p}"] = apc
             m.submodules[f"btanh_{p}"] = upd
@@ -296,7 +305,7 @@ class ScMlpCore(wiring.Component):
         chunk_bits = Array(hv[k * W2:(k + 1) * W2] for k in range(s.C2))[c]
         score_regs = [Signal(sb, name=f"score{k}") for k in range(CLASSES)]
         for p in range(P2):
-            apc = LaneApc(n=n2, lanes=W2, kind=cfg.apc)
+            apc = LaneApc(n=n2, lanes=W2, kind=cfg.apc, stages=APC_STAGES)
             m.submodules[f"apc1_{p}"] = apc
             m.submodules[f"xnor1_{p}"] = xnor = XnorArray(n=W2)
             m.d.comb += [xnor.x.eq(chunk_bits), xnor.w.eq(in_w[p * W:p * W + W2])]

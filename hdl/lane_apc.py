@@ -68,9 +68,9 @@ class LaneApc(wiring.Component):
     """Exact or approximate APC fed W lanes per clock, accumulating one count over ceil(n/W) chunks.
 
     Present chunk 0 with ``en`` and ``first``, then chunks 1..C-1 with
-    ``en`` (idle clocks between are allowed). The clock after the last
-    chunk, ``count`` holds the APC count of the n inputs and ``count_valid``
-    is high for one clock.
+    ``en`` (idle clocks between are allowed). ``1 + stages`` clocks after the
+    last chunk, ``count`` holds the APC count of the n inputs and
+    ``count_valid`` is high for one clock.
 
     Parameters
     ----------
@@ -79,12 +79,17 @@ class LaneApc(wiring.Component):
     lanes : int
         W, inputs per clock (1..n).
     kind : {"exact", "approx"}
+    stages : {0, 1}
+        1 registers each chunk's partial count before it is added (a shorter clock path on an FPGA:
+        the gate network and adder tree in one clock, the accumulation in the next).
     """
 
-    def __init__(self, *, n: int, lanes: int, kind: str = "exact"):
+    def __init__(self, *, n: int, lanes: int, kind: str = "exact", stages: int = 0):
         self.n = check_fan_in(n)
         self.lanes = check_int(lanes, "lanes W", minimum=1, maximum=self.n, fix="at most the fan-in")
         self.kind = check_apc(kind)
+        self.stages = check_int(stages, "LaneApc stages", minimum=0, maximum=1,
+                                fix="0 (count the clock after the last chunk) or 1 (partial counts registered)")
         self.chunks = math.ceil(self.n / self.lanes)
         super().__init__({"bits": In(self.lanes), "en": In(1), "first": In(1),
                           "count": Out(range(self.n + 1)), "count_valid": Out(1)})
@@ -136,13 +141,21 @@ class LaneApc(wiring.Component):
                 m.d.comb += partial.eq(Cat(0, g) + s if terms else s)
                 if carry_out is not None:
                     m.d.comb += carry_next.eq(self.bits[carry_out])
-        total = Signal(range(self.n + 2 * W + 2))
-        m.d.comb += total.eq(Mux(self.first, 0, acc) + partial)
-        m.d.sync += self.count_valid.eq(0)
         with m.If(self.en):
-            m.d.sync += [carry.eq(carry_next), phase.eq(phase_now + W)]
-            with m.If(last):
-                m.d.sync += [self.count.eq(total), self.count_valid.eq(1), c.eq(0), acc.eq(0)]
+            m.d.sync += [carry.eq(carry_next), phase.eq(phase_now + W), c.eq(Mux(last, 0, c_now + 1))]
+        # the accumulation, on the partial count of this clock or (stages = 1) of the clock before
+        if self.stages:
+            part, en, first, is_last = (Signal.like(partial, name="partial_q"), Signal(name="en_q"),
+                                        Signal(name="first_q"), Signal(name="last_q"))
+            m.d.sync += [part.eq(partial), en.eq(self.en), first.eq(self.first), is_last.eq(last)]
+        else:
+            part, en, first, is_last = partial, self.en, self.first, last
+        total = Signal(range(self.n + 2 * W + 2))
+        m.d.comb += total.eq(Mux(first, 0, acc) + part)
+        m.d.sync += self.count_valid.eq(0)
+        with m.If(en):
+            with m.If(is_last):
+                m.d.sync += [self.count.eq(total), self.count_valid.eq(1), acc.eq(0)]
             with m.Else():
-                m.d.sync += [acc.eq(total), c.eq(c_now + 1)]
+                m.d.sync += acc.eq(total)
         return m

@@ -19,7 +19,7 @@ from amaranth.lib.wiring import In, Out
 
 from mtjsc.config import CLASSES, ScConfig
 from mtjsc.errors import MtjscError
-from mtjsc.hdl.core import CoreSchedule, argmax, build_schedule, core_ports, score_bits
+from mtjsc.hdl.core import APC_STAGES, CoreSchedule, argmax, build_schedule, core_ports, score_bits
 from mtjsc.hdl.lane_apc import LaneApc
 from mtjsc.hdl.params import check_fan_in
 from mtjsc.validate import check_int
@@ -152,7 +152,7 @@ class OrMlpCore(wiring.Component):
             m.d.comb += prod.eq(chunk_bits & in_w[p * W:p * W + W2])
             apcs = []
             for tag, bits in (("pos", prod & ~neg), ("neg", prod & neg)):
-                apc = LaneApc(n=n2, lanes=W2, kind="exact")
+                apc = LaneApc(n=n2, lanes=W2, kind="exact", stages=APC_STAGES)
                 m.submodules[f"apc1_{tag}_{p}"] = apc
                 m.d.comb += [apc.bits.eq(bits), apc.en.eq(take1), apc.first.eq(c == 0)]
                 apcs.append(apc)

@@ -143,7 +143,7 @@ def lane_apc(component, products, gaps=None) -> dict:
 
     ``products`` bool [k, n]; ``gaps[j]`` idle clocks before each chunk j (default none). The
     expected count of each vector is the golden APC count (the reference's partials sum to it),
-    shown the clock after its last chunk.
+    shown ``1 + component.stages`` clocks after its last chunk.
     """
     from mtjsc.behavioral_models.golden import apc_count
     products = np.asarray(products, bool)
@@ -163,10 +163,11 @@ def lane_apc(component, products, gaps=None) -> dict:
             rows.append(pad[v, c * W:(c + 1) * W])
             en.append(1)
             first.append(int(c == 0))
-        done.append(len(rows))                 # count valid the clock after the last chunk
-    rows.append(np.zeros(W, bool))
-    en.append(0)
-    first.append(0)
+        done.append(len(rows) + component.stages)    # count valid 1 + stages clocks after the last chunk
+    for _ in range(1 + component.stages):
+        rows.append(np.zeros(W, bool))
+        en.append(0)
+        first.append(0)
     T = len(rows)
     valid = np.zeros(T, np.int64)
     count = np.zeros(T, np.int64)

@@ -40,7 +40,7 @@ def test_accelerator_on_icarus(shipped, test_set):
     # no idle pixels, no back-pressure: the pixel load, the hand-over and the core's schedule
     # (G1 = 16 groups x C1 = 25 chunks, one bubble, G2 = 2 x C2 = 5)
     expected = ScMlpAccelerator(model=shipped["L64"], config=cfg).cycles_per_image()
-    assert r["cycles"] == [expected] * 2 == [784 + 2 + 4 * (16 * 25 + 1 + 2 * 5) + 8] * 2, r["cycles"]
+    assert r["cycles"] == [expected] * 2 == [784 + 2 + 4 * (16 * 25 + 2 + 2 * 5) + 9] * 2, r["cycles"]
 
 
 def test_a_flipped_weight_threshold_bit_is_caught(shipped, test_set):

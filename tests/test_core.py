@@ -41,7 +41,7 @@ def test_core_equals_golden_on_icarus_and_cycles_match_the_schedule(shipped, tes
     r = core_cosim(shipped["L64"], test_set.pixels()[:2], [0, 1], source=make_source("ideal", seed=5),
                    config=cfg, simulator="icarus", stall=0.0, build_root=BUILD)
     assert r["bit_exact"]
-    assert r["cycles"] == [CoreSchedule(cfg).cycles_per_image()] * 2 == [8 * (2 * 4 + 1 + 1 * 1) + 8] * 2
+    assert r["cycles"] == [CoreSchedule(cfg).cycles_per_image()] * 2 == [8 * (2 * 4 + 2 + 1 * 1) + 9] * 2
 
 
 def test_core_driven_by_mtj_streams(shipped, test_set):

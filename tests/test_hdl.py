@@ -255,18 +255,20 @@ LANE_CASES = [(9, 1), (9, 2), (9, 3), (13, 5), (785, 61), (785, 64), (129, 7), (
 
 
 @pytest.mark.parametrize("kind", ["exact", "approx"])
-@pytest.mark.parametrize("sim, n, lanes", [("icarus", n, w) for n, w in LANE_CASES] +
-                         [("verilator", 785, 61), ("verilator", 129, 7)])      # Verilator builds cost ~20 s each
-def test_lane_apc_equals_the_apc_at_any_width(sim, kind, n, lanes):
+@pytest.mark.parametrize("sim, n, lanes, stages", [("icarus", n, w, 0) for n, w in LANE_CASES] +
+                         [("icarus", 13, 5, 1), ("icarus", 785, 61, 1), ("icarus", 129, 129, 1)] +
+                         [("verilator", 785, 61, 1), ("verilator", 129, 7, 0)])   # Verilator builds cost ~20 s each
+def test_lane_apc_equals_the_apc_at_any_width(sim, kind, n, lanes, stages):
     """W lanes over ceil(n/W) clocks give the contract's APC count, global pairing included
-    (odd W straddles pairs across chunks, W = 2 mod 4 flips the gate order every chunk)."""
+    (odd W straddles pairs across chunks, W = 2 mod 4 flips the gate order every chunk), with the
+    partial counts registered or not (stages = 1 shows the count a clock later)."""
     rng = np.random.default_rng(n * 1000 + lanes)
-    c = LaneApc(n=n, lanes=lanes, kind=kind)
+    c = LaneApc(n=n, lanes=lanes, kind=kind, stages=stages)
     k = 40 if n > 100 else 120
     products = rng.random((k, n)) < rng.random((k, 1))
     products[:2] = [np.zeros(n, bool), np.ones(n, bool)]
     data = scoreboard.lane_apc(c, products, gaps=[0, 0, 1, 0, 2])
-    cosim(c, sim, "LaneApcTestbench", data, name=f"lane_apc_{kind}_n{n}_w{lanes}")
+    cosim(c, sim, "LaneApcTestbench", data, name=f"lane_apc_{kind}_n{n}_w{lanes}_s{stages}")
 
 
 def test_lane_apc_with_a_wrong_pairing_is_caught():

