@@ -264,7 +264,7 @@ class ScMlpCore(wiring.Component):
         sb = self.score_bits
 
         sch = build_schedule(m, self, cfg, s, x=self.in_x, w=self.in_w)
-        layer, g, c, fire = sch.layer, sch.g, sch.c, sch.fire
+        layer, c, fire = sch.layer, sch.c, sch.fire
         in_x, in_w = sch.data["x"], sch.data["w"]
         pend_g, pend_t0 = sch.pend_g, sch.pend_t0
 
