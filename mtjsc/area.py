@@ -157,7 +157,7 @@ def run_yosys(verilog: str, top: str, target: str, *, cache_root=None) -> tuple:
 
     Raises :class:`MtjscError` with Yosys's own error lines and the log's path when Yosys fails.
     """
-    from mtjsc.sim.runner import build_dir
+    from mtjsc.sim.runner import build_dir, build_lock
     check_target(target)
     script = SCRIPTS[target].format(top=top)
     root = Path(cache_root).expanduser().absolute() if cache_root is not None else default_cache_root()
@@ -165,6 +165,14 @@ def run_yosys(verilog: str, top: str, target: str, *, cache_root=None) -> tuple:
     stat = d / "stat.json"
     if stat.exists():
         return json.loads(stat.read_text()), d, True
+    with build_lock(d):
+        if stat.exists():          # another process synthesised it while this one waited
+            return json.loads(stat.read_text()), d, True
+        return _synthesize_locked(d, verilog, script, target, top), d, False
+
+
+def _synthesize_locked(d: Path, verilog: str, script: str, target: str, top: str) -> dict:
+    stat = d / "stat.json"
     d.mkdir(parents=True, exist_ok=True)
     (d / "design.v").write_text(verilog)
     # yowasp tools see only the current directory tree: run inside the build directory, relative paths
@@ -176,7 +184,7 @@ def run_yosys(verilog: str, top: str, target: str, *, cache_root=None) -> tuple:
             (log + r.stderr).strip().splitlines()[-5:]
         raise MtjscError(f"Yosys failed on the {target} synthesis of {top} (exit {r.returncode}): "
                          + " | ".join(errors) + f"; full log: {d / 'yosys.log'}")
-    return json.loads(stat.read_text()), d, False
+    return json.loads(stat.read_text())
 
 
 def _instance_counts(modules: dict, top: str) -> dict:

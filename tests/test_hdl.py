@@ -239,6 +239,29 @@ def test_runner_with_relative_build_root_from_another_directory(sim, tmp_path, m
     assert list((tmp_path / "rel" / "cosim").glob("xnor2-*/run-*/observed.npz"))
 
 
+def test_build_lock_makes_a_second_builder_wait(tmp_path):
+    """Two pytest-xdist workers (or CLI runs) that need one build: the second waits for the first
+    instead of building into the same directory at the same time."""
+    import threading
+    import time
+    bdir, order, inside = tmp_path / "dut-verilator-0123", [], threading.Event()
+
+    def first():
+        with runner.build_lock(bdir):
+            order.append("first in")
+            inside.set()
+            time.sleep(0.3)
+            order.append("first out")
+
+    th = threading.Thread(target=first)
+    th.start()
+    inside.wait(5)
+    with runner.build_lock(bdir):
+        order.append("second in")
+    th.join()
+    assert order == ["first in", "first out", "second in"]
+
+
 # ---------------------------------------------------------------- blocks of the network datapath
 
 @SIMS

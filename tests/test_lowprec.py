@@ -13,6 +13,9 @@ from mtjsc.cli import main
 from mtjsc.errors import MtjscError
 from mtjsc.lowprec import Precision, RandomNumbers, quantize
 
+#: one worker: the tests share the module's training runs
+pytestmark = pytest.mark.xdist_group("test_lowprec")
+
 
 def test_parse():
     p = Precision.parse("word=12, frac=6, round=stochastic, bits=mtj, period=0.5")
