@@ -281,12 +281,19 @@ class ScMlpAccelerator(wiring.Component):
         t0 = core.req_t == 0
         m.d.comb += pr.addr.eq(core.nxt_chunk)
         rd0, rd1 = [], []
-        for layer, (PP, WW, GC, C, out) in enumerate(((P, W, s.G1 * s.C1, s.C1, rd0), (P2, W2, s.G2 * s.C2, s.C2, rd1))):
+        for layer, (PP, WW, G, C, out) in enumerate(((P, W, s.G1, s.C1, rd0), (P2, W2, s.G2, s.C2, rd1))):
+            # the word of the next request, g C + c, kept as a counter: the product of the core's
+            # next-clock coordinates mapped to DSP multipliers on the memories' address path
+            addr, nxt = Signal(range(G * C), name=f"w{layer}_addr"), Signal(range(G * C), name=f"w{layer}_nxt")
+            here = core.req_layer == layer
+            last = here & (core.req_group == G - 1) & (core.req_chunk == C - 1)
+            m.d.comb += nxt.eq(Mux(fire & here, Mux(last, 0, addr + 1), addr))
+            m.d.sync += addr.eq(nxt)
             for p, words in enumerate(self.weight_words(layer)):
-                mem = MemoryBlock(width=WW * (B + 1), depth=GC, init=words)
+                mem = MemoryBlock(width=WW * (B + 1), depth=G * C, init=words)
                 m.submodules[f"mem_w{layer}_q{p}"] = mem
                 rp = mem.rd
-                m.d.comb += rp.addr.eq(core.nxt_group * C + core.nxt_chunk)
+                m.d.comb += rp.addr.eq(nxt)
                 out.append(rp.data)
         if self.sng == "lfsr":
             last_g0 = (core.req_layer == 0) & (core.req_group == s.G1 - 1)
