@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import time
@@ -100,6 +101,9 @@ def main() -> int:
         next(iter(stat["modules"].values()))["num_cells_by_type"]
     report = json.loads((d / "report.json").read_text())
     fmax = {k: v.get("achieved") for k, v in report.get("fmax", {}).items()}
+    if not fmax:     # --no-route: the report has no fmax; the post-placement estimate is in the log
+        fmax = {clk: float(mhz) for clk, mhz in re.findall(r"Max frequency for clock '([^']+)': ([0-9.]+) MHz",
+                                                          (d / "nextpnr.log").read_text())}
     f_mhz = min(fmax.values()) if fmax else None
     util = {k: v for k, v in report.get("utilization", {}).items()
             if k in ("TRELLIS_COMB", "TRELLIS_FF", "DP16KD", "TRELLIS_RAMW", "TRELLIS_IO")}
