@@ -34,13 +34,13 @@ def test_accelerator_equals_golden_on_verilator(shipped, test_set, model_name, P
 def test_accelerator_on_icarus(shipped, test_set):
     # small P and W: Icarus's time grows with the lanes evaluated per clock more than with the clocks
     cfg = ScConfig.from_model(shipped["L64"], L=4, parallel_neurons=8, input_lanes=32)
-    r = accelerator_cosim(shipped["L64"], test_set.images[:2], config=cfg, seed=0, simulator="icarus",
+    r = accelerator_cosim(shipped["L64"], test_set.images[:1], config=cfg, seed=0, simulator="icarus",
                           build_root=BUILD)
-    assert r["bit_exact"]
+    assert r["bit_exact"] and len(r["rtl_classes"]) == 1
     # no idle pixels, no back-pressure: the pixel load, the hand-over and the core's schedule
     # (G1 = 16 groups x C1 = 25 chunks, one bubble, G2 = 2 x C2 = 5)
     expected = ScMlpAccelerator(model=shipped["L64"], config=cfg).cycles_per_image()
-    assert r["cycles"] == [expected] * 2 == [784 + 2 + 4 * (16 * 25 + 2 + 2 * 5) + 9] * 2, r["cycles"]
+    assert r["cycles"] == [expected] == [784 + 2 + 4 * (16 * 25 + 2 + 2 * 5) + 9], r["cycles"]
 
 
 def test_a_flipped_weight_threshold_bit_is_caught(shipped, test_set):

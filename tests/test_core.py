@@ -45,8 +45,9 @@ def test_core_equals_golden_on_icarus_and_cycles_match_the_schedule(shipped, tes
 
 
 def test_core_driven_by_mtj_streams(shipped, test_set):
-    """sMTJ model bits (own device per stream, variation, telegraph correlation) through the core."""
-    cfg = ScConfig.from_model(shipped["L64"], L=16, parallel_neurons=32, input_lanes=100)
+    """sMTJ model bits (own device per stream, variation, telegraph correlation) through the core
+    (the geometry of the Verilator case above: one build serves both)."""
+    cfg = ScConfig.from_model(shipped["L64"], L=32, parallel_neurons=12, input_lanes=61)
     r = core_cosim(shipped["L64"], test_set.pixels()[[3, 4]], [3, 4], source=make_source("mtj", seed=2),
                    config=cfg, simulator="verilator", stall=0.1, build_root=BUILD)
     assert r["source"] == "mtj" and r["bit_exact"]
