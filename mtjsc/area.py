@@ -157,21 +157,17 @@ def run_yosys(verilog: str, top: str, target: str, *, cache_root=None) -> tuple:
 
     Raises :class:`MtjscError` with Yosys's own error lines and the log's path when Yosys fails.
     """
-    from mtjsc.sim.runner import build_dir, build_lock
+    from mtjsc.sim.runner import build_dir, build_once
     check_target(target)
     script = SCRIPTS[target].format(top=top)
     root = Path(cache_root).expanduser().absolute() if cache_root is not None else default_cache_root()
     d = build_dir(root, top, target, f"{yosys_version()}\n{script}\n{verilog}")
     stat = d / "stat.json"
-    if stat.exists():
-        return json.loads(stat.read_text()), d, True
-    with build_lock(d):
-        if stat.exists():          # another process synthesised it while this one waited
-            return json.loads(stat.read_text()), d, True
-        return _synthesize_locked(d, verilog, script, target, top), d, False
+    built = build_once(d, stat, lambda: _synthesize_locked(d, verilog, script, target, top))
+    return json.loads(stat.read_text()), d, not built
 
 
-def _synthesize_locked(d: Path, verilog: str, script: str, target: str, top: str) -> dict:
+def _synthesize_locked(d: Path, verilog: str, script: str, target: str, top: str) -> None:
     stat = d / "stat.json"
     d.mkdir(parents=True, exist_ok=True)
     (d / "design.v").write_text(verilog)
@@ -184,7 +180,6 @@ def _synthesize_locked(d: Path, verilog: str, script: str, target: str, top: str
             (log + r.stderr).strip().splitlines()[-5:]
         raise MtjscError(f"Yosys failed on the {target} synthesis of {top} (exit {r.returncode}): "
                          + " | ".join(errors) + f"; full log: {d / 'yosys.log'}")
-    return json.loads(stat.read_text())
 
 
 def _instance_counts(modules: dict, top: str) -> dict:

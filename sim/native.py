@@ -23,7 +23,7 @@ import numpy as np
 from mtjsc.config import CLASSES, PIXELS
 from mtjsc.errors import MtjscError
 from mtjsc.hdl.export import to_verilog
-from mtjsc.sim.runner import build_dir, build_lock, prepare_simulator, verilator_bin_dir
+from mtjsc.sim.runner import build_dir, build_once, prepare_simulator, verilator_bin_dir
 
 HARNESS = Path(__file__).with_name("accelerator_main.cpp")
 
@@ -37,11 +37,7 @@ def build(acc, *, name: str, build_root=None, jobs: int = 2) -> Path:
     verilog = to_verilog(acc, name)
     bdir = build_dir(build_root, name, "native", verilog + HARNESS.read_text())
     exe = bdir / "vaccel"
-    if exe.exists():
-        return exe
-    with build_lock(bdir):
-        if not exe.exists():
-            _verilate(bdir, verilog, name=name, jobs=jobs)
+    build_once(bdir, exe, lambda: _verilate(bdir, verilog, name=name, jobs=jobs))
     return exe
 
 

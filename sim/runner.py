@@ -118,24 +118,33 @@ def build_lock(bdir: Path):
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
+def build_once(bdir: Path, marker: Path, make) -> bool:
+    """Run ``make()`` unless ``marker`` exists, under :func:`build_lock` of ``bdir``; checked again after
+    the lock is taken, so a process that waited for another's build uses it. ``make`` must create
+    ``marker`` last. Returns True when this call built."""
+    if marker.exists():
+        return False
+    with build_lock(bdir):
+        if marker.exists():        # another process built it while this one waited
+            return False
+        make()
+    return True
+
+
 def build(component, *, name: str, simulator: str, build_root=None, waves: bool = False) -> Path:
     """Generate Verilog and build it for ``simulator`` (cached). Returns the build directory."""
     prepare_simulator(simulator)
     verilog = to_verilog(component, name)
     flags = VERILATOR_COCOTB_MAKEFLAGS if simulator == "verilator" else ""
     bdir = build_dir(build_root, name, simulator, f"{simulator}:{waves}:{flags}:{verilog}")
-    if (bdir / ".built").exists():
-        return bdir
-    with build_lock(bdir):
-        _build_locked(bdir, verilog, name=name, simulator=simulator, waves=waves)
+    build_once(bdir, bdir / ".built",
+               lambda: _build_locked(bdir, verilog, name=name, simulator=simulator, waves=waves))
     return bdir
 
 
 def _build_locked(bdir: Path, verilog: str, *, name: str, simulator: str, waves: bool) -> None:
     from cocotb_tools.runner import get_runner
     done = bdir / ".built"
-    if done.exists():
-        return
     bdir.mkdir(parents=True, exist_ok=True)
     src = bdir / f"{name}.v"
     src.write_text(verilog)

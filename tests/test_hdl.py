@@ -262,6 +262,29 @@ def test_build_lock_makes_a_second_builder_wait(tmp_path):
     assert order == ["first in", "first out", "second in"]
 
 
+def test_build_once_builds_once_for_two_callers(tmp_path):
+    """The caller that waited for the lock finds the other's marker and does not build again."""
+    import threading
+    import time
+    bdir = tmp_path / "dut-verilator-4567"
+    marker, made, results = bdir / ".built", [], []
+
+    def make():
+        made.append(1)
+        time.sleep(0.3)
+        bdir.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+
+    threads = [threading.Thread(target=lambda: results.append(runner.build_once(bdir, marker, make)))
+               for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert len(made) == 1 and sorted(results) == [False, True]
+    assert runner.build_once(bdir, marker, make) is False and len(made) == 1
+
+
 # ---------------------------------------------------------------- blocks of the network datapath
 
 @SIMS
