@@ -107,7 +107,10 @@ def test_the_binary_sign_network_is_the_sc_network_at_L_k(test_set, source):
     assert scores.tolist() == want.scores.tolist()
 
 
-@pytest.mark.parametrize("sim, P, W", [("icarus", 32, 160), ("verilator", 20, 97)])
+@pytest.mark.parametrize("sim, P, W", [("icarus", 32, 160),
+                                       # its own Verilator build of a K = 2 core (about 2 minutes of CPU);
+                                       # ScMlpCore on Verilator stays in the default run in test_core.py
+                                       pytest.param("verilator", 20, 97, marks=pytest.mark.slow)])
 def test_sampled_binary_network_runs_on_the_sc_core(shipped_net, test_set, sim, P, W):
     """The shipped binary sign network on ScMlpCore (XNOR arrays, APCs, K = 2 Btanh = sign) with MTJ
     weight bits, 4 sampled networks averaged (L = 4): scores and classes equal the golden model."""
