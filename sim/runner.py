@@ -138,11 +138,11 @@ def build(component, *, name: str, simulator: str, build_root=None, waves: bool 
     flags = VERILATOR_COCOTB_MAKEFLAGS if simulator == "verilator" else ""
     bdir = build_dir(build_root, name, simulator, f"{simulator}:{waves}:{flags}:{verilog}")
     build_once(bdir, bdir / ".built",
-               lambda: _build_locked(bdir, verilog, name=name, simulator=simulator, waves=waves))
+               lambda: _build_locked(bdir, verilog, name=name, simulator=simulator, waves=waves, flags=flags))
     return bdir
 
 
-def _build_locked(bdir: Path, verilog: str, *, name: str, simulator: str, waves: bool) -> None:
+def _build_locked(bdir: Path, verilog: str, *, name: str, simulator: str, waves: bool, flags: str) -> None:
     from cocotb_tools.runner import get_runner
     done = bdir / ".built"
     bdir.mkdir(parents=True, exist_ok=True)
@@ -150,17 +150,18 @@ def _build_locked(bdir: Path, verilog: str, *, name: str, simulator: str, waves:
     src.write_text(verilog)
     args = ["-Wno-fatal", "-Wno-WIDTH", "-Wno-UNOPTFLAT"] if simulator == "verilator" else []
     runner = get_runner(simulator)
-    with _makeflags(VERILATOR_COCOTB_MAKEFLAGS if simulator == "verilator" else ""):
+    with _makeflags(flags):
         runner.build(sources=[src], hdl_toplevel=name, build_dir=bdir, build_args=args, waves=waves,
                      timescale=("1ns", "1ps"),
                      always=True, log_file=bdir / "build.log")
     done.touch()
 
 
-#: Compiler optimisation of the design's C++ in cocotb builds. Under cocotb the per-clock Python
-#: callbacks, not the model, set the pace, while g++ -Os on a whole network's generated C++ takes
-#: minutes: an accelerator with P = 8, W = 32 compiled in 190 s at -Os and 21 s at -O0. The native
-#: harness (:mod:`mtjsc.sim.native`), where the model does set the pace, builds with -O3 -O2.
+#: Compiler optimisation of the design's C++ in cocotb builds (make variables of Verilator's
+#: makefile). Tests simulate short runs, so compile time dominates: an accelerator with P = 8,
+#: W = 32 compiled in 190 s at Verilator's default -Os, 42 s at -O1 and 21 s at -O0, and its cocotb
+#: run of 7 images took 28 s, 32 s and about 90 s. The native harness (:mod:`mtjsc.sim.native`),
+#: built for long runs, keeps -O3.
 VERILATOR_COCOTB_MAKEFLAGS = "OPT_FAST=-O1 OPT_SLOW=-O0"
 
 

@@ -62,7 +62,7 @@ def pytest_configure(config):
 
 #: Modules whose tests run longest (one-worker groups and whole-network Verilator builds): collected
 #: first, so that pytest-xdist starts them at once and the short tests fill the other worker, instead
-#: of a long group starting last and running alone (27 min 10 s against about 23 min of work per core).
+#: of a long group starting last and running alone.
 LONG_FIRST = ("test_area.py", "test_demo.py", "test_accelerator.py", "test_lowprec.py", "test_core.py")
 
 
