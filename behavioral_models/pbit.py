@@ -17,6 +17,12 @@ Random numbers: ``lfsr`` gives p-bit i its own Galois LFSR (the shared
 :mod:`~mtjsc.behavioral_models.lfsr` definition, seed
 ``seed_state(seed, PBIT_LAYER, replica, i, width)``), read as R and leapt B
 steps at each of its updates, so its t-th update uses ``generate(...)[t]``.
+``slot-lfsr`` gives each *slot* k (the k-th p-bit of every colour, ascending
+index) one LFSR (seed ``seed_state(seed, PBIT_SLOT_LAYER, replica, k,
+width)``), leapt B steps at every colour update: the p-bit of slot k in
+colour c reads its u-th number at update u = sweep x colours + c. One LFSR
+then serves a p-bit of every colour, as one colour updates per clock: the
+RTL needs colours-times fewer LFSRs (their logic is most of a p-bit's).
 ``entropy`` takes the numbers from given words: one word per colour update,
 the k-th p-bit of the colour (ascending index) reading B-bit number k of the
 word (the RTL's entropy port; e.g. sMTJ bits from ``mtj.entropy_bits``).
@@ -35,6 +41,10 @@ from mtjsc.validate import check_int, check_seed
 
 #: ``layer`` field of the p-bit LFSR seeds (disjoint from the network's layers 0, 1).
 PBIT_LAYER = 16
+#: ``layer`` field of the slot LFSR seeds (``rng="slot-lfsr"``).
+PBIT_SLOT_LAYER = 17
+#: Where a p-bit's random numbers come from (module docstring); ``numpy`` is a model-only sampler.
+RNG_KINDS = ("lfsr", "slot-lfsr", "entropy", "numpy")
 #: Largest |I| the lookup table covers (one entry per integer input).
 MAX_INPUT = 1 << 12
 
@@ -184,6 +194,13 @@ def lfsr_seeds(problem: PbitProblem, schedule: Schedule, seed: int, replica: int
                     np.uint64)
 
 
+def slot_seeds(problem: PbitProblem, schedule: Schedule, seed: int, replica: int = 0) -> np.ndarray:
+    """Seeds of the slot LFSRs (``rng="slot-lfsr"``), one per slot: as many as the largest colour."""
+    size = max(len(g) for g in problem.groups)
+    return np.array([lfsr.seed_state(seed, PBIT_SLOT_LAYER, replica, k, schedule.lfsr_width) for k in range(size)],
+                    np.uint64)
+
+
 def initial_state(problem: PbitProblem, seed: int, replica: int = 0) -> np.ndarray:
     """The seeded start state (bits), shared by model and RTL."""
     return np.random.default_rng([check_seed(seed), PBIT_LAYER, replica]).random(problem.n) < 0.5
@@ -208,8 +225,8 @@ def run(problem: PbitProblem, schedule: Schedule, *, seed: int = 0, replicas: in
 
     Parameters
     ----------
-    rng : {"lfsr", "entropy", "numpy"}
-        ``numpy`` draws R from NumPy (fast sampling, not an RTL mode).
+    rng : {"lfsr", "slot-lfsr", "entropy", "numpy"}
+        Module docstring; ``numpy`` draws R from NumPy (fast sampling, not an RTL mode).
     entropy : bits, for ``rng="entropy"`` (one replica).
 
     Returns
@@ -227,6 +244,10 @@ def run(problem: PbitProblem, schedule: Schedule, *, seed: int = 0, replicas: in
     if rng == "lfsr":
         seeds = np.concatenate([lfsr_seeds(problem, schedule, seed, r) for r in range(replicas)])
         R_all = lfsr.generate(seeds, schedule.lfsr_width, B, schedule.sweeps).reshape(schedule.sweeps, replicas, n)
+    elif rng == "slot-lfsr":
+        seeds = np.concatenate([slot_seeds(problem, schedule, seed, r) for r in range(replicas)])
+        updates = schedule.sweeps * len(groups)
+        R_slot = lfsr.generate(seeds, schedule.lfsr_width, B, updates).reshape(updates, replicas, -1)
     elif rng == "entropy":
         if replicas != 1:
             raise MtjscError("the entropy port feeds one replica")
@@ -234,7 +255,7 @@ def run(problem: PbitProblem, schedule: Schedule, *, seed: int = 0, replicas: in
     elif rng == "numpy":
         gen = np.random.default_rng([seed, PBIT_LAYER, 99])
     else:
-        raise MtjscError(f"rng={rng!r}: choose lfsr, entropy or numpy")
+        raise MtjscError(f"rng={rng!r}: choose one of {', '.join(RNG_KINDS)}")
     states = np.empty((replicas, schedule.sweeps, n), bool) if record else None
     energies = np.empty((replicas, schedule.sweeps))
     Jf = problem.J
@@ -245,6 +266,8 @@ def run(problem: PbitProblem, schedule: Schedule, *, seed: int = 0, replicas: in
             I = s @ Jf[:, idx] + problem.h[idx]                                      # [R, size]
             if rng == "lfsr":
                 r = R_all[sweep][:, idx]
+            elif rng == "slot-lfsr":
+                r = R_slot[sweep * len(groups) + c][:, :len(idx)]
             elif rng == "entropy":
                 r = words[sweep * len(groups) + c][:len(idx)][None, :]
             else:

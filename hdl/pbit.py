@@ -9,7 +9,8 @@ comparator; with ``units="slot"`` the k-th p-bits of all colours share one
 (slot k): only one colour updates per clock, so the slot takes the sum and
 the random number of that colour's p-bit through a multiplexer, which saves
 the table and comparator of all but one colour at the cost of the mux. R_i comes from p-bit i's LFSR (the shared `Lfsr`, seeded
-as the model seeds it, leapt B steps per update) or from the entropy port,
+as the model seeds it, leapt B steps per update), from slot k's LFSR
+(``slot-lfsr``: one per slot, leapt at every colour update) or from the entropy port,
 which carries one word per colour update (the k-th p-bit of the colour reads
 B-bit number k) with a valid/ready handshake: the machine waits for it.
 """
@@ -25,7 +26,7 @@ from mtjsc.errors import MtjscError
 from mtjsc.hdl.lfsr import Lfsr
 from mtjsc.validate import check_seed
 
-RNG_KINDS = ("lfsr", "entropy")
+RNG_KINDS = ("lfsr", "slot-lfsr", "entropy")
 #: Who owns a table and comparator: a p-bit, or a slot of the colours (module docstring).
 UNIT_KINDS = ("slot", "pbit")
 
@@ -39,7 +40,8 @@ class PbitMachine(wiring.Component):
     schedule : behavioral_models.pbit.Schedule
     seed : int
         Seeds the LFSRs and the start state exactly as ``pbit.run(seed=...)`` does.
-    rng : {"lfsr", "entropy"}
+    rng : {"lfsr", "slot-lfsr", "entropy"}
+        The model's random-number sources (:mod:`mtjsc.behavioral_models.pbit`).
     units : {"slot", "pbit"}
         ``"slot"``: one table and comparator per slot (the k-th p-bits of all colours); ``"pbit"``: one
         per p-bit. The same machine either way (same states, sample for sample); ``"slot"`` is smaller.
@@ -89,6 +91,7 @@ class PbitMachine(wiring.Component):
         n, B = P.n, S.bits
         init = model.initial_state(P, self.seed)
         seeds = model.lfsr_seeds(P, S, self.seed)
+        slot_seeds = model.slot_seeds(P, S, self.seed)
         table = S.table(P.max_input)
         stages = len(S.betas)
 
@@ -127,6 +130,13 @@ class PbitMachine(wiring.Component):
 
         # per p-bit: its input sum, its random number, and the clock it updates in
         I, r, reach, upd = {}, {}, {}, {}
+        slot_value = []
+        if self.rng == "slot-lfsr":
+            for k in range(self.size):
+                lf = Lfsr(width=S.lfsr_width, bits=B, seed=int(slot_seeds[k]))
+                m.submodules[f"slot_lfsr{k}"] = lf
+                m.d.comb += [lf.en.eq(go), lf.load.eq(restart)]
+                slot_value.append(lf.value)
         for c, idx in enumerate(self.groups):
             for k, i in enumerate(idx):
                 i = int(i)
@@ -142,6 +152,8 @@ class PbitMachine(wiring.Component):
                     m.submodules[f"lfsr{i}"] = lf
                     m.d.comb += [lf.en.eq(go & (colour == c)), lf.load.eq(restart)]
                     r[i] = lf.value
+                elif self.rng == "slot-lfsr":
+                    r[i] = slot_value[k]
                 else:
                     r[i] = self.entropy[k * B:(k + 1) * B]
 

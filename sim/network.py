@@ -261,7 +261,7 @@ def pbit_cosim(problem, schedule, *, seed: int = 0, simulator: str, rng: str = "
     # a stable name (hash() of bytes is salted per process, which made every process rebuild)
     key = hashlib.sha1(b"".join([problem.J.tobytes(), problem.h.tobytes(), problem.colours.tobytes(),
                                  repr((schedule, seed)).encode()])).hexdigest()[:10]
-    name = f"pbit_n{problem.n}_{rng}_{units}_{key}"
+    name = f"pbit_n{problem.n}_{rng.replace('-', '_')}_{units}_{key}"     # a Verilog identifier
     out = runner.run(machine, name=name, simulator=simulator, testbench="PbitTestbench", data=data,
                      build_root=build_root)
     return {"simulator": simulator, "rng": rng, "units": units, "sweeps": schedule.sweeps, "colours": len(problem.groups),

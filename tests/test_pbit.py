@@ -50,11 +50,29 @@ def test_sampling_matches_boltzmann_at_fixed_beta():
     assert np.abs(freq - w / w.sum()).max() < 0.01
 
 
-@pytest.mark.parametrize("units", ["slot", "pbit"])
+def test_slot_lfsr_model_is_the_stated_rule(maxcut12):
+    """rng="slot-lfsr" by hand: slot k's LFSR gives its u-th number to the k-th p-bit of the colour of update u."""
+    sch = pbit.Schedule((0.7,), 2, bits=8)
+    r = pbit.run(maxcut12, sch, seed=4, rng="slot-lfsr")
+    groups = maxcut12.groups
+    R = lfsr.generate(pbit.slot_seeds(maxcut12, sch, 4), 32, 8, 2 * len(groups))
+    assert R.shape[1] == max(len(g) for g in groups)
+    m = pbit.initial_state(maxcut12, 4).copy()
+    for sweep in range(2):
+        for c, idx in enumerate(groups):
+            s = 2 * m.astype(int) - 1
+            for k, i in enumerate(idx):
+                I = int(maxcut12.J[i] @ s + maxcut12.h[i])
+                m[i] = R[sweep * len(groups) + c, k] < int(np.rint((1 + np.tanh(0.7 * I)) / 2 * 256))
+        assert np.array_equal(r["states"][0, sweep], m)
+    assert not np.array_equal(r["states"], pbit.run(maxcut12, sch, seed=4, rng="lfsr")["states"])
+
+
+@pytest.mark.parametrize("units, rng", [("slot", "lfsr"), ("pbit", "lfsr"), ("slot", "slot-lfsr")])
 @pytest.mark.parametrize("sim", ["icarus"])       # Verilator runs the same machine with the entropy port below
-def test_rtl_equals_model_every_sweep_lfsr(maxcut12, sim, units):
+def test_rtl_equals_model_every_sweep_lfsr(maxcut12, sim, units, rng):
     sch = pbit.Schedule.linear(0.2, 2.0, 4, sweeps_per_stage=3)
-    r = pbit_cosim(maxcut12, sch, seed=3, simulator=sim, units=units, build_root=BUILD)
+    r = pbit_cosim(maxcut12, sch, seed=3, simulator=sim, units=units, rng=rng, build_root=BUILD)
     assert r["bit_exact"] and r["rtl_states"].shape == (12, 12)
     assert r["clocks"] == sch.sweeps * len(maxcut12.groups)          # one clock per colour
     assert len({tuple(s) for s in r["rtl_states"]}) > 3               # the state moves
@@ -69,10 +87,11 @@ def test_rtl_equals_model_with_mtj_entropy_and_a_stalling_port(maxcut12, sim):
     assert r["bit_exact"] and r["clocks"] > sch.sweeps * len(maxcut12.groups)   # it waited for entropy
 
 
-def test_rtl_runs_the_factoring_problem_of_35():
+@pytest.mark.parametrize("sim, rng", [("icarus", "lfsr"), ("verilator", "slot-lfsr")])
+def test_rtl_runs_the_factoring_problem_of_35(sim, rng):
     f = pbit.Factoring(35, 3, 3)
     sch = pbit.Schedule.linear(0.02, 0.3, 4, sweeps_per_stage=5, bits=12)
-    r = pbit_cosim(f.problem, sch, seed=0, simulator="icarus", build_root=BUILD)
+    r = pbit_cosim(f.problem, sch, seed=0, simulator=sim, rng=rng, build_root=BUILD)
     assert r["bit_exact"]
 
 
