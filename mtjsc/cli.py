@@ -775,7 +775,7 @@ def cmd_pbit(a) -> int:
     bar = _progress_bar(instances + 3, "p-bit runs", unit="run")
     try:
         res = pbit_report.report(instances=instances, large_n=large, replicas=replicas,
-                                 seed=check_seed(a.seed, "--seed"), progress=bar.update)
+                                 seed=check_seed(a.seed, "--seed"), rng=a.rng, progress=bar.update)
     finally:
         bar.close()
     write_report(out, "pbit", res, pbit_report.markdown(res), plots.pbit)
@@ -1055,6 +1055,8 @@ def build_parser() -> argparse.ArgumentParser:
     pb.add_argument("--large-n", type=int, default=800, help="nodes of the large sparse Max-Cut graph")
     pb.add_argument("--replicas", type=int, default=200, help="replicas per semiprime")
     pb.add_argument("--seed", type=int, default=0)
+    pb.add_argument("--rng", choices=("lfsr", "slot-lfsr"), default="lfsr",
+                    help="random numbers of the small Max-Cut machines: an LFSR per p-bit or per slot of the colours")
     pb.add_argument("--out", default="out/pbit")
     pb.set_defaults(func=cmd_pbit)
 

@@ -13,14 +13,19 @@ import time
 import numpy as np
 
 from mtjsc.behavioral_models import pbit
+from mtjsc.errors import MtjscError
 from mtjsc.validate import check_int
 
 
 def maxcut_small(instances: int = 100, n: int = 20, degree: float = 4.0,
-                 sweeps=(25, 50, 100, 200, 500), seed: int = 0, progress=None) -> dict:
-    """Success rate (best cut seen == brute-force optimum) within each number of sweeps, one LFSR
-    machine per instance; the annealing schedule spans the largest sweep count."""
+                 sweeps=(25, 50, 100, 200, 500), seed: int = 0, rng: str = "lfsr", progress=None) -> dict:
+    """Success rate (best cut seen == brute-force optimum) within each number of sweeps, one machine
+    per instance with the RTL's random numbers ``rng`` ("lfsr" or "slot-lfsr"); the annealing schedule
+    spans the largest sweep count."""
     instances = check_int(instances, "instances", minimum=1)
+    if rng not in ("lfsr", "slot-lfsr"):
+        raise MtjscError(f"rng={rng!r}: the Max-Cut success rate is measured with the RTL's LFSRs; "
+                         f"choose lfsr or slot-lfsr")
     total = max(sweeps)
     schedule = pbit.Schedule.linear(0.1, 3.0, 50, sweeps_per_stage=max(1, total // 50))
     hits = np.zeros(len(sweeps), np.int64)
@@ -28,7 +33,7 @@ def maxcut_small(instances: int = 100, n: int = 20, degree: float = 4.0,
     for k in range(instances):
         A = pbit.random_graph(n, degree, seed=seed + k)
         opt = pbit.brute_force_maxcut(A)
-        r = pbit.run(pbit.maxcut_problem(A), schedule, seed=seed + k, rng="lfsr")
+        r = pbit.run(pbit.maxcut_problem(A), schedule, seed=seed + k, rng=rng)
         cuts = pbit.cut_value(A, r["states"][0])                    # [sweeps]
         best_by = np.maximum.accumulate(cuts)
         found = [bool(best_by[S - 1] == opt) for S in sweeps]
@@ -36,7 +41,7 @@ def maxcut_small(instances: int = 100, n: int = 20, degree: float = 4.0,
         rows.append({"instance": k, "edges": int(A.sum() // 2), "optimum": opt, "best": int(best_by[-1])})
         if progress is not None:
             progress(1)
-    return {"n": n, "degree": degree, "instances": instances, "sweeps": list(sweeps),
+    return {"n": n, "degree": degree, "instances": instances, "sweeps": list(sweeps), "rng": rng,
             "schedule": {"betas": [schedule.betas[0], schedule.betas[-1]], "stages": len(schedule.betas),
                          "sweeps_per_stage": schedule.sweeps_per_stage},
             "success_rate": (hits / instances).tolist(), "rows": rows}
@@ -86,8 +91,9 @@ def factoring(replicas: int = 200, sweeps=(10, 25, 50, 100, 200, 500), seed: int
             "sweeps_per_stage": schedule.sweeps_per_stage, "bits": 12}, "cases": out}
 
 
-def report(*, instances: int = 100, large_n: int = 800, replicas: int = 200, seed: int = 0, progress=None) -> dict:
-    res = {"maxcut_small": maxcut_small(instances=instances, seed=seed, progress=progress),
+def report(*, instances: int = 100, large_n: int = 800, replicas: int = 200, seed: int = 0, rng: str = "lfsr",
+           progress=None) -> dict:
+    res = {"maxcut_small": maxcut_small(instances=instances, seed=seed, rng=rng, progress=progress),
            "maxcut_large": maxcut_large(n=large_n, seed=seed),
            "factoring": factoring(replicas=replicas, seed=seed, progress=progress)}
     A = pbit.random_graph(256, 3.0, seed=0)
@@ -104,8 +110,8 @@ def report(*, instances: int = 100, large_n: int = 800, replicas: int = 200, see
 def markdown(res: dict) -> str:
     s = res["maxcut_small"]
     lines = ["# p-bit Ising machine", "",
-             f"## Max-Cut, {s['instances']} random {s['n']}-node graphs (mean degree {s['degree']:g}), one LFSR "
-             f"machine each", "",
+             f"## Max-Cut, {s['instances']} random {s['n']}-node graphs (mean degree {s['degree']:g}), one "
+             f"machine each (`{s.get('rng', 'lfsr')}` random numbers)", "",
              "| sweeps | " + " | ".join(str(v) for v in s["sweeps"]) + " |",
              "|---|" + "---|" * len(s["sweeps"]),
              "| optimum found | " + " | ".join(f"{100 * v:.0f} %" for v in s["success_rate"]) + " |", ""]

@@ -143,9 +143,11 @@ def test_annealing_solves_small_maxcut_instances():
 
 
 def test_pbit_command_writes_report(tmp_path):
-    assert main(["pbit", "--instances", "3", "--large-n", "60", "--replicas", "20", "--out", str(tmp_path)]) == 0
+    assert main(["pbit", "--instances", "3", "--large-n", "60", "--replicas", "20", "--rng", "slot-lfsr",
+                 "--out", str(tmp_path)]) == 0
     res = json.loads((tmp_path / "pbit.json").read_text())
     assert res["maxcut_small"]["instances"] == 3 and len(res["factoring"]["cases"]) == 3
+    assert res["maxcut_small"]["rng"] == "slot-lfsr" and "(`slot-lfsr` random numbers)" in (tmp_path / "pbit.md").read_text()
     assert res["factoring"]["cases"][0]["success"][-1] == 1.0          # 35 is always factored
     assert "invertible multiplier" in (tmp_path / "pbit.md").read_text()
     assert (tmp_path / "pbit.png").stat().st_size > 10_000
