@@ -782,6 +782,34 @@ def cmd_pbit(a) -> int:
     return 0
 
 
+def cmd_faults(a) -> int:
+    """`mtjsc faults`: accuracy against fault rate, SC (weight-memory SEUs, stuck SNGs, stream flips) and binary."""
+    from mtjsc import faults, plots
+    out = check_output_dir(a.out, "--out")
+    rates = _parse_rates(a.rates)
+    seeds = check_int(a.seeds, "--seeds", minimum=1)
+    n_img = check_int(a.images, "--images", minimum=1, maximum=10000) if a.images else 10000
+    # SC runs (every kind, the fault-free one once per seed) and the baseline's
+    runs = (len(faults.SC_KINDS) * len(rates)) * seeds + len(rates) * seeds
+    bar = _progress_bar(runs * n_img, "fault injection")
+    try:
+        res = faults.study(L=a.length, rates=rates, seeds=seeds, images=a.images, model=a.model,
+                           baseline=a.baseline, data=a.data, progress=bar.update)
+    finally:
+        bar.close()
+    write_report(out, "faults", res, faults.markdown(res), plots.faults)
+    return 0
+
+
+def _parse_rates(text: str) -> list:
+    """``"0,1e-3,1e-2"`` -> [0.0, 0.001, 0.01] (probabilities)."""
+    from mtjsc.faults import check_rate
+    parts = [p.strip() for p in str(text).split(",") if p.strip()]
+    if not parts:
+        raise MtjscError(f"--rates {text!r} names no rate; give probabilities such as 0,1e-3,1e-2")
+    return [check_rate(p, "--rates") for p in parts]
+
+
 def _jsonable(v):
     """numpy scalars and arrays in results, as JSON numbers and lists."""
     if isinstance(v, np.ndarray):
@@ -1059,6 +1087,20 @@ def build_parser() -> argparse.ArgumentParser:
                     help="random numbers of the small Max-Cut machines: an LFSR per p-bit or per slot of the colours")
     pb.add_argument("--out", default="out/pbit")
     pb.set_defaults(func=cmd_pbit)
+
+    fl = sub.add_parser("faults", help="fault injection: accuracy against the rate of weight-memory upsets, stuck "
+                                       "SNGs and stream bit flips (SC), and of weight upsets in the binary baseline")
+    fl.add_argument("--length", type=int, default=256, help="stream length L")
+    from mtjsc.faults import DEFAULT_RATES
+    fl.add_argument("--rates", default=",".join(f"{r:g}" for r in DEFAULT_RATES),
+                    help="fault probabilities (per stored bit, per SNG, per stream bit), comma separated")
+    fl.add_argument("--seeds", type=int, default=3, help="fault draws per point (each with its own stream seed)")
+    fl.add_argument("--images", type=int, help="first N test images (default: all 10,000)")
+    fl.add_argument("--model", default="auto", help="SC model (default: the shipped one for L)")
+    fl.add_argument("--baseline", default="8/8", help="binary baseline, weight/activation bits (shipped)")
+    fl.add_argument("--data", help="MNIST directory (default: $MTJSC_MNIST, then the shipped test set)")
+    fl.add_argument("--out", default="out/faults")
+    fl.set_defaults(func=cmd_faults)
 
     bl = sub.add_parser("baseline", help="the binary (fixed-point) baseline: quantization-aware training per "
                                          "width, integer-model accuracy, model files")

@@ -264,3 +264,29 @@ def pbit(result: dict, path) -> Path:
         a.set_xticks(ticks, [str(t) for t in ticks])
         a.xaxis.set_minor_formatter(NullFormatter())
     return save(fig, path)
+
+
+def faults(result: dict, path) -> Path:
+    """`mtjsc faults`: accuracy (mean and range over fault draws) against fault rate, one line per design
+    and fault kind; rate 0 sits at the left edge of a symmetric-log axis."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    groups = {}
+    for r in result["rows"]:
+        groups.setdefault((r["design"], r["kind"]), []).append(r)
+    labels = {"seu": "weight-memory bit flips", "stuck": "stuck weight SNGs", "flip": "weight-stream bit flips"}
+    for (design, kind), rows in groups.items():
+        x = np.array([r["rate"] for r in rows])
+        acc = np.array([r["accuracy"] for r in rows]) * 100
+        m = acc.mean(axis=1)
+        ax.errorbar(x, m, yerr=[m - acc.min(axis=1), acc.max(axis=1) - m], marker="o", capsize=3,
+                    label=f"{design}: {labels.get(kind, kind)}")
+    positive = [r for r in result["rates"] if r > 0]
+    ax.set_xscale("symlog", linthresh=min(positive) if positive else 1e-4)
+    ax.set_xlabel("fault rate (per stored bit, per SNG, per stream bit)")
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_title(f"Fault injection, {result['images']:,} MNIST test images, {result['seeds']} draws per point",
+                 fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return save(fig, path)
