@@ -790,11 +790,12 @@ def cmd_faults(a) -> int:
     seeds = check_int(a.seeds, "--seeds", minimum=1)
     n_img = check_int(a.images, "--images", minimum=1, maximum=10000) if a.images else 10000
     # SC runs (every kind, the fault-free one once per seed) and the baseline's
-    runs = (len(faults.SC_KINDS) * len(rates)) * seeds + len(rates) * seeds
+    protect = check_int(a.protect, "--protect", minimum=0, maximum=9)
+    runs = ((len(faults.SC_KINDS) + (protect > 0)) * len(rates)) * seeds + len(rates) * seeds
     bar = _progress_bar(runs * n_img, "fault injection")
     try:
         res = faults.study(L=a.length, rates=rates, seeds=seeds, images=a.images, model=a.model,
-                           baseline=a.baseline, data=a.data, progress=bar.update)
+                           baseline=a.baseline, protect=protect, data=a.data, progress=bar.update)
     finally:
         bar.close()
     write_report(out, "faults", res, faults.markdown(res), plots.faults)
@@ -1098,6 +1099,8 @@ def build_parser() -> argparse.ArgumentParser:
     fl.add_argument("--images", type=int, help="first N test images (default: all 10,000)")
     fl.add_argument("--model", default="auto", help="SC model (default: the shipped one for L)")
     fl.add_argument("--baseline", default="8/8", help="binary baseline, weight/activation bits (shipped)")
+    fl.add_argument("--protect", type=int, default=2,
+                    help="also run SC upsets with the top N threshold bits guarded (as by ECC); 0: no such run")
     fl.add_argument("--data", help="MNIST directory (default: $MTJSC_MNIST, then the shipped test set)")
     fl.add_argument("--out", default="out/faults")
     fl.set_defaults(func=cmd_faults)

@@ -68,8 +68,11 @@ def weights_for_thresholds(q: np.ndarray, bits: int) -> np.ndarray:
     return 2.0 * q / (1 << bits) - 1.0
 
 
-def inject_sc(model, kind: str, rate: float, *, bits: int = 8, seed: int = 0) -> tuple:
+def inject_sc(model, kind: str, rate: float, *, bits: int = 8, seed: int = 0, protect: int = 0) -> tuple:
     """The model with ``kind`` faults at ``rate`` (module docstring) and a count of what failed.
+
+    ``protect`` (``seu`` only): the top ``protect`` bits of every threshold never flip, as if an
+    error-correcting code guarded them. The same draw as without protection, minus those bits.
 
     Returns
     -------
@@ -82,14 +85,18 @@ def inject_sc(model, kind: str, rate: float, *, bits: int = 8, seed: int = 0) ->
                          f"{', '.join(STORED_KINDS)} (stream flips: WeightBitFlips)")
     rate = check_rate(rate)
     bits = check_int(bits, "bits", minimum=1, maximum=16)
+    protect = check_int(protect, "protect", minimum=0, maximum=bits + 1)
+    if protect and kind != "seu":
+        raise MtjscError(f"protect={protect}: protection guards stored threshold bits (kind seu), not {kind}")
     rng = np.random.default_rng([check_seed(seed), 0x5E0 if kind == "seu" else 0x57C])
     new, faults, total = [], 0, 0
     for q in thresholds(model, bits):
         if kind == "seu":
             flips = rng.random(q.shape + (bits + 1,)) < rate
+            flips[..., bits + 1 - protect:] = False
             mask = (flips * (1 << np.arange(bits + 1))).sum(axis=-1)
             faults += int(flips.sum())
-            total += flips.size
+            total += q.size * (bits + 1 - protect)
             q = np.minimum(q ^ mask, 1 << bits)
         else:
             stuck = rng.random(q.shape) < rate
@@ -99,8 +106,8 @@ def inject_sc(model, kind: str, rate: float, *, bits: int = 8, seed: int = 0) ->
             q = np.where(stuck, np.where(ones, 1 << bits, 0), q)
         new.append(weights_for_thresholds(q, bits))
     faulty = dataclasses.replace(model, w1=new[0], w2=new[1],
-                                 provenance={**model.provenance, "faults": {"kind": kind, "rate": rate,
-                                                                            "seed": seed, "bits": bits}})
+                                 provenance={**model.provenance, "faults": {"kind": kind, "rate": rate, "seed": seed,
+                                                                            "bits": bits, "protect": protect}})
     return faulty, {"faults": faults, "of": total}
 
 
@@ -147,8 +154,9 @@ def inject_fixed(fixed, rate: float, *, seed: int = 0) -> tuple:
 
 
 def study(*, L: int = 256, rates=DEFAULT_RATES, seeds: int = 3, images: int | None = None, model: str = "auto",
-          baseline: str = "8/8", data=None, progress=None) -> dict:
-    """Accuracy against fault rate: SC (``lfsr`` source, SEU and stuck SNGs) and the binary baseline (SEU).
+          baseline: str = "8/8", protect: int = 2, data=None, progress=None) -> dict:
+    """Accuracy against fault rate: SC (``lfsr`` source; SEU, stuck SNGs, stream flips, and SEU with the top
+    ``protect`` threshold bits guarded, if ``protect``) and the binary baseline (SEU).
 
     Each (kind, rate) is drawn ``seeds`` times (fault seed = stream seed = 0 .. seeds - 1); accuracy is
     on the first ``images`` MNIST test images (all 10,000 by default).
@@ -169,7 +177,9 @@ def study(*, L: int = 256, rates=DEFAULT_RATES, seeds: int = 3, images: int | No
     name, sc_model = resolve_model(model, L)
     cfg = ScConfig.from_model(sc_model, L=L)
     rows, fault_free = [], {}
-    for kind in SC_KINDS:
+    protect = check_int(protect, "--protect", minimum=0, maximum=cfg.sng_bits + 1)
+    variants = [(kind, 0) for kind in SC_KINDS] + ([("seu", protect)] if protect else [])
+    for kind, guard in variants:
         for rate in rates:
             accs, counts = [], []
             for s in range(seeds):
@@ -178,7 +188,7 @@ def study(*, L: int = 256, rates=DEFAULT_RATES, seeds: int = 3, images: int | No
                     faulty, source = sc_model, WeightBitFlips(source, rate, seed=s)
                     total = L * sum(w.size for w in sc_model.weights)
                 else:
-                    faulty, info = inject_sc(sc_model, kind, rate, bits=cfg.sng_bits, seed=s)
+                    faulty, info = inject_sc(sc_model, kind, rate, bits=cfg.sng_bits, seed=s, protect=guard)
                     total = info["of"]
                 if rate == 0 and s in fault_free:       # no fault of any kind: the same run
                     accs.append(fault_free[s])
@@ -190,7 +200,8 @@ def study(*, L: int = 256, rates=DEFAULT_RATES, seeds: int = 3, images: int | No
                     if rate == 0:
                         fault_free[s] = accs[-1]
                 counts.append(source.flipped if kind == "flip" else info["faults"])
-            rows.append({"design": f"SC L={L}", "kind": kind, "rate": rate, "accuracy": accs,
+            design = f"SC L={L}" + (f", top {guard} bits protected" if guard else "")
+            rows.append({"design": design, "kind": kind, "rate": rate, "accuracy": accs,
                          "faults": counts, "of": total})
     widths = parse_widths(baseline)
     if len(widths) != 1:
@@ -207,7 +218,7 @@ def study(*, L: int = 256, rates=DEFAULT_RATES, seeds: int = 3, images: int | No
             progress(seeds * n)
         rows.append({"design": f"binary {fixed.label}", "kind": "seu", "rate": rate, "accuracy": accs,
                      "faults": counts, "of": info["of"]})
-    return {"model": name, "L": L, "sng_bits": cfg.sng_bits, "baseline": fixed.label, "images": n, "seeds": seeds,
+    return {"model": name, "L": L, "sng_bits": cfg.sng_bits, "protect": protect, "baseline": fixed.label, "images": n, "seeds": seeds,
             "rates": rates, "rows": rows}
 
 
@@ -218,7 +229,9 @@ def markdown(res: dict) -> str:
              f"{res['images']:,} MNIST test images, {res['seeds']} fault draws per point. `seu`: every stored "
              f"weight bit flips with the given probability (SC: the {res['sng_bits'] + 1}-bit SNG thresholds; "
              f"binary: the integer weights). `stuck`: that fraction of the SC weight SNGs is stuck at 0 or 1. `flip`: every SC weight-stream "
-             f"bit flips with that probability (drawn once, replayed for every image).",
+             f"bit flips with that probability (drawn once, replayed for every image)."
+             + (f" 'top {res['protect']} bits protected': `seu` with the top {res['protect']} bits of each "
+                f"threshold guarded (as by ECC)." if res.get("protect") else ""),
              "", "| design | fault | " + " | ".join(f"{r:g}" for r in res["rates"]) + " |",
              "|---|---|" + "---|" * len(res["rates"])]
     groups = {}

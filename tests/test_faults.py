@@ -41,6 +41,11 @@ def test_seu_flips_the_stored_threshold_bits(shipped):
     changed = sum(int(np.bitwise_count(a ^ b)[a < 1 << B].sum()) for a, b in zip(faults.thresholds(some, B), q0))
     assert 0 < changed <= info["faults"]
     assert abs(info["faults"] / info["of"] - 0.01) < 0.001
+    guarded, info = faults.inject_sc(model, "seu", 1.0, seed=1, protect=2)     # bits 7 and 8 kept
+    assert info["faults"] == info["of"] == 7 * sum(q.size for q in q0)
+    for a, b in zip(faults.thresholds(guarded, B), q0):
+        assert np.array_equal(a, np.minimum(b ^ 0x7F, 1 << B))
+    assert faults.inject_sc(model, "seu", 1.0, protect=9)[1]["faults"] == 0
     again, _ = faults.inject_sc(model, "seu", 0.01, seed=1)
     other, _ = faults.inject_sc(model, "seu", 0.01, seed=2)
     assert np.array_equal(again.w1, some.w1) and not np.array_equal(other.w1, some.w1)
@@ -95,13 +100,14 @@ def test_stream_flips_invert_weight_bits_and_nothing_else(shipped):
 
 def test_faults_command_writes_a_report_in_which_faults_cost_accuracy(tmp_path):
     assert main(["faults", "--length", "64", "--rates", "0,0.1", "--seeds", "1", "--images", "200",
-                 "--out", str(tmp_path)]) == 0
+                 "--protect", "2", "--out", str(tmp_path)]) == 0
     res = json.loads((tmp_path / "faults.json").read_text())
     acc = {(r["design"], r["kind"], r["rate"]): r["accuracy"][0] for r in res["rows"]}
     clean = acc[("SC L=64", "seu", 0.0)]
     assert clean == acc[("SC L=64", "stuck", 0.0)] == acc[("SC L=64", "flip", 0.0)] > 0.9
     assert acc[("SC L=64", "seu", 0.1)] < clean - 0.3 and acc[("SC L=64", "stuck", 0.1)] < clean
     assert acc[("binary 8/8", "seu", 0.1)] < acc[("binary 8/8", "seu", 0.0)] - 0.3
+    assert acc[("SC L=64, top 2 bits protected", "seu", 0.0)] == clean
     assert "| SC L=64 | flip |" in (tmp_path / "faults.md").read_text()
     assert (tmp_path / "faults.png").stat().st_size > 10_000
 
@@ -111,6 +117,7 @@ def test_faults_command_writes_a_report_in_which_faults_cost_accuracy(tmp_path):
     (["--rates", ","], "names no rate"),
     (["--baseline", "8/8,4/4"], "give one W/A pair"),
     (["--seeds", "0"], "--seeds"),
+    (["--protect", "10"], "--protect"),
 ])
 def test_bad_fault_arguments_are_named(tmp_path, capsys, args, message):
     assert main(["faults", "--images", "10", "--out", str(tmp_path)] + args) != 0
@@ -120,6 +127,8 @@ def test_bad_fault_arguments_are_named(tmp_path, capsys, args, message):
 def test_bad_fault_kind_is_rejected(shipped):
     with pytest.raises(MtjscError, match="fault kind 'flip' is not stored"):
         faults.inject_sc(shipped["L64"], "flip", 0.1)
+    with pytest.raises(MtjscError, match="protect=1: protection guards stored threshold bits"):
+        faults.inject_sc(shipped["L64"], "stuck", 0.1, protect=1)
 
 
 @pytest.mark.slow
