@@ -267,3 +267,27 @@ def pbit_cosim(problem, schedule, *, seed: int = 0, simulator: str, rng: str = "
     return {"simulator": simulator, "rng": rng, "units": units, "sweeps": schedule.sweeps, "colours": len(problem.groups),
             "model_states": ref["states"][0], "rtl_states": out["out_states"], "clocks": int(out["out_clocks"]),
             "bit_exact": bool(np.array_equal(out["out_states"], ref["states"][0]))}
+
+
+def pbit_board_cosim(problem, schedule, *, seed: int = 0, rng: str = "slot-lfsr", units: str = "slot",
+                     divisor: int = 4, simulator: str, build_root=None) -> dict:
+    """Run :class:`~mtjsc.boards.pbit_board.PbitBoard` (anneal, report over the UART; then a button press
+    and a second report) and compare both decoded reports with the NumPy model's final state.
+
+    Returns the expected and received reports and the clocks from reset (or the press) to each
+    report's first start bit; a mismatch raises :class:`mtjsc.sim.runner.CosimFailure`.
+    """
+    from mtjsc.boards.pbit_board import PbitBoard
+    board = PbitBoard(problem=problem, schedule=schedule, seed=seed, rng=rng, units=units, divisor=divisor)
+    expect = board.expected_report()
+    # a run: sweeps x colours clocks; a report: (bytes) x 10 bits x divisor; generous margin
+    timeout = 4 * (schedule.sweeps * len(problem.groups) + 10 * divisor * len(expect)) + 100
+    key = hashlib.sha1(b"".join([problem.J.tobytes(), problem.h.tobytes(), problem.colours.tobytes(),
+                                 repr((schedule, seed, divisor)).encode()])).hexdigest()[:10]
+    name = f"pbit_board_n{problem.n}_{rng.replace('-', '_')}_{units}_{key}"
+    out = runner.run(board, name=name, simulator=simulator, testbench="PbitBoardTestbench",
+                     data={"expect_bytes": np.array(expect, np.int64), "divisor": np.int64(divisor),
+                           "timeout": np.int64(timeout)}, build_root=build_root)
+    return {"simulator": simulator, "expected": expect, "reports": out["out_reports"].tolist(),
+            "clocks_to_report": out["out_waits"].tolist(),
+            "bit_exact": all(r == expect for r in out["out_reports"].tolist())}

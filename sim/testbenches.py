@@ -489,3 +489,82 @@ class PbitTestbench:
 
 TESTBENCHES["PbitTestbench"] = PbitTestbench
 
+
+
+class UartMonitor:
+    """Receives 8N1 frames on ``dut.<pin>`` at ``divisor`` clocks per bit: waits for the start bit's
+    falling edge, samples every bit in its middle, and fails on a bad start or stop bit."""
+
+    def __init__(self, dut, pin: str, divisor: int):
+        self.dut, self.line, self.divisor = dut, getattr(dut, pin), divisor
+
+    async def _clocks(self, k: int):
+        for _ in range(k):
+            await RisingEdge(self.dut.clk)
+
+    async def byte(self, timeout: int) -> tuple:
+        """The next byte and the clocks waited for its start bit (``timeout`` clocks at most)."""
+        waited = 0
+        while int(self.line.value) == 1:
+            await RisingEdge(self.dut.clk)
+            await ReadOnly()
+            waited += 1
+            if waited > timeout:
+                raise AssertionError(f"UartMonitor: no start bit within {timeout} clocks")
+        await self._clocks(self.divisor // 2)
+        await ReadOnly()
+        if int(self.line.value) != 0:
+            raise AssertionError("UartMonitor: start bit not low in its middle")
+        value = 0
+        for i in range(9):
+            await self._clocks(self.divisor)
+            await ReadOnly()
+            bit = int(self.line.value)
+            if i < 8:
+                value |= bit << i
+            elif bit != 1:
+                raise AssertionError(f"UartMonitor: stop bit low after byte 0x{value:02x}")
+        return value, waited
+
+
+class PbitBoardTestbench:
+    """:class:`~mtjsc.boards.pbit_board.PbitBoard`: the report after reset, then a button press and the
+    report of the second run, each byte decoded from the UART line. Data: ``expect_bytes`` int [k],
+    ``divisor``, ``timeout`` (clocks to wait for a report)."""
+
+    clock_ns = 10
+
+    def __init__(self, dut, data: dict):
+        self.dut, self.data = dut, data
+
+    async def run(self) -> dict:
+        dut = self.dut
+        k, divisor, timeout = len(self.data["expect_bytes"]), int(self.data["divisor"]), int(self.data["timeout"])
+        await clock_and_reset(dut, self.clock_ns, ("start",))
+        uart = UartMonitor(dut, "tx", divisor)
+        reports, waits = [], []
+        for press in range(2):
+            if press:
+                await FallingEdge(dut.clk)
+                dut.start.value = 1
+                await FallingEdge(dut.clk)
+                dut.start.value = 0
+            got = []
+            for j in range(k):
+                b, waited = await uart.byte(timeout)
+                got.append(b)
+                if j == 0:
+                    waits.append(waited)
+            reports.append(got)
+        return {"out_reports": np.array(reports, np.int64), "out_waits": np.array(waits, np.int64)}
+
+    def check(self, observed: dict):
+        exp = [int(v) for v in self.data["expect_bytes"]]
+        for r, got in enumerate(observed["out_reports"].tolist()):
+            if got != exp:
+                j = next(i for i in range(len(exp)) if got[i] != exp[i])
+                raise AssertionError(f"PbitBoardTestbench: report {r}, byte {j}: DUT 0x{got[j]:02x}, "
+                                     f"model 0x{exp[j]:02x}")
+
+
+TESTBENCHES["PbitBoardTestbench"] = PbitBoardTestbench

@@ -1,0 +1,65 @@
+"""Board designs: the UART transmitter against its reference, the p-bit board's reports over the UART
+equal to the NumPy model on both simulators, and (slow) the iCEBreaker bitstream build."""
+
+from pathlib import Path
+
+import pytest
+from amaranth.sim import Simulator
+
+from mtjsc.behavioral_models import pbit
+from mtjsc.boards.pbit_board import HEADER, PbitBoard, report_bytes
+from mtjsc.errors import MtjscError
+from mtjsc.hdl.uart import UartTx, frame_bits
+from mtjsc.sim.network import pbit_board_cosim
+
+BUILD = Path(__file__).resolve().parents[1] / "build" / "cosim"
+
+
+def test_uart_frames_equal_the_reference():
+    """Two bytes offered back to back: the line, clock by clock from the clock after the first
+    transfer, is the reference's frames (start 0, LSB first, stop 1), then idle high."""
+    dut = UartTx(divisor=3)
+    data = [0xA5, 0x3C]
+    line = []
+
+    async def bench(ctx):
+        for b in data:
+            ctx.set(dut.data.payload, b)
+            ctx.set(dut.data.valid, 1)
+            while not ctx.get(dut.data.ready):
+                await ctx.tick()
+                line.append(ctx.get(dut.tx))
+            await ctx.tick()
+            line.append(ctx.get(dut.tx))
+        ctx.set(dut.data.valid, 0)
+        for _ in range(40):
+            await ctx.tick()
+            line.append(ctx.get(dut.tx))
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    ref = dut.reference(data)
+    assert line[:len(ref)] == ref and set(line[len(ref):]) == {1}
+    assert frame_bits(0x01) == [0, 1, 0, 0, 0, 0, 0, 0, 0, 1]
+
+
+def test_report_format():
+    assert report_bytes([1, 0, 0, 0, 0, 0, 0, 0, 1, 1]) == [HEADER, 0x01, 0x03]
+
+
+@pytest.mark.parametrize("sim", ["icarus", "verilator"])
+def test_pbit_board_reports_the_model_state_over_the_uart(sim):
+    problem = pbit.maxcut_problem(pbit.random_graph(20, 3.0, seed=5))
+    schedule = pbit.Schedule.linear(0.2, 2.0, 4, sweeps_per_stage=4)
+    r = pbit_board_cosim(problem, schedule, seed=2, divisor=4, simulator=sim, build_root=BUILD)
+    assert r["bit_exact"] and r["reports"] == [r["expected"], r["expected"]] and len(r["expected"]) == 1 + 3
+    # the first report starts after the run: one clock per colour per sweep, and a clock or two of hand-over
+    assert schedule.sweeps * len(problem.groups) <= r["clocks_to_report"][0] <= schedule.sweeps * len(problem.groups) + 4
+
+
+def test_a_board_needs_lfsrs():
+    problem = pbit.maxcut_problem(pbit.random_graph(8, 3.0, seed=1))
+    with pytest.raises(MtjscError, match="rng='entropy': a board makes its random numbers with LFSRs"):
+        PbitBoard(problem=problem, schedule=pbit.Schedule((0.5,)), rng="entropy", divisor=4)
