@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 from amaranth import Array, Const, Elaboratable, Module, Signal
-from amaranth.lib import wiring
+from amaranth.lib import io, wiring
 from amaranth.lib.wiring import In, Out
 
 from mtjsc.behavioral_models import pbit
@@ -112,11 +112,10 @@ class BoardTop(Elaboratable):
         m = Module()
         clk_hz = platform.default_clk_frequency
         m.submodules.board = board = PbitBoard(**self.kw, divisor=round(clk_hz / BAUD))
-        uart = platform.request("uart", 0)
-        m.d.comb += uart.tx.o.eq(board.tx)
-        button = platform.request("button", 0)
-        m.d.comb += board.start.eq(button.i)
-        leds = [platform.request("led", k) for k in range(2)]
-        m.d.comb += [leds[0].o.eq(board.busy), leds[1].o.eq(board.sent)]
+        m.submodules.tx = tx = io.Buffer("o", platform.request("uart", 0, dir="-").tx)
+        m.submodules.button = button = io.Buffer("i", platform.request("button", 0, dir="-"))
+        m.submodules.led_busy = busy = io.Buffer("o", platform.request("led", 0, dir="-"))
+        m.submodules.led_sent = sent = io.Buffer("o", platform.request("led", 1, dir="-"))
+        m.d.comb += [tx.o.eq(board.tx), board.start.eq(button.i), busy.o.eq(board.busy), sent.o.eq(board.sent)]
         return m
 

@@ -14,7 +14,7 @@ from mtjsc.config import check_length
 from mtjsc.errors import MtjscError
 from mtjsc.output import check_output_dir, check_output_file, write_text
 from mtjsc.tools import tool_executable
-from mtjsc.validate import check_int, check_seed
+from mtjsc.validate import check_float, check_int, check_seed
 
 
 def _progress_bar(total: int, desc: str, unit: str = "img"):
@@ -802,6 +802,30 @@ def cmd_faults(a) -> int:
     return 0
 
 
+def cmd_board(a) -> int:
+    """`mtjsc board`: the p-bit board design's bitstream for an iCEBreaker or a ULX3S-85F."""
+    from mtjsc.behavioral_models import pbit
+    from mtjsc.boards.build import build
+    out = check_output_dir(a.out or f"out/board/{a.board}", "--out")
+    n = check_int(a.n, "--n", minimum=2, maximum=4096)
+    problem = pbit.maxcut_problem(pbit.random_graph(n, check_float(a.degree, "--degree", positive=True),
+                                                    seed=check_seed(a.graph_seed, "--graph-seed")))
+    schedule = pbit.Schedule.linear(0.2, 2.0, check_int(a.stages, "--stages", minimum=1),
+                                    check_int(a.sweeps_per_stage, "--sweeps-per-stage", minimum=1))
+    print(f"building {a.board}: {n} p-bits, {len(problem.groups)} colours, {schedule.sweeps} sweeps "
+          f"(Yosys, nextpnr, packer; a few minutes)", file=sys.stderr)
+    res = build(a.board, problem=problem, schedule=schedule, seed=check_seed(a.seed, "--seed"), out=out)
+    write_text(out / "board.json", json.dumps(res, indent=1))
+    util = ", ".join(f"{k} {v['used']}/{v['available']}" for k, v in res["utilization"].items())
+    fmax = ", ".join(f"{v} MHz" for v in res["fmax_mhz"].values())
+    print(f"{res['board']} ({res['device']}): {util}; Fmax {fmax} (board clock {res['clock_mhz']:g} MHz"
+          f"{'' if res['meets_clock'] else ': NOT MET'})")
+    print(f"bitstream {res['bitstream']}; after reset and at each press of button 0 the board anneals "
+          f"({res['run_clocks']} clocks) and sends at 115200 baud: {res['expected_report']}")
+    print(f"   {out / 'board.json'}")
+    return 0 if res["meets_clock"] else 1
+
+
 def _parse_rates(text: str) -> list:
     """``"0,1e-3,1e-2"`` -> [0.0, 0.001, 0.01] (probabilities)."""
     from mtjsc.faults import check_rate
@@ -1088,6 +1112,18 @@ def build_parser() -> argparse.ArgumentParser:
                     help="random numbers of the small Max-Cut machines: an LFSR per p-bit or per slot of the colours")
     pb.add_argument("--out", default="out/pbit")
     pb.set_defaults(func=cmd_pbit)
+
+    bd = sub.add_parser("board", help="bitstream of the p-bit board design (anneal a random Max-Cut graph, report "
+                                      "the final state over the UART) for an iCEBreaker or a ULX3S-85F")
+    bd.add_argument("--board", choices=("icebreaker", "ulx3s-85f"), default="icebreaker")
+    bd.add_argument("--n", type=int, default=64, help="p-bits (nodes of the random graph)")
+    bd.add_argument("--degree", type=float, default=3.0, help="mean degree of the random graph")
+    bd.add_argument("--graph-seed", type=int, default=0)
+    bd.add_argument("--stages", type=int, default=8, help="annealing stages (beta 0.2 to 2.0)")
+    bd.add_argument("--sweeps-per-stage", type=int, default=16)
+    bd.add_argument("--seed", type=int, default=0, help="the machine's seed (LFSRs and start state)")
+    bd.add_argument("--out", help="build directory (default out/board/<board>)")
+    bd.set_defaults(func=cmd_board)
 
     fl = sub.add_parser("faults", help="fault injection: accuracy against the rate of weight-memory upsets, stuck "
                                        "SNGs and stream bit flips (SC), and of weight upsets in the binary baseline")

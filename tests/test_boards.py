@@ -63,3 +63,21 @@ def test_a_board_needs_lfsrs():
     problem = pbit.maxcut_problem(pbit.random_graph(8, 3.0, seed=1))
     with pytest.raises(MtjscError, match="rng='entropy': a board makes its random numbers with LFSRs"):
         PbitBoard(problem=problem, schedule=pbit.Schedule((0.5,)), rng="entropy", divisor=4)
+
+
+@pytest.mark.slow
+def test_icebreaker_bitstream_builds_and_meets_its_clock(tmp_path):
+    """The whole flow (needs `pip install -e .[fpga]`): Yosys, nextpnr-ice40 and icepack through the
+    amaranth-boards platform; the design fits the UP5K and closes timing at the board's 12 MHz."""
+    from mtjsc.boards.build import build
+    problem = pbit.maxcut_problem(pbit.random_graph(16, 3.0, seed=0))
+    res = build("icebreaker", problem=problem, schedule=pbit.Schedule.linear(0.2, 2.0, 2, 2), out=tmp_path)
+    assert res["meets_clock"] and Path(res["bitstream"]).stat().st_size > 10_000
+    assert 0 < res["utilization"]["ICESTORM_LC"]["used"] <= res["utilization"]["ICESTORM_LC"]["available"]
+    assert res["expected_report"].startswith("a5 ")
+
+
+def test_unknown_board_is_named():
+    from mtjsc.boards.build import platform_for
+    with pytest.raises(MtjscError, match="board 'de10': choose one of icebreaker, ulx3s-85f"):
+        platform_for("de10")
