@@ -1,6 +1,7 @@
 """Board designs: the UART transmitter against its reference, the p-bit board's reports over the UART
 equal to the NumPy model on both simulators, and (slow) the iCEBreaker bitstream build."""
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,7 @@ from amaranth.sim import Simulator
 
 from mtjsc.behavioral_models import pbit
 from mtjsc.boards.pbit_board import HEADER, PbitBoard, report_bytes
+from mtjsc.cli import main
 from mtjsc.errors import MtjscError
 from mtjsc.hdl.uart import UartTx, frame_bits
 from mtjsc.sim.network import pbit_board_cosim
@@ -81,3 +83,15 @@ def test_unknown_board_is_named():
     from mtjsc.boards.build import platform_for
     with pytest.raises(MtjscError, match="board 'de10': choose one of icebreaker, ulx3s-85f"):
         platform_for("de10")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--n", "1"], "--n=1"),
+    (["--degree", "0"], "--degree=0.0"),
+    (["--board", "de10"], "invalid choice: 'de10'"),
+])
+def test_board_command_names_bad_arguments_before_building(tmp_path, capsys, args, message):
+    with pytest.raises(SystemExit) if "--board" in args else contextlib.nullcontext():    # argparse exits
+        assert main(["board", "--out", str(tmp_path)] + args) != 0
+    assert message in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())                       # nothing built
