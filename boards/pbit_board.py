@@ -119,3 +119,37 @@ class BoardTop(Elaboratable):
         m.d.comb += [tx.o.eq(board.tx), board.start.eq(button.i), busy.o.eq(board.busy), sent.o.eq(board.sent)]
         return m
 
+
+
+def read_report(port, nbytes: int, *, timeout: float = 30.0, configure: bool = True) -> list:
+    """Read one report (:data:`HEADER` and ``nbytes`` state bytes) from a serial device such as
+    ``/dev/ttyUSB1``: raw 8N1 at :data:`BAUD` (set with ``termios`` when ``configure``), bytes before
+    the header skipped. A clear error names the port when it cannot be opened or stays silent."""
+    import os
+    import select
+    import termios
+    import time
+    try:
+        fd = os.open(str(port), os.O_RDONLY | os.O_NOCTTY)
+    except OSError as e:
+        raise MtjscError(f"cannot open {port}: {e.strerror}; give the board's serial port "
+                         f"(e.g. /dev/ttyUSB1 for an iCEBreaker) and check its permissions") from None
+    try:
+        if configure:
+            attrs = termios.tcgetattr(fd)
+            attrs[0] = attrs[1] = attrs[3] = 0                          # raw: no input, output, local processing
+            attrs[2] = termios.CS8 | termios.CREAD | termios.CLOCAL     # 8 bits, no parity, 1 stop bit
+            attrs[4] = attrs[5] = termios.B115200
+            termios.tcsetattr(fd, termios.TCSANOW, attrs)
+        got, end = [], time.monotonic() + timeout
+        while len(got) < nbytes + 1:
+            left = end - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise MtjscError(f"{port}: {len(got)} of {nbytes + 1} report bytes in {timeout:g} s; press the "
+                                 f"board's button 0 to send a report (is the bitstream loaded?)")
+            for b in os.read(fd, 256):
+                if got or b == HEADER:
+                    got.append(b)
+        return got[:nbytes + 1]
+    finally:
+        os.close(fd)

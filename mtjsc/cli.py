@@ -812,6 +812,15 @@ def cmd_board(a) -> int:
                                                     seed=check_seed(a.graph_seed, "--graph-seed")))
     schedule = pbit.Schedule.linear(0.2, 2.0, check_int(a.stages, "--stages", minimum=1),
                                     check_int(a.sweeps_per_stage, "--sweeps-per-stage", minimum=1))
+    if a.read:
+        from mtjsc.boards.pbit_board import expected_report, read_report
+        want = expected_report(problem, schedule, seed=check_seed(a.seed, "--seed"))
+        print(f"reading {a.read} (press button 0 on the board)", file=sys.stderr)
+        got = read_report(a.read, len(want) - 1, timeout=check_float(a.timeout, "--timeout", positive=True))
+        same = got == want
+        print(f"board: {bytes(got).hex(' ')}\nmodel: {bytes(want).hex(' ')}\n"
+              f"equal to the model: {'yes' if same else 'NO'}")
+        return 0 if same else 1
     print(f"building {a.board}: {n} p-bits, {len(problem.groups)} colours, {schedule.sweeps} sweeps "
           f"(Yosys, nextpnr, packer; a few minutes)", file=sys.stderr)
     res = build(a.board, problem=problem, schedule=schedule, seed=check_seed(a.seed, "--seed"), out=out)
@@ -1123,6 +1132,9 @@ def build_parser() -> argparse.ArgumentParser:
     bd.add_argument("--sweeps-per-stage", type=int, default=16)
     bd.add_argument("--seed", type=int, default=0, help="the machine's seed (LFSRs and start state)")
     bd.add_argument("--out", help="build directory (default out/board/<board>)")
+    bd.add_argument("--read", metavar="PORT", help="do not build: read a report from the board's serial port "
+                                                    "(e.g. /dev/ttyUSB1) and compare it with the model's")
+    bd.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a report (--read)")
     bd.set_defaults(func=cmd_board)
 
     fl = sub.add_parser("faults", help="fault injection: accuracy against the rate of weight-memory upsets, stuck "

@@ -95,3 +95,32 @@ def test_board_command_names_bad_arguments_before_building(tmp_path, capsys, arg
         assert main(["board", "--out", str(tmp_path)] + args) != 0
     assert message in capsys.readouterr().err
     assert not any(tmp_path.iterdir())                       # nothing built
+
+
+def test_board_read_compares_a_report_from_a_serial_port(tmp_path, capsys):
+    """`mtjsc board --read PORT` against a pseudo-terminal that plays the board: noise, then the report."""
+    import os
+    import pty
+    from mtjsc.boards.pbit_board import expected_report
+    problem = pbit.maxcut_problem(pbit.random_graph(16, 3.0, seed=0))
+    want = expected_report(problem, pbit.Schedule.linear(0.2, 2.0, 2, 2), seed=0)
+    args = ["board", "--n", "16", "--stages", "2", "--sweeps-per-stage", "2", "--timeout", "5"]
+    for report, code, verdict in ((want, 0, "equal to the model: yes"),
+                                  (want[:-1] + [want[-1] ^ 1], 1, "equal to the model: NO")):
+        master, slave = pty.openpty()
+        try:
+            os.write(master, bytes([0x00, 0x13] + report))
+            assert main(args + ["--read", os.ttyname(slave)]) == code
+        finally:
+            os.close(master)
+            os.close(slave)
+        assert verdict in capsys.readouterr().out
+    assert main(args + ["--read", str(tmp_path / "ttyNONE")]) != 0
+    assert "cannot open" in capsys.readouterr().err
+    master, slave = pty.openpty()                      # a board that sends nothing
+    try:
+        assert main(args[:-1] + ["0.2", "--read", os.ttyname(slave)]) != 0
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert "0 of 3 report bytes in 0.2 s; press the board's button 0" in capsys.readouterr().err
