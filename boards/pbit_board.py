@@ -1,7 +1,7 @@
 """The p-bit Ising machine on a board: anneal, then send the final state over the UART.
 
 :class:`PbitBoard` is the board-independent design (co-simulated in ``tests/test_boards.py``);
-:func:`board_top` wraps it for an amaranth-boards platform (clock, UART TX pin, button, LEDs).
+:class:`BoardTop` wraps it for an amaranth-boards platform (clock, UART TX pin, button, LEDs).
 After reset, and again at each press of the button, the machine anneals its problem from the
 seeded state (every run is the same run: the LFSRs restart) and the board sends one report: the
 byte 0xA5, then the final state, ceil(n / 8) bytes, p-bit 8k + j in bit j of byte k. A host
@@ -120,7 +120,6 @@ class BoardTop(Elaboratable):
         return m
 
 
-
 def read_report(port, nbytes: int, *, timeout: float = 30.0, configure: bool = True) -> list:
     """Read one report (:data:`HEADER` and ``nbytes`` state bytes) from a serial device such as
     ``/dev/ttyUSB1``: raw 8N1 at :data:`BAUD` (set with ``termios`` when ``configure``), bytes before
@@ -139,7 +138,7 @@ def read_report(port, nbytes: int, *, timeout: float = 30.0, configure: bool = T
             attrs = termios.tcgetattr(fd)
             attrs[0] = attrs[1] = attrs[3] = 0                          # raw: no input, output, local processing
             attrs[2] = termios.CS8 | termios.CREAD | termios.CLOCAL     # 8 bits, no parity, 1 stop bit
-            attrs[4] = attrs[5] = termios.B115200
+            attrs[4] = attrs[5] = getattr(termios, f"B{BAUD}")           # the rate the board sends at
             termios.tcsetattr(fd, termios.TCSANOW, attrs)
         got, end = [], time.monotonic() + timeout
         while len(got) < nbytes + 1:

@@ -241,6 +241,13 @@ def model_digest(model) -> str:
     return h.hexdigest()[:10]
 
 
+def pbit_key(problem, *params) -> str:
+    """A stable short name for a p-bit design: its problem (J, h, colouring) and ``params``
+    (hash() of bytes is salted per process, which made every process rebuild)."""
+    return hashlib.sha1(b"".join([problem.J.tobytes(), problem.h.tobytes(), problem.colours.tobytes(),
+                                  repr(params).encode()])).hexdigest()[:10]
+
+
 def pbit_cosim(problem, schedule, *, seed: int = 0, simulator: str, rng: str = "lfsr", entropy=None,
                idle: float = 0.0, units: str = "slot", build_root=None) -> dict:
     """Run :class:`~mtjsc.hdl.pbit.PbitMachine` and compare its state after every sweep with
@@ -258,9 +265,7 @@ def pbit_cosim(problem, schedule, *, seed: int = 0, simulator: str, rng: str = "
             "idle": np.float64(idle), "seed": np.int64(seed)}
     if rng == "entropy":
         data["entropy_words"] = pbit.entropy_words(problem, schedule, entropy)
-    # a stable name (hash() of bytes is salted per process, which made every process rebuild)
-    key = hashlib.sha1(b"".join([problem.J.tobytes(), problem.h.tobytes(), problem.colours.tobytes(),
-                                 repr((schedule, seed)).encode()])).hexdigest()[:10]
+    key = pbit_key(problem, schedule, seed)
     name = f"pbit_n{problem.n}_{rng.replace('-', '_')}_{units}_{key}"     # a Verilog identifier
     out = runner.run(machine, name=name, simulator=simulator, testbench="PbitTestbench", data=data,
                      build_root=build_root)
@@ -282,8 +287,7 @@ def pbit_board_cosim(problem, schedule, *, seed: int = 0, rng: str = "slot-lfsr"
     expect = board.expected_report()
     # a run: sweeps x colours clocks; a report: (bytes) x 10 bits x divisor; generous margin
     timeout = 4 * (schedule.sweeps * len(problem.groups) + 10 * divisor * len(expect)) + 100
-    key = hashlib.sha1(b"".join([problem.J.tobytes(), problem.h.tobytes(), problem.colours.tobytes(),
-                                 repr((schedule, seed, divisor)).encode()])).hexdigest()[:10]
+    key = pbit_key(problem, schedule, seed, divisor)
     name = f"pbit_board_n{problem.n}_{rng.replace('-', '_')}_{units}_{key}"
     out = runner.run(board, name=name, simulator=simulator, testbench="PbitBoardTestbench",
                      data={"expect_bytes": np.array(expect, np.int64), "divisor": np.int64(divisor),
