@@ -127,7 +127,7 @@ def test_entropy_beats_follow_the_source_order(shipped):
 
 @pytest.mark.parametrize("harness, extra", [
     ("cocotb", ["--length", "32", "--seed", "8"]),        # the Verilator build of the (8, 32) case above
-    pytest.param("native", ["--length", "8"], marks=pytest.mark.slow),   # C++ harness: its own build (minutes)
+    ("native", ["--length", "8"]),     # C++ harness (rtl_speed.py's path): its own build, about 40 s
 ])
 def test_mtjsc_cosim_on_the_accelerator(harness, extra, tmp_path, monkeypatch, capsys):
     import json
