@@ -53,9 +53,9 @@ def main() -> int:
                golden_accuracy=float(np.mean(np.array(r["golden_classes"]) == labels)),
                cycles_per_image=sorted(set(r["cycles"])))
     n1, n2 = cfg.fan_in
-    ops = n * cfg.L * (cfg.hidden * n1 + CLASSES * n2)
-    out.update(synapse_ops_per_image=ops // n,
-               core_ns_per_synapse_op=round(r["sim_wall_s"] * r["processes"] * 1e9 / ops, 3))
+    per_image = cfg.L * (cfg.hidden * n1 + CLASSES * n2)
+    out.update(synapse_ops_per_image=per_image,
+               core_ns_per_synapse_op=round(r["sim_wall_s"] * r["processes"] * 1e9 / (n * per_image), 3))
     print(json.dumps(out, indent=1))
     return 0 if r["bit_exact"] else 1
 

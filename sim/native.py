@@ -1,7 +1,7 @@
 """Native Verilator runs of :class:`ScMlpAccelerator`: many images, no cocotb in the loop.
 
 cocotb's per-clock callbacks cost more than the design itself on long
-images (L = 256 is 28,000 clocks per image at the default P = 16, W = 64), so
+images (L = 256 is 36,891 clocks per image at the default P = 16, W = 48), so
 bulk runs (``benchmarks/rtl_speed.py``, ``mtjsc cosim --harness native``) drive
 the Verilated model from a small C++ main (``accelerator_main.cpp``):
 pixels every clock, result taken at once. The checks are the same as the
@@ -36,7 +36,8 @@ VERILATOR_FLAGS = ("-O3", "--x-assign", "fast", "--x-initial", "fast", "--output
 
 
 def build(acc, *, name: str, build_root=None, jobs: int = 2) -> Path:
-    """Verilate ``acc`` with the C++ main into an executable (cached by Verilog text). Returns its path."""
+    """Verilate ``acc`` with the C++ main into an executable (cached by Verilog text, harness and
+    :data:`VERILATOR_FLAGS`). Returns its path."""
     if getattr(acc, "sng", "lfsr") != "lfsr":
         raise MtjscError("the native harness drives the lfsr design only; co-simulate entropy designs "
                          "with the cocotb testbench (--harness cocotb)")
