@@ -32,7 +32,7 @@ from amaranth.lib.wiring import In, Out
 from mtjsc.config import CLASSES, ScConfig
 from mtjsc.errors import MtjscError
 from mtjsc.hdl.btanh import BtanhUpdate
-from mtjsc.hdl.lane_apc import LaneApc
+from mtjsc.hdl.lane_apc import LaneApc, LaneApcControl, connect_control
 from mtjsc.hdl.memory import MemoryBlock
 from mtjsc.hdl.xnor import XnorArray
 
@@ -277,15 +277,18 @@ class ScMlpCore(wiring.Component):
         hidden = Signal(H)
         new_bits = []
         new_states = []
+        m.submodules.apc0_control = ctl0 = LaneApcControl(n=n1, lanes=W, stages=APC_STAGES)
+        m.d.comb += [ctl0.en.eq(fire & (layer == 0)), ctl0.first.eq(c == 0)]
         for p in range(P):
-            apc = LaneApc(n=n1, lanes=W, kind=cfg.apc, stages=APC_STAGES)
+            apc = LaneApc(n=n1, lanes=W, kind=cfg.apc, stages=APC_STAGES, control="shared")
             upd = BtanhUpdate(n=n1, K=K0)
             m.submodules[f"apc0_{p}"] = apc
             m.submodules[f"btanh_{p}"] = upd
             m.submodules[f"xnor0_{p}"] = xnor = XnorArray(n=W)
             m.d.comb += [xnor.x.eq(in_x), xnor.w.eq(in_w[p * W:(p + 1) * W])]
             prod = xnor.p
-            m.d.comb += [apc.bits.eq(prod), apc.en.eq(fire & (layer == 0)), apc.first.eq(c == 0),
+            connect_control(m, ctl0, apc)
+            m.d.comb += [apc.bits.eq(prod),
                          upd.state.eq(rd.data[p * sbits:(p + 1) * sbits]), upd.count.eq(apc.count),
                          upd.start.eq(pend_t0)]
             new_states.append(upd.next_state)
@@ -304,13 +307,16 @@ class ScMlpCore(wiring.Component):
         hv = Cat(hidden, Const(1, 1), Const(0, s.C2 * W2 - n2))
         chunk_bits = Array(hv[k * W2:(k + 1) * W2] for k in range(s.C2))[c]
         score_regs = [Signal(sb, name=f"score{k}") for k in range(CLASSES)]
+        m.submodules.apc1_control = ctl1 = LaneApcControl(n=n2, lanes=W2, stages=APC_STAGES)
+        m.d.comb += [ctl1.en.eq(fire & (layer == 1)), ctl1.first.eq(c == 0)]
         for p in range(P2):
-            apc = LaneApc(n=n2, lanes=W2, kind=cfg.apc, stages=APC_STAGES)
+            apc = LaneApc(n=n2, lanes=W2, kind=cfg.apc, stages=APC_STAGES, control="shared")
             m.submodules[f"apc1_{p}"] = apc
             m.submodules[f"xnor1_{p}"] = xnor = XnorArray(n=W2)
             m.d.comb += [xnor.x.eq(chunk_bits), xnor.w.eq(in_w[p * W:p * W + W2])]
             prod = xnor.p
-            m.d.comb += [apc.bits.eq(prod), apc.en.eq(fire & (layer == 1)), apc.first.eq(c == 0)]
+            connect_control(m, ctl1, apc)
+            m.d.comb += apc.bits.eq(prod)
             for gi in range(s.G2):
                 k = gi * P2 + p
                 if k < CLASSES:

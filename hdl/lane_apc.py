@@ -18,6 +18,7 @@ from amaranth import Cat, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from mtjsc.errors import MtjscError
 from mtjsc.hdl.params import check_apc, check_fan_in
 from mtjsc.validate import check_int
 
@@ -64,6 +65,64 @@ def adder_tree(m: Module, values: list, name: str):
     return values[0] if values else Signal(1, name=f"{name}_zero")
 
 
+class LaneApcControl(wiring.Component):
+    """The chunk bookkeeping of :class:`LaneApc`, shared by every APC that sees the same ``en`` and
+    ``first`` (the P APCs of a layer): the chunk counter, the phase (c W) mod 4 that picks the gate
+    network, the last-chunk flag, and their copies ``stages`` clocks later for the accumulation.
+
+    One of these instead of one per APC: on an FPGA Yosys would merge the copies anyway, but a
+    simulator evaluates each copy every clock.
+
+    Parameters
+    ----------
+    n : int
+        Fan-in.
+    lanes : int
+        W, inputs per clock (1..n).
+    stages : {0, 1}
+        As :class:`LaneApc`.
+
+    Ports
+    -----
+    en, first : in
+        A chunk is presented; it is chunk 0.
+    phase, last : out
+        (c W) mod 4 of the chunk now presented, and whether it is the last one (comb).
+    en_d, first_d, last_d : out
+        ``en``, ``first`` and ``last`` delayed by ``stages`` clocks (the accumulation's view).
+    """
+
+    def __init__(self, *, n: int, lanes: int, stages: int = 0):
+        self.n = check_fan_in(n)
+        self.lanes = check_int(lanes, "lanes W", minimum=1, maximum=self.n, fix="at most the fan-in")
+        self.stages = check_int(stages, "LaneApc stages", minimum=0, maximum=1,
+                                fix="0 (count the clock after the last chunk) or 1 (partial counts registered)")
+        self.chunks = math.ceil(self.n / self.lanes)
+        super().__init__({"en": In(1), "first": In(1), "phase": Out(2), "last": Out(1),
+                          "en_d": Out(1), "first_d": Out(1), "last_d": Out(1)})
+
+    def elaborate(self, platform):
+        m = Module()
+        W, C = self.lanes, self.chunks
+        c = Signal(range(max(C, 2)))
+        phase = Signal(2)                     # (c W) mod 4 of the chunk after the last one presented
+        c_now = Mux(self.first, 0, c)
+        m.d.comb += [self.phase.eq(Mux(self.first, 0, phase)), self.last.eq(c_now == C - 1)]
+        with m.If(self.en):
+            m.d.sync += [phase.eq(self.phase + W), c.eq(Mux(self.last, 0, c_now + 1))]
+        delayed = [self.en_d.eq(self.en), self.first_d.eq(self.first), self.last_d.eq(self.last)]
+        if self.stages:
+            m.d.sync += delayed
+        else:
+            m.d.comb += delayed
+        return m
+
+
+def connect_control(m: Module, control: LaneApcControl, apc) -> None:
+    """Drive a ``control="shared"`` :class:`LaneApc` from ``control``: ``en`` and the control outputs."""
+    m.d.comb += [getattr(apc, k).eq(getattr(control, k)) for k in ("en", "phase", "last", "en_d", "first_d", "last_d")]
+
+
 class LaneApc(wiring.Component):
     """Exact or approximate APC fed W lanes per clock, accumulating one count over ceil(n/W) chunks.
 
@@ -82,17 +141,30 @@ class LaneApc(wiring.Component):
     stages : {0, 1}
         1 registers each chunk's partial count before it is added (a shorter clock path on an FPGA:
         the gate network and adder tree in one clock, the accumulation in the next).
+    control : {"own", "shared"}
+        ``own``: the APC keeps its own chunk count (ports ``en``, ``first``). ``shared``: one
+        :class:`LaneApcControl` of the same n, W and stages serves many APCs, and the APC takes
+        ``en`` and that block's ``phase``, ``last``, ``en_d``, ``first_d``, ``last_d`` instead of
+        ``first`` (wire them with :func:`connect_control`).
     """
 
-    def __init__(self, *, n: int, lanes: int, kind: str = "exact", stages: int = 0):
+    def __init__(self, *, n: int, lanes: int, kind: str = "exact", stages: int = 0, control: str = "own"):
         self.n = check_fan_in(n)
         self.lanes = check_int(lanes, "lanes W", minimum=1, maximum=self.n, fix="at most the fan-in")
         self.kind = check_apc(kind)
         self.stages = check_int(stages, "LaneApc stages", minimum=0, maximum=1,
                                 fix="0 (count the clock after the last chunk) or 1 (partial counts registered)")
+        if control not in ("own", "shared"):
+            raise MtjscError(f"LaneApc control must be 'own' or 'shared', got {control!r}")
+        self.control = control
         self.chunks = math.ceil(self.n / self.lanes)
-        super().__init__({"bits": In(self.lanes), "en": In(1), "first": In(1),
-                          "count": Out(range(self.n + 1)), "count_valid": Out(1)})
+        ports = {"bits": In(self.lanes), "en": In(1)}
+        if control == "own":
+            ports["first"] = In(1)
+        else:
+            ports.update({"phase": In(2), "last": In(1), "en_d": In(1), "first_d": In(1), "last_d": In(1)})
+        ports.update({"count": Out(range(self.n + 1)), "count_valid": Out(1)})
+        super().__init__(ports)
 
     def variant(self, c: int) -> tuple:
         """Chunks with the same variant have the same gate network: (c W mod 4, last?)."""
@@ -115,13 +187,13 @@ class LaneApc(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         W, C = self.lanes, self.chunks
-        c = Signal(range(max(C, 2)))
-        phase = Signal(2)                     # (c W) mod 4 of the chunk now presented
+        if self.control == "own":
+            m.submodules.control = ctl = LaneApcControl(n=self.n, lanes=W, stages=self.stages)
+            m.d.comb += [ctl.en.eq(self.en), ctl.first.eq(self.first)]
+        else:
+            ctl = self
         carry = Signal()
         acc = Signal(range(self.n + 1))
-        c_now = Mux(self.first, 0, c)
-        phase_now = Mux(self.first, 0, phase)
-        last = c_now == C - 1
         # one gate network per variant; the first chunk of each variant stands for all of them
         reps = {}
         for k in range(C):
@@ -129,6 +201,7 @@ class LaneApc(wiring.Component):
         partial = Signal(range(2 * W + 2))
         carry_next = Signal()
         m.d.comb += carry_next.eq(carry)
+        has_carry = False
         for v, k in reps.items():
             gates, singles, carry_out = chunk_plan(self.n, W, k, self.kind)
             bit = lambda o: carry if o[0] == "carry" else self.bits[o[1]]     # noqa: E731
@@ -136,25 +209,27 @@ class LaneApc(wiring.Component):
             tag = "last" if v[1] else f"ph{v[0]}"
             g = adder_tree(m, terms, f"gates_{tag}")
             s = adder_tree(m, [self.bits[i] for i in singles], f"singles_{tag}")
-            sel = last if v[1] else (~last & (phase_now == v[0]))
+            sel = ctl.last if v[1] else (~ctl.last & (ctl.phase == v[0]))
             with m.If(sel):
                 m.d.comb += partial.eq(Cat(0, g) + s if terms else s)
                 if carry_out is not None:
                     m.d.comb += carry_next.eq(self.bits[carry_out])
-        with m.If(self.en):
-            m.d.sync += [carry.eq(carry_next), phase.eq(phase_now + W), c.eq(Mux(last, 0, c_now + 1))]
-        # the accumulation, on the partial count of this clock or (stages = 1) of the clock before
+                    has_carry = True
+        if has_carry:                         # only an odd W with the approx kind straddles pairs
+            with m.If(self.en):
+                m.d.sync += carry.eq(carry_next)
+        # the accumulation, on the partial count of this clock or (stages = 1) of the clock before;
+        # the registered partial is data, read only when en_d, so it needs no reset
         if self.stages:
-            part, en, first, is_last = (Signal.like(partial, name="partial_q"), Signal(name="en_q"),
-                                        Signal(name="first_q"), Signal(name="last_q"))
-            m.d.sync += [part.eq(partial), en.eq(self.en), first.eq(self.first), is_last.eq(last)]
+            part = Signal.like(partial, name="partial_q", reset_less=True)
+            m.d.sync += part.eq(partial)
         else:
-            part, en, first, is_last = partial, self.en, self.first, last
+            part = partial
         total = Signal(range(self.n + 2 * W + 2))
-        m.d.comb += total.eq(Mux(first, 0, acc) + part)
+        m.d.comb += total.eq(Mux(ctl.first_d, 0, acc) + part)
         m.d.sync += self.count_valid.eq(0)
-        with m.If(en):
-            with m.If(is_last):
+        with m.If(ctl.en_d):
+            with m.If(ctl.last_d):
                 m.d.sync += [self.count.eq(total), self.count_valid.eq(1), acc.eq(0)]
             with m.Else():
                 m.d.sync += acc.eq(total)

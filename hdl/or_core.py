@@ -20,7 +20,7 @@ from amaranth.lib.wiring import In, Out
 from mtjsc.config import CLASSES, ScConfig
 from mtjsc.errors import MtjscError
 from mtjsc.hdl.core import APC_STAGES, CoreSchedule, argmax, build_schedule, core_ports, score_bits
-from mtjsc.hdl.lane_apc import LaneApc
+from mtjsc.hdl.lane_apc import LaneApc, LaneApcControl, connect_control
 from mtjsc.hdl.params import check_fan_in
 from mtjsc.validate import check_int
 
@@ -146,15 +146,18 @@ class OrMlpCore(wiring.Component):
         chunk_bits = Array(hv[k * W2:(k + 1) * W2] for k in range(s.C2))[c]
         score_regs = [Signal(signed(self.score_bits), name=f"score{k}") for k in range(CLASSES)]
         take1 = fire & (layer == 1)
+        m.submodules.apc1_control = ctl1 = LaneApcControl(n=n2, lanes=W2, stages=APC_STAGES)
+        m.d.comb += [ctl1.en.eq(take1), ctl1.first.eq(c == 0)]
         for p in range(P2):
             prod = Signal(W2, name=f"prod1_{p}")
             neg = in_neg[p * W:p * W + W2]
             m.d.comb += prod.eq(chunk_bits & in_w[p * W:p * W + W2])
             apcs = []
             for tag, bits in (("pos", prod & ~neg), ("neg", prod & neg)):
-                apc = LaneApc(n=n2, lanes=W2, kind="exact", stages=APC_STAGES)
+                apc = LaneApc(n=n2, lanes=W2, kind="exact", stages=APC_STAGES, control="shared")
                 m.submodules[f"apc1_{tag}_{p}"] = apc
-                m.d.comb += [apc.bits.eq(bits), apc.en.eq(take1), apc.first.eq(c == 0)]
+                connect_control(m, ctl1, apc)
+                m.d.comb += apc.bits.eq(bits)
                 apcs.append(apc)
             for gi in range(s.G2):
                 k = gi * P2 + p
