@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
     top->result___05Fready = 0;
     for (int i = 0; i < 2; i++) { top->clk = 0; top->eval(); top->clk = 1; top->eval(); }
     top->rst = 0;
+    top->clk = 0; top->eval(); top->clk = 1; top->eval();   // the top registers rst: one more clock
     const long limit = 100000000L;   // clocks per image before giving up (a hung design)
     for (long i = 0; i < count; i++) {
         long k = 0, clocks = 0;
