@@ -2,7 +2,7 @@
 """The MNIST test set through the Verilated ScMlpAccelerator, checked image by image. Prints JSON.
 
     python benchmarks/rtl_speed.py [--length 256] [--images 10000] [--processes 2]
-                                   [--parallel 16] [--lanes 64] [--apc exact] [--model auto]
+                                   [--parallel 128] [--lanes 8] [--apc exact] [--model auto]
 
 Native Verilator harness (``mtjsc.sim.native``: a C++ main drives images,
 not bits), one simulator process per part of the set, every score and class
@@ -14,6 +14,14 @@ neuron, input) triple, L x (128 x 785 + 10 x 129) of them per image. That
 figure does not depend on P and W, so it says what any configuration can
 reach: 10,000 images at L = 256 in 10 minutes on 2 cores need at most
 about 4.6 ns per operation.
+
+The default configuration, P = 128 neurons x W = 8 lanes, is the one that
+simulates fastest of those measured (README, Benchmarks): every clock's
+code is dominated by per-neuron work (lane APCs, comparators), and the
+per-lane SNG leaps are shared by all P neurons. Any P and W give the same
+scores (the stream index fixes every bit), and every run here checks that
+against the golden model. The FPGA default (P = 16, W = 48) is
+``--parallel 16 --lanes 48``.
 """
 
 from __future__ import annotations
@@ -36,8 +44,8 @@ def main() -> int:
     ap.add_argument("--length", type=int, default=256)
     ap.add_argument("--images", type=int, default=10000)
     ap.add_argument("--processes", type=int, default=2)
-    ap.add_argument("--parallel", type=int, default=16)
-    ap.add_argument("--lanes", type=int, default=48)
+    ap.add_argument("--parallel", type=int, default=128)
+    ap.add_argument("--lanes", type=int, default=8)
     ap.add_argument("--apc", default="exact")
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
