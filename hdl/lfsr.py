@@ -12,21 +12,21 @@ from mtjsc.validate import check_int, check_sng_fits_lfsr
 
 
 def leap_expr(m: Module, state, width: int, bits: int, name: str):
-    """The state ``bits`` Galois steps after ``state``, as a comb signal in ``m``.
+    """The state ``bits`` Galois steps after ``state`` (B copies of
+    :func:`mtjsc.behavioral_models.lfsr.step`'s XOR network, as comb signals in ``m``).
 
-    The B-step leap is linear over GF(2) and, while the low B bits shift out,
-    only they reach the feedback: ``leap(s) = (s >> B) ^ XOR_i s[i] leap(e_i)``
-    for i < B (e_i the unit vector; :func:`mtjsc.behavioral_models.lfsr.leap`
-    gives its columns). Written so, as word-wide XORs of B constant columns,
-    rather than as B chained single steps: the same function, but Verilator
-    evaluates it in a few word operations per lane instead of B bit-sliced
-    steps, which made the leaps most of the accelerator's simulation time.
+    Each step is ``(s >> 1) ^ (s[0] ? mask : 0)``: the tap mask selected as a word, then one
+    word-wide XOR. Written as ``s[0] ? (s >> 1) ^ mask : s >> 1``, the XOR with a constant was
+    lowered bit by bit (per-bit NOTs and concatenations), which Verilator evaluated in about 14
+    statements per step and lane, most of the accelerator's simulation time. Synthesis sees the
+    same XOR network either way.
     """
-    nxt = Signal(width, name=f"{name}_next")
-    value = state >> bits
+    mask = Const(lfsr_def.toggle_mask(width), width)
+    nxt = state
     for i in range(bits):
-        value = value ^ Mux(state[i], Const(lfsr_def.leap(1 << i, width, bits), width), 0)
-    m.d.comb += nxt.eq(value)
+        step = Signal(width, name=f"{name}_step{i}")
+        m.d.comb += step.eq((nxt >> 1) ^ Mux(nxt[0], mask, 0))
+        nxt = step
     return nxt
 
 

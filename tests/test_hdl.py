@@ -46,6 +46,7 @@ def cosim(component, sim, testbench, data, name="dut"):
     (lambda: Lfsr(width=16, bits=8, seed=0), r"LFSR seed \(nonzero, 16 bits\)=0 must be an integer in 1..65535"),
     (lambda: Lfsr(width=8, bits=12, seed=1), "B=12 exceeds the LFSR width 8"),
     (lambda: Lfsr(width=40, bits=8, seed=1), "LFSR width=40 must be an integer in 4..32"),
+    (lambda: LaneApc(n=9, lanes=3, control="both"), "LaneApc control must be 'own' or 'shared', got 'both'"),
 ])
 def test_bad_parameters(make, match):
     with pytest.raises(MtjscError, match=match):
