@@ -28,11 +28,11 @@ from mtjsc.sim.runner import build_dir, build_once, prepare_simulator, verilator
 
 HARNESS = Path(__file__).with_name("accelerator_main.cpp")
 
-# Verilator's own optimisation at its highest; g++ for this machine's instruction set (-march=native
-# measured 4-10 % faster, within this VM's noise, so the build key names the CPU, see _host); -O2 on the per-clock code
-# only (OPT_FAST) and -O0 on the constructors that hold the weight memories' initial values (OPT_SLOW),
-# which -O2 spent most of the build on; functions split at 2,000 statements, since g++ is superlinear
-# in function size.
+# Verilator's own optimisation at its highest; g++ for this machine's instruction set
+# (-march=native measured 4-10 % faster, within this VM's noise; the build key names the CPU, see
+# _host); -O2 on the per-clock code only (OPT_FAST) and -O0 on the constructors that hold the weight
+# memories' initial values (OPT_SLOW), which -O2 spent most of the build on; functions split at
+# 2,000 statements, since g++ is superlinear in function size.
 VERILATOR_FLAGS = ("-O3", "--x-assign", "fast", "--x-initial", "fast", "--output-split-cfuncs", "2000",
                    "-Wno-fatal", "-Wno-WIDTH", "-Wno-UNOPTFLAT", "-Wno-CASEINCOMPLETE",
                    "-CFLAGS", "-march=native", "-MAKEFLAGS", "OPT_FAST=-O2", "-MAKEFLAGS", "OPT_SLOW=-O0")
