@@ -65,6 +65,15 @@ def adder_tree(m: Module, values: list, name: str):
     return values[0] if values else Signal(1, name=f"{name}_zero")
 
 
+def _check_chunking(n, lanes, stages) -> tuple:
+    """The validated ``(n, lanes, stages, chunks)`` of a :class:`LaneApc` or its :class:`LaneApcControl`."""
+    n = check_fan_in(n)
+    lanes = check_int(lanes, "lanes W", minimum=1, maximum=n, fix="at most the fan-in")
+    stages = check_int(stages, "LaneApc stages", minimum=0, maximum=1,
+                       fix="0 (count the clock after the last chunk) or 1 (partial counts registered)")
+    return n, lanes, stages, math.ceil(n / lanes)
+
+
 class LaneApcControl(wiring.Component):
     """The chunk bookkeeping of :class:`LaneApc`, shared by every APC that sees the same ``en`` and
     ``first`` (the P APCs of a layer): the chunk counter, the phase (c W) mod 4 that picks the gate
@@ -75,12 +84,8 @@ class LaneApcControl(wiring.Component):
 
     Parameters
     ----------
-    n : int
-        Fan-in.
-    lanes : int
-        W, inputs per clock (1..n).
-    stages : {0, 1}
-        As :class:`LaneApc`.
+    n, lanes, stages
+        As :class:`LaneApc`; the APCs it serves must have the same.
 
     Ports
     -----
@@ -93,11 +98,7 @@ class LaneApcControl(wiring.Component):
     """
 
     def __init__(self, *, n: int, lanes: int, stages: int = 0):
-        self.n = check_fan_in(n)
-        self.lanes = check_int(lanes, "lanes W", minimum=1, maximum=self.n, fix="at most the fan-in")
-        self.stages = check_int(stages, "LaneApc stages", minimum=0, maximum=1,
-                                fix="0 (count the clock after the last chunk) or 1 (partial counts registered)")
-        self.chunks = math.ceil(self.n / self.lanes)
+        self.n, self.lanes, self.stages, self.chunks = _check_chunking(n, lanes, stages)
         super().__init__({"en": In(1), "first": In(1), "phase": Out(2), "last": Out(1),
                           "en_d": Out(1), "first_d": Out(1), "last_d": Out(1)})
 
@@ -149,15 +150,11 @@ class LaneApc(wiring.Component):
     """
 
     def __init__(self, *, n: int, lanes: int, kind: str = "exact", stages: int = 0, control: str = "own"):
-        self.n = check_fan_in(n)
-        self.lanes = check_int(lanes, "lanes W", minimum=1, maximum=self.n, fix="at most the fan-in")
+        self.n, self.lanes, self.stages, self.chunks = _check_chunking(n, lanes, stages)
         self.kind = check_apc(kind)
-        self.stages = check_int(stages, "LaneApc stages", minimum=0, maximum=1,
-                                fix="0 (count the clock after the last chunk) or 1 (partial counts registered)")
         if control not in ("own", "shared"):
             raise MtjscError(f"LaneApc control must be 'own' or 'shared', got {control!r}")
         self.control = control
-        self.chunks = math.ceil(self.n / self.lanes)
         ports = {"bits": In(self.lanes), "en": In(1)}
         if control == "own":
             ports["first"] = In(1)
