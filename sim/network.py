@@ -249,23 +249,25 @@ def pbit_key(problem, *params) -> str:
 
 
 def pbit_cosim(problem, schedule, *, seed: int = 0, simulator: str, rng: str = "lfsr", entropy=None,
-               idle: float = 0.0, units: str = "slot", build_root=None) -> dict:
+               idle: float = 0.0, units: str = "slot", control_fanout: int = 64, build_root=None) -> dict:
     """Run :class:`~mtjsc.hdl.pbit.PbitMachine` and compare its state after every sweep with
     ``pbit.run`` (same seed, same random numbers). ``entropy``: raw bits for ``rng="entropy"``;
-    ``units``: the machine's table sharing (:data:`mtjsc.hdl.pbit.UNIT_KINDS`).
+    ``units``: the machine's table sharing (:data:`mtjsc.hdl.pbit.UNIT_KINDS`); ``control_fanout``:
+    slots per copy of its control registers.
 
     Returns the model's and the RTL's states, clocks, and ``bit_exact``; a mismatch raises
     :class:`mtjsc.sim.runner.CosimFailure` naming the sweep and p-bit.
     """
     from mtjsc.behavioral_models import pbit
     from mtjsc.hdl.pbit import PbitMachine
-    machine = PbitMachine(problem=problem, schedule=schedule, seed=seed, rng=rng, units=units)
+    machine = PbitMachine(problem=problem, schedule=schedule, seed=seed, rng=rng, units=units,
+                          control_fanout=control_fanout)
     ref = machine.reference(entropy)
     data = {"expect_states": ref["states"][0], "geometry": np.array([problem.n, schedule.bits, machine.size]),
             "idle": np.float64(idle), "seed": np.int64(seed)}
     if rng == "entropy":
         data["entropy_words"] = pbit.entropy_words(problem, schedule, entropy)
-    key = pbit_key(problem, schedule, seed)
+    key = pbit_key(problem, schedule, seed, machine.control_copies)
     name = f"pbit_n{problem.n}_{rng.replace('-', '_')}_{units}_{key}"     # a Verilog identifier
     out = runner.run(machine, name=name, simulator=simulator, testbench="PbitTestbench", data=data,
                      build_root=build_root)

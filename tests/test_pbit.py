@@ -78,13 +78,36 @@ def test_rtl_equals_model_every_sweep_lfsr(maxcut12, sim, units, rng):
     assert len({tuple(s) for s in r["rtl_states"]}) > 3               # the state moves
 
 
-@pytest.mark.parametrize("sim", ["icarus", "verilator"])
-def test_rtl_equals_model_with_mtj_entropy_and_a_stalling_port(maxcut12, sim):
+@pytest.mark.parametrize("sim, control_fanout", [("icarus", 64), ("verilator", 64), ("verilator", 2)])
+def test_rtl_equals_model_with_mtj_entropy_and_a_stalling_port(maxcut12, sim, control_fanout):
     sch = pbit.Schedule.linear(0.2, 2.0, 3, sweeps_per_stage=2)
     bits = mtj.entropy_bits(sch.sweeps * len(maxcut12.groups) * 8 * 8, seed=2)
     r = pbit_cosim(maxcut12, sch, seed=1, simulator=sim, rng="entropy", entropy=bits, idle=0.3,
-                   build_root=BUILD)
+                   control_fanout=control_fanout, build_root=BUILD)
     assert r["bit_exact"] and r["clocks"] > sch.sweeps * len(maxcut12.groups)   # it waited for entropy
+
+
+@pytest.mark.parametrize("sim, units, rng", [("icarus", "slot", "lfsr"), ("verilator", "pbit", "slot-lfsr")])
+def test_control_copies_keep_the_machine_sample_for_sample(maxcut12, sim, units, rng):
+    """One copy of colour, stage and running per slot (the most copies there can be)."""
+    sch = pbit.Schedule.linear(0.2, 2.0, 4, sweeps_per_stage=3)
+    assert PbitMachine(problem=maxcut12, schedule=sch, control_fanout=1).control_copies > 3
+    r = pbit_cosim(maxcut12, sch, seed=3, simulator=sim, units=units, rng=rng, control_fanout=1,
+                   build_root=BUILD)
+    assert r["bit_exact"] and r["clocks"] == sch.sweeps * len(maxcut12.groups)
+
+
+def test_yosys_keeps_every_control_copy(maxcut12, tmp_path):
+    """Each copy has its own feedback, so synthesis cannot merge it into the others: the ECP5
+    flip-flops grow by copies x (colour bits + stage bits + running)."""
+    from mtjsc import area
+    sch = pbit.Schedule.linear(0.2, 2.0, 4, sweeps_per_stage=3)
+    one, many = (PbitMachine(problem=maxcut12, schedule=sch, rng="slot-lfsr", control_fanout=f) for f in (64, 1))
+    assert (one.control_copies, many.control_copies) == (1, many.size)
+    ff = [area.synthesize(mach, f"pbit_copies{mach.control_copies}", "ecp5", cache_root=tmp_path)["total"]["ff"]
+          for mach in (one, many)]
+    per_copy = (len(maxcut12.groups) - 1).bit_length() + (len(sch.betas) - 1).bit_length() + 1
+    assert ff[1] - ff[0] == many.control_copies * per_copy
 
 
 @pytest.mark.parametrize("sim, rng", [("icarus", "lfsr"), ("verilator", "slot-lfsr")])
@@ -177,5 +200,7 @@ def test_bad_schedules_and_inputs_are_rejected(maxcut12):
         PbitMachine(problem=maxcut12, schedule=pbit.Schedule((0.1,)), rng="mtj")
     with pytest.raises(MtjscError, match="units='lut'.*slot, pbit"):
         PbitMachine(problem=maxcut12, schedule=pbit.Schedule((0.1,)), units="lut")
+    with pytest.raises(MtjscError, match="control_fanout"):
+        PbitMachine(problem=maxcut12, schedule=pbit.Schedule((0.1,)), control_fanout=0)
     with pytest.raises(MtjscError, match="N = 36 is even"):
         pbit.Factoring(36, 3, 3)
