@@ -278,10 +278,7 @@ class ScMlpAccelerator(wiring.Component):
 
         # ------------------------------------------------------------ weights and SNGs, addressed one clock ahead
         fire = core.in_valid & core.in_ready
-        # t == 0 of the request, as a register (set from the next clock's t): it selects the seeds for
-        # every LFSR bit, a net across the chip, and the comparator in front of it made that path longer
-        t0 = Signal(init=1, name="req_t0")
-        m.d.sync += t0.eq(core.nxt_t == 0)
+        t0 = core.req_t == 0
         m.d.comb += pr.addr.eq(core.nxt_chunk)
         rd0, rd1 = [], []
         for layer, (PP, WW, G, C, out) in enumerate(((P, W, s.G1, s.C1, rd0), (P2, W2, s.G2, s.C2, rd1))):

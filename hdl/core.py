@@ -118,10 +118,7 @@ def build_schedule(m: Module, core, config: ScConfig, s: CoreSchedule, **data) -
                  core.busy.eq(running | (drain != 0)), core.in_ready.eq(running & (bubble == 0))]
     fire = Signal()
     m.d.comb += fire.eq(core.in_valid & core.in_ready)
-    # c + 1 and "c is the last chunk" kept in registers (updated with c below): the next clock's
-    # chunk addresses every memory, and the adder and comparator made its path long on an FPGA
-    c_plus = Signal(range(max(s.C1, s.C2, 2) + 1), init=1)
-    last_c = Signal(init=int(s.C1 == 1))
+    last_c = c == Mux(layer, s.C2 - 1, s.C1 - 1)
     last_g = g == Mux(layer, s.G2 - 1, s.G1 - 1)
     m.d.sync += core.done.eq(0)
     with m.If(bubble != 0):
@@ -135,7 +132,7 @@ def build_schedule(m: Module, core, config: ScConfig, s: CoreSchedule, **data) -
         m.d.comb += [n_layer.eq(0), n_t.eq(0), n_g.eq(0), n_c.eq(0)]
     with m.If(fire):
         with m.If(~last_c):
-            m.d.comb += n_c.eq(c_plus)
+            m.d.comb += n_c.eq(c + 1)
         with m.Else():
             m.d.comb += n_c.eq(0)
             with m.If(~last_g):
@@ -151,8 +148,7 @@ def build_schedule(m: Module, core, config: ScConfig, s: CoreSchedule, **data) -
                         m.d.sync += [running.eq(0), drain.eq(DRAIN)]
                     with m.Else():
                         m.d.comb += n_t.eq(t + 1)
-    m.d.sync += [layer.eq(n_layer), t.eq(n_t), g.eq(n_g), c.eq(n_c),
-                 c_plus.eq(n_c + 1), last_c.eq(n_c == Mux(n_layer, s.C2 - 1, s.C1 - 1))]
+    m.d.sync += [layer.eq(n_layer), t.eq(n_t), g.eq(n_g), c.eq(n_c)]
     m.d.comb += [core.nxt_layer.eq(n_layer), core.nxt_t.eq(n_t), core.nxt_group.eq(n_g),
                  core.nxt_chunk.eq(n_c)]
     with m.If(drain != 0):
