@@ -102,6 +102,31 @@ class PbitMachine(wiring.Component):
         """The NumPy model's run (states after every sweep) for this machine."""
         return model.run(self.problem, self.schedule, seed=self.seed, rng=self.rng, entropy=entropy)
 
+    def _control(self, m, r: int, stage_step, last_sweep) -> SimpleNamespace:
+        """Copy ``r`` of the control every p-bit reads: colour, annealing stage and running registers, and
+        ``go`` (this clock updates the current colour) and ``restart`` derived from them. Each copy steps
+        from its own registers; ``stage_step`` and ``last_sweep`` come from the sweep counters."""
+        suffix = "" if r == 0 else f"_r{r}"
+        colour = Signal(range(max(len(self.groups), 2)), name=f"colour{suffix}")
+        stage = Signal(range(max(len(self.schedule.betas), 2)), name=f"stage{suffix}")
+        running = Signal(name=f"running{suffix}")
+        go = running & self.entropy_valid if self.rng == "entropy" else running
+        restart = self.start & ~running
+        last_colour = colour == len(self.groups) - 1
+        with m.If(restart):
+            m.d.sync += [running.eq(1), colour.eq(0), stage.eq(0)]
+        with m.Elif(go):
+            with m.If(last_colour):
+                m.d.sync += colour.eq(0)
+                with m.If(stage_step):
+                    m.d.sync += stage.eq(stage + 1)
+                with m.If(last_sweep):
+                    m.d.sync += running.eq(0)
+            with m.Else():
+                m.d.sync += colour.eq(colour + 1)
+        return SimpleNamespace(colour=colour, stage=stage, running=running, go=go, restart=restart,
+                               last_colour=last_colour)
+
     def elaborate(self, platform):
         m = Module()
         P, S = self.problem, self.schedule
@@ -113,62 +138,27 @@ class PbitMachine(wiring.Component):
         stages = len(S.betas)
 
         state = Signal(n, init=int(sum(1 << i for i in range(n) if init[i])))
-        running = Signal()
-        colour = Signal(range(max(len(self.groups), 2)))
         sweep = Signal(range(S.sweeps + 1))
         in_stage = Signal(range(S.sweeps_per_stage + 1))
-        stage = Signal(range(max(stages, 2)))
-        go = Signal()              # this clock updates the current colour
-        if self.rng == "entropy":
-            m.d.comb += [go.eq(running & self.entropy_valid), self.entropy_ready.eq(running)]
-        else:
-            m.d.comb += go.eq(running)
-        m.d.comb += [self.state.eq(state), self.busy.eq(running), self.sweep.eq(sweep)]
+        m.d.comb += [self.state.eq(state), self.sweep.eq(sweep)]
         m.d.sync += [self.sample.eq(0), self.done.eq(0)]
-        restart = self.start & ~running
-
-        last_colour = colour == len(self.groups) - 1
-        stage_step = (in_stage == S.sweeps_per_stage - 1) & (stage != stages - 1)
-        last_sweep = sweep == S.sweeps - 1
-        with m.If(restart):
-            m.d.sync += [running.eq(1), colour.eq(0), sweep.eq(0), in_stage.eq(0), stage.eq(0)]
-        with m.Elif(go):
-            with m.If(last_colour):
-                m.d.sync += [colour.eq(0), sweep.eq(sweep + 1), self.sample.eq(1)]
-                with m.If(in_stage == S.sweeps_per_stage - 1):
-                    m.d.sync += in_stage.eq(0)
-                with m.Else():
-                    m.d.sync += in_stage.eq(in_stage + 1)
-                with m.If(stage_step):
-                    m.d.sync += stage.eq(stage + 1)
-                with m.If(last_sweep):
-                    m.d.sync += [running.eq(0), self.done.eq(1)]
-            with m.Else():
-                m.d.sync += colour.eq(colour + 1)
-
-        # what the p-bits read: the registers above, or per region of slots a copy of colour, stage and
-        # running that follows the same rules from its own state (so no tool merges the copies)
-        if self.control_copies == 1:
-            ctl = [SimpleNamespace(colour=colour, stage=stage, go=go, restart=restart)]
-        else:
-            ctl = []
-            for r in range(self.control_copies):
-                c_r, s_r = Signal.like(colour, name=f"colour_r{r}"), Signal.like(stage, name=f"stage_r{r}")
-                run_r = Signal(name=f"running_r{r}")
-                go_r = run_r & self.entropy_valid if self.rng == "entropy" else run_r
-                restart_r = self.start & ~run_r
-                with m.If(restart_r):
-                    m.d.sync += [run_r.eq(1), c_r.eq(0), s_r.eq(0)]
-                with m.Elif(go_r):
-                    with m.If(c_r == len(self.groups) - 1):
-                        m.d.sync += c_r.eq(0)
-                        with m.If(stage_step):
-                            m.d.sync += s_r.eq(s_r + 1)
-                        with m.If(last_sweep):
-                            m.d.sync += run_r.eq(0)
-                    with m.Else():
-                        m.d.sync += c_r.eq(c_r + 1)
-                ctl.append(SimpleNamespace(colour=c_r, stage=s_r, go=go_r, restart=restart_r))
+        # what the p-bits read: per region of slots a copy of colour, stage and running that follows the
+        # same rules from its own state (so no tool merges the copies); copy 0 is the machine's own
+        stage_step, last_sweep = Signal(), Signal()
+        ctl = [self._control(m, r, stage_step, last_sweep) for r in range(self.control_copies)]
+        main = ctl[0]
+        if self.rng == "entropy":
+            m.d.comb += self.entropy_ready.eq(main.running)
+        m.d.comb += [self.busy.eq(main.running),
+                     stage_step.eq((in_stage == S.sweeps_per_stage - 1) & (main.stage != stages - 1)),
+                     last_sweep.eq(sweep == S.sweeps - 1)]
+        with m.If(main.restart):
+            m.d.sync += [sweep.eq(0), in_stage.eq(0)]
+        with m.Elif(main.go & main.last_colour):
+            m.d.sync += [sweep.eq(sweep + 1), self.sample.eq(1),
+                         in_stage.eq(Mux(in_stage == S.sweeps_per_stage - 1, 0, in_stage + 1))]
+            with m.If(last_sweep):
+                m.d.sync += self.done.eq(1)
         region = [ctl[k // self.control_fanout] for k in range(self.size)]
 
         # per p-bit: its input sum, its random number, and the clock it updates in
