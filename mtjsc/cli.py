@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mtjsc.config import check_length
+from mtjsc.config import FPGA_LANES, FPGA_PARALLEL, check_length
 from mtjsc.errors import MtjscError
 from mtjsc.output import check_output_dir, check_output_file, write_text
 from mtjsc.tools import tool_executable
@@ -549,9 +549,12 @@ def cmd_mtj(a) -> int:
 
 def add_design_options(v) -> None:
     """The options that describe a block or the accelerator (`verilog` and `area`)."""
-    v.add_argument("--parallel", type=int, default=16, help="accelerator: P hidden neurons per clock (0 = all)")
-    v.add_argument("--lanes", type=int, default=48, help="accelerator: W inputs per clock (0 = the whole fan-in); "
-                   "P W (B+1) bits of weight thresholds per clock must fit the EBR ports")
+    v.add_argument("--parallel", type=int, default=FPGA_PARALLEL,
+                   help=f"accelerator: P hidden neurons per clock (0 = all; default {FPGA_PARALLEL}, routed on an "
+                        f"ECP5-85F)")
+    v.add_argument("--lanes", type=int, default=FPGA_LANES,
+                   help=f"accelerator: W inputs per clock (0 = the whole fan-in; default {FPGA_LANES}); "
+                        "P W (B+1) bits of weight thresholds per clock must fit the EBR ports")
     v.add_argument("--model", default="auto",
                    help="model whose K and fan-in the block takes: auto (shipped model for --length), "
                         "a shipped name or a .npz file")
@@ -1043,8 +1046,10 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--sim", default="verilator", help="verilator | icarus")
     co.add_argument("--length", type=int, default=64)
     co.add_argument("--images", type=int, default=10, help="first N test images")
-    co.add_argument("--parallel", type=int, default=16, help="P: hidden neurons per clock (0 = all)")
-    co.add_argument("--lanes", type=int, default=48, help="W: inputs per clock (0 = the whole fan-in)")
+    co.add_argument("--parallel", type=int, default=FPGA_PARALLEL,
+                    help=f"P: hidden neurons per clock (0 = all; default {FPGA_PARALLEL})")
+    co.add_argument("--lanes", type=int, default=FPGA_LANES,
+                    help=f"W: inputs per clock (0 = the whole fan-in; default {FPGA_LANES})")
     co.add_argument("--apc", default="exact", help="exact | approx")
     co.add_argument("--sng-bits", type=int, default=8)
     co.add_argument("--lfsr-width", type=int, default=32)

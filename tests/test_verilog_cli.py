@@ -74,3 +74,14 @@ def test_accelerator_verilog_and_manifest(tmp_path, capsys):
                         f"read_verilog {Path(info['verilog']).name}; hierarchy -check -top {info['module']}"],
                        cwd=tmp_path, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr + r.stdout
+
+
+def test_default_accelerator_is_the_routed_fpga_design(tmp_path, capsys):
+    """Without --parallel/--lanes, `mtjsc verilog` writes the (P, W) that config.FPGA_PARALLEL/FPGA_LANES
+    name (the largest accelerator routed on an ECP5-85F, README), and its layer-0 thresholds need fewer
+    EBRs than the 85F has."""
+    from mtjsc.config import FPGA_LANES, FPGA_PARALLEL
+    assert main(["verilog", "--block", "accelerator", "--model", "L64", "--length", "8", "--out", str(tmp_path)]) == 0
+    man = json.loads(Path(json.loads(capsys.readouterr().out)["manifest"]).read_text())
+    assert (man["config"]["parallel_neurons"], man["config"]["input_lanes"]) == (FPGA_PARALLEL, FPGA_LANES)
+    assert man["ecp5_ebr_for_layer0_weights"] <= 208

