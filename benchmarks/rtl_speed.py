@@ -20,8 +20,8 @@ simulates fastest of those measured (README, Benchmarks): every clock's
 code is dominated by per-neuron work (lane APCs, comparators), and the
 per-lane SNG leaps are shared by all P neurons. Any P and W give the same
 scores (the stream index fixes every bit), and every run here checks that
-against the golden model. The FPGA default (P = 16, W = 48) is
-``--parallel 16 --lanes 48``.
+against the golden model. The FPGA default (``config.FPGA_PARALLEL`` /
+``FPGA_LANES``, P = 16, W = 16) is ``--parallel 16 --lanes 16``.
 """
 
 from __future__ import annotations

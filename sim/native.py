@@ -1,7 +1,7 @@
 """Native Verilator runs of :class:`ScMlpAccelerator`: many images, no cocotb in the loop.
 
 cocotb's per-clock callbacks cost more than the design itself on long
-images (L = 256 is 36,891 clocks per image at the default P = 16, W = 48), so
+images (L = 256 is 106,011 clocks per image at the FPGA default P = 16, W = 16), so
 bulk runs (``benchmarks/rtl_speed.py``, ``mtjsc cosim --harness native``) drive
 the Verilated model from a small C++ main (``accelerator_main.cpp``):
 pixels every clock, result taken at once. The checks are the same as the
