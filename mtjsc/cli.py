@@ -152,11 +152,11 @@ def cmd_demo(a) -> int:
     print(f"== 1/4 accuracy of the shipped models on the shipped MNIST test set (golden model) -> {out}")
     cmd_eval(ns)
     print(f"   {out / 'accuracy.json'}, {out / 'accuracy_vs_length.png'}, {out / 'confusion.png'}")
-    L, P, W, n_img = 64, 8, 32, 5
+    L, P, W, n_img = 64, FPGA_PARALLEL, FPGA_LANES, 5
     name, model = shipped_for_length(L)
     cfg = ScConfig.from_model(model, L=L, parallel_neurons=P, input_lanes=W)
     print(f"== 2/4 Verilog of the accelerator for model {name} (L={L}, P={P} neurons x W={W} lanes per clock, "
-          f"weights and LFSR SNGs on chip)")
+          f"the FPGA default; weights and LFSR SNGs on chip)")
     info = block_verilog(argparse.Namespace(block="accelerator", model=name, layer=0, length=L, n=None, K=None,
                                             apc="exact", pipeline=0, score_bits=0, lfsr_width=32, sng_bits=8,
                                             seed=0, sng="lfsr", name=None, parallel=P, lanes=W,
