@@ -7,17 +7,14 @@ chunk) transfer: P x W thresholds for layer 0, P2 x W2 for layer 1), and
 comparator SNGs on the shared LFSR definition (``behavioral_models.lfsr``):
 one LFSR per (layer, role, input), their states in memories of one word per
 chunk, read at the stream index t of the transfer, written back advanced by
-B steps after the last neuron group of t, and after every image (while the
-next one loads) rewritten with the seed schedule's states from a ROM, so all
-LFSRs restart at every image with no seed multiplexer on the read path. Every memory is read
+B steps after the last neuron group of t, and replaced by the seed schedule's
+states at t = 0 (all LFSRs restart at every image). Every memory is read
 with the core's next-clock coordinates, so a transfer is ready every clock.
 The result equals the golden model with the ``lfsr`` source of the same
 run seed, B and LFSR width, at any P and W.
 """
 
 from __future__ import annotations
-
-from types import SimpleNamespace
 
 import numpy as np
 from amaranth import Array, Cat, Const, Module, Mux, Signal
@@ -192,10 +189,9 @@ class ScMlpAccelerator(wiring.Component):
 
     # ---------------------------------------------------------------- hardware
 
-    def _sng_bank(self, m, name, layer, role, depth, lanes, addr, write, write_addr, reseed):
-        """R(t) of ``lanes`` LFSRs (a word per chunk): read at ``addr``, written back advanced when
-        ``write``; ``reseed`` (read address, write address, write strobe) copies the seed ROM into the
-        state memory between images."""
+    def _sng_bank(self, m, name, layer, role, depth, lanes, addr, t0, write, write_addr):
+        """R(t) of ``lanes`` LFSRs (a word per chunk): read at ``addr``, seeds at t = 0, written back
+        advanced when ``write``."""
         cfg = self.config
         LW, B = cfg.lfsr_width, cfg.sng_bits
         seeds = self.seed_words(layer, role)
@@ -204,33 +200,12 @@ class ScMlpAccelerator(wiring.Component):
         m.submodules[f"mem_{name}_seed"] = rom
         m.submodules[f"mem_{name}_state"] = ram
         wr, rd, rr = ram.wr, ram.rd, rom.rd
-        m.d.comb += [rd.addr.eq(addr), rr.addr.eq(reseed.read)]
+        m.d.comb += [rd.addr.eq(addr), rr.addr.eq(addr)]
+        state = Signal(lanes * LW, name=f"{name}_now")
+        m.d.comb += state.eq(Mux(t0, rr.data, rd.data))
         m.submodules[f"{name}_leap"] = leap = LfsrLeap(width=LW, bits=B, lanes=lanes)
-        seeding = reseed.go & (reseed.write < depth)
-        m.d.comb += [leap.state.eq(rd.data), wr.addr.eq(Mux(reseed.go, reseed.write, write_addr)),
-                     wr.data.eq(Mux(reseed.go, rr.data, leap.next)), wr.en.eq(seeding | write)]
-        return [rd.data[i * LW:i * LW + B] for i in range(lanes)]
-
-    def _reseed(self, m, core):
-        """The seed schedule back into the SNG state memories after every image: from ``core.done``
-        (and from reset) one word of every bank per clock, ROM read at ``read``, written the clock after
-        (``go``, at ``write``). That takes max(C1, C2) + 1 clocks, and the next image's 784 pixel
-        clocks come first, so the core reads seeds at t = 0 with nothing selecting them on the
-        memories' read path. The core may start on the clock of the last write (its first read is of
-        word 0, its first write-back a clock later); only right after a reset with C1 = 785 (W = 1)
-        can the copy still be reading when the core could start, and the start then waits a clock
-        (``busy``)."""
-        s = self.schedule
-        depth = max(s.C1, s.C2)
-        read = Signal(range(depth + 1), name="reseed_read")        # depth = idle; 0 after reset
-        write = Signal(range(depth + 1), name="reseed_write")
-        go = Signal(name="reseed_go")
-        m.d.sync += [go.eq(read < depth), write.eq(read)]
-        with m.If(core.done):
-            m.d.sync += read.eq(0)
-        with m.Elif(read < depth):
-            m.d.sync += read.eq(read + 1)
-        return SimpleNamespace(read=read, write=write, go=go, busy=read < depth)
+        m.d.comb += [leap.state.eq(state), wr.addr.eq(write_addr), wr.data.eq(leap.next), wr.en.eq(write)]
+        return [state[i * LW:i * LW + B] for i in range(lanes)]
 
     def _entropy_numbers(self, m, fire):
         """R(t) of every lane from the entropy port: taken from the port in the first neuron group of
@@ -291,9 +266,8 @@ class ScMlpAccelerator(wiring.Component):
                 m.d.sync += [kick.eq(1), idx.eq(0), lane.eq(0), word.eq(0)]
             with m.Else():
                 m.d.sync += idx.eq(idx + 1)
-        start = Signal()
-        m.d.comb += core.start.eq(start)
-        with m.If(start):
+        m.d.comb += core.start.eq(kick)
+        with m.If(kick):
             m.d.sync += [kick.eq(0), loading.eq(0)]
         with m.If(core.done):
             m.d.sync += result_valid.eq(1)
@@ -304,6 +278,7 @@ class ScMlpAccelerator(wiring.Component):
 
         # ------------------------------------------------------------ weights and SNGs, addressed one clock ahead
         fire = core.in_valid & core.in_ready
+        t0 = core.req_t == 0
         m.d.comb += pr.addr.eq(core.nxt_chunk)
         rd0, rd1 = [], []
         for layer, (PP, WW, G, C, out) in enumerate(((P, W, s.G1, s.C1, rd0), (P2, W2, s.G2, s.C2, rd1))):
@@ -323,17 +298,15 @@ class ScMlpAccelerator(wiring.Component):
         if self.sng == "lfsr":
             last_g0 = (core.req_layer == 0) & (core.req_group == s.G1 - 1)
             last_g1 = (core.req_layer == 1) & (core.req_group == s.G2 - 1)
-            reseed = self._reseed(m, core)
-            r_in = self._sng_bank(m, "sng_in0", 0, lfsr_def.ROLE_INPUT, s.C1, W, core.nxt_chunk,
-                                  fire & last_g0, core.req_chunk, reseed)
-            r_w0 = self._sng_bank(m, "sng_w0", 0, lfsr_def.ROLE_WEIGHT, s.C1, W, core.nxt_chunk,
-                                  fire & last_g0, core.req_chunk, reseed)
-            r_w1 = self._sng_bank(m, "sng_w1", 1, lfsr_def.ROLE_WEIGHT, s.C2, W2, core.nxt_chunk,
-                                  fire & last_g1, core.req_chunk, reseed)
-            m.d.comb += [core.in_valid.eq(1), start.eq(kick & ~reseed.busy)]
+            r_in = self._sng_bank(m, "sng_in0", 0, lfsr_def.ROLE_INPUT, s.C1, W, core.nxt_chunk, t0,
+                                  fire & last_g0, core.req_chunk)
+            r_w0 = self._sng_bank(m, "sng_w0", 0, lfsr_def.ROLE_WEIGHT, s.C1, W, core.nxt_chunk, t0,
+                                  fire & last_g0, core.req_chunk)
+            r_w1 = self._sng_bank(m, "sng_w1", 1, lfsr_def.ROLE_WEIGHT, s.C2, W2, core.nxt_chunk, t0,
+                                  fire & last_g1, core.req_chunk)
+            m.d.comb += core.in_valid.eq(1)
         else:
             r_in, r_w0, r_w1 = self._entropy_numbers(m, fire)
-            m.d.comb += start.eq(kick)
 
         # ------------------------------------------------------------ comparators
         def compare(name, r, q_words, lanes):
