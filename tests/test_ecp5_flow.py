@@ -43,6 +43,13 @@ def test_routed_and_placed_fmax_are_read_from_report_and_log(tmp_path, monkeypat
     assert r["fmax_mhz"] == 36.41 and r["fmax_kind"] == "post-placement estimate"
 
 
+def test_a_run_without_fmax_is_an_error_not_a_none(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEXTPNR_ECP5", _tool(tmp_path, (
+        "echo '{\"utilization\": {}}' > report.json\necho 'Info: no clocks' > nextpnr.log\n")))
+    with pytest.raises(MtjscError, match=r"gave no Fmax in .*report\.json or .*nextpnr\.log"):
+        ecp5.place_and_route(tmp_path, "top")
+
+
 def test_summary_counts_every_flip_flop_kind():
     s = ecp5.summary({"LUT4": 5, "CCU2C": 2, "TRELLIS_FF": 7, "TRELLIS_FF_X": 1, "DP16KD": 3})
     assert s == {"luts": 5, "ccu2c": 2, "dsp": 0, "flip_flops": 8, "ebr": 3, "distributed_ram": 0}
