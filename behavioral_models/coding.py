@@ -34,3 +34,18 @@ def bipolar_to_p(v: np.ndarray) -> np.ndarray:
 def image_probabilities(pixels: np.ndarray, encoding: str) -> np.ndarray:
     """P(1) of each first-layer input stream, bias included: shape (N, 785)."""
     return bipolar_to_p(with_bias(encode_pixels(pixels, encoding)))
+
+
+def n_words(n: int) -> int:
+    return (n + 63) // 64
+
+
+def pack_bits(bits: np.ndarray) -> np.ndarray:
+    """Pack bool [..., n] along the last axis into uint64 [..., ceil(n/64)], LSB first."""
+    bits = np.asarray(bits, dtype=bool)
+    n = bits.shape[-1]
+    b = np.packbits(bits, axis=-1, bitorder="little")
+    pad = n_words(n) * 8 - b.shape[-1]
+    if pad:
+        b = np.concatenate([b, np.zeros(b.shape[:-1] + (pad,), np.uint8)], axis=-1)
+    return np.ascontiguousarray(b).view("<u8").astype(np.uint64, copy=False)

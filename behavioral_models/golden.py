@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mtjsc.behavioral_models import or_network
-from mtjsc.behavioral_models.coding import image_probabilities, bipolar_to_p
+from mtjsc.behavioral_models.coding import bipolar_to_p, image_probabilities, n_words, pack_bits
 from mtjsc.behavioral_models.sources import StreamSource
 from mtjsc.config import CLASSES, PIXELS, ScConfig, check_apc, check_K, check_length
 from mtjsc.errors import MtjscError
@@ -53,25 +53,6 @@ def btanh_step(state: int, count: int, n: int, K: int) -> tuple:
     """One Btanh update: ``S' = clamp(S + 2c - n, 0, K-1)``, output ``[S' >= K/2]``."""
     s = min(max(state + 2 * count - n, 0), K - 1)
     return s, s >= K // 2
-
-
-# ----------------------------------------------------------------------------
-# Bit packing
-# ----------------------------------------------------------------------------
-
-def n_words(n: int) -> int:
-    return (n + 63) // 64
-
-
-def pack_bits(bits: np.ndarray) -> np.ndarray:
-    """Pack bool [..., n] along the last axis into uint64 [..., ceil(n/64)], LSB first."""
-    bits = np.asarray(bits, dtype=bool)
-    n = bits.shape[-1]
-    b = np.packbits(bits, axis=-1, bitorder="little")
-    pad = n_words(n) * 8 - b.shape[-1]
-    if pad:
-        b = np.concatenate([b, np.zeros(b.shape[:-1] + (pad,), np.uint8)], axis=-1)
-    return np.ascontiguousarray(b).view("<u8").astype(np.uint64, copy=False)
 
 
 # ----------------------------------------------------------------------------

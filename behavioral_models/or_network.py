@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from mtjsc.behavioral_models.coding import pack_bits
 from mtjsc.behavioral_models.sources import check_probabilities
 from mtjsc.config import PIXELS
 from mtjsc.errors import MtjscError
@@ -146,7 +147,6 @@ class OrWeights:
     """
 
     def __init__(self, model, w_bits: list, order: np.ndarray):
-        from mtjsc.behavioral_models.golden import pack_bits
         self.negative = [np.asarray(model.w1 < 0), np.asarray(model.w2 < 0)]
         self.packed = []
         for layer, (bits, neg) in enumerate(zip(w_bits, self.negative)):
@@ -193,7 +193,6 @@ def or_chunk(weights: OrWeights, xw: np.ndarray, live: int, record: bool):
 
     Words from ``live`` on are 0 for every image of the chunk and are skipped.
     """
-    from mtjsc.behavioral_models.golden import pack_bits
     (p1, n1), (p2, n2) = weights.packed
     pos = _any_and(xw[:, :live], p1[:, :live])
     neg = _any_and(xw[:, :live], n1[:, :live])

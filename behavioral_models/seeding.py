@@ -29,13 +29,13 @@ class RngTag(IntEnum):
     POOL_INPUT = 9          #: ``mtj-pool`` input start indices, ids (image,)
     POOL_WEIGHT = 10        #: ``mtj-pool`` weight start indices, ids (layer,)
     ENTROPY = 11            #: :func:`mtjsc.behavioral_models.mtj.entropy_bits`, ids () or (stream,)
-    LOWPREC_INIT = 12       #: :mod:`mtjsc.lowprec` weight initialisation, ids ()
-    LOWPREC_ROUND = 13      #: :mod:`mtjsc.lowprec` ``ideal`` rounding numbers, ids ()
-    LOWPREC_SHUFFLE = 14    #: :mod:`mtjsc.lowprec` minibatch order, ids ()
-    BINARY_INIT = 15        #: :mod:`mtjsc.binarynet` latent-weight initialisation and minibatch order, ids ()
-    BINARY_SAMPLE = 16      #: :mod:`mtjsc.binarynet` sampling bits, ids (phase, group): phase 0 training, 1 test
-    BINARY_INPUT = 17       #: :mod:`mtjsc.binarynet` input bits of sign networks, ids (phase, group)
-    FIXED_TRAIN = 18        #: :mod:`mtjsc.fixedpoint` initialisation, minibatch order and shifts, ids ()
+    LOWPREC_INIT = 12       #: :mod:`mtjsc.training.lowprec` weight initialisation, ids ()
+    LOWPREC_ROUND = 13      #: :mod:`mtjsc.training.lowprec` ``ideal`` rounding numbers, ids ()
+    LOWPREC_SHUFFLE = 14    #: :mod:`mtjsc.training.lowprec` minibatch order, ids ()
+    BINARY_INIT = 15        #: :mod:`mtjsc.training.binarynet` latent-weight initialisation and minibatch order, ids ()
+    BINARY_SAMPLE = 16      #: :mod:`mtjsc.training.binarynet` sampling bits, ids (phase, group): phase 0 training, 1 test
+    BINARY_INPUT = 17       #: :mod:`mtjsc.training.binarynet` input bits of sign networks, ids (phase, group)
+    FIXED_TRAIN = 18        #: :mod:`mtjsc.training.fixedpoint` initialisation, minibatch order and shifts, ids ()
 
 
 def generator(seed: int, tag: RngTag, *ids) -> np.random.Generator:

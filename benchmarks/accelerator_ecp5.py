@@ -35,7 +35,7 @@ from mtjsc.config import FIRST_LAYER_FANIN, FPGA_LANES, FPGA_PARALLEL, ScConfig
 from mtjsc.evaluate import resolve_model
 from mtjsc.hdl.accelerator import ScMlpAccelerator
 from mtjsc.hdl.export import to_verilog
-from mtjsc import ecp5
+from mtjsc.toolchain import ecp5
 from mtjsc.errors import MtjscError
 
 

@@ -23,7 +23,7 @@ from amaranth.lib.wiring import In, Out
 
 from mtjsc.hdl import ApproxParallelCounter
 from mtjsc.hdl.export import to_verilog
-from mtjsc import ecp5
+from mtjsc.toolchain import ecp5
 
 
 class FmaxHarness(wiring.Component):

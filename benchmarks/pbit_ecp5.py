@@ -30,7 +30,7 @@ from amaranth.lib.wiring import In, Out
 from mtjsc.behavioral_models import pbit
 from mtjsc.hdl.export import to_verilog
 from mtjsc.hdl.pbit import PbitMachine
-from mtjsc import ecp5
+from mtjsc.toolchain import ecp5
 from mtjsc.errors import MtjscError
 
 

@@ -2,7 +2,7 @@
 
 :func:`build` puts :class:`~mtjsc.boards.pbit_board.BoardTop` on an iCEBreaker (iCE40UP5K) or a
 ULX3S-85F (ECP5) and runs Yosys, nextpnr and the packer through the platform's build script, with
-the tools found by :func:`mtjsc.tools.tool_executable` (their environment variables are the ones
+the tools found by :func:`mtjsc.toolchain.tool_executable` (their environment variables are the ones
 Amaranth reads). It returns the device use and the Fmax from nextpnr's JSON report, the clock the
 board runs at, and the report the board must send (the NumPy model's final state).
 """
@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from mtjsc.errors import MtjscError
-from mtjsc.tools import TOOL_ENV, tool_executable
+from mtjsc.toolchain import TOOL_ENV, tool_executable
 
 #: Board name -> (amaranth-boards module, platform class, tools, bitstream suffix).
 BOARDS = {

@@ -12,7 +12,7 @@ from amaranth.lib import wiring
 
 from mtjsc.errors import MtjscError
 from mtjsc.output import write_text
-from mtjsc.tools import tool_executable
+from mtjsc.toolchain import tool_executable
 
 
 def to_verilog(component, name: str) -> str:

@@ -1,6 +1,6 @@
 """The binary (fixed-point) baseline: the 784-H-10 network with P multiply-accumulate units.
 
-The arithmetic is :class:`mtjsc.fixedpoint.FixedModel`'s (its ``forward`` is the reference). The ports
+The arithmetic is :class:`mtjsc.behavioral_models.fixed.FixedModel`'s (its ``forward`` is the reference). The ports
 are :class:`~mtjsc.hdl.accelerator.ScMlpAccelerator`'s, so the same testbench drives both: an image in
 as a stream of 784 pixel bytes, the class (4 bits) and the ten scores (S-bit two's complement) out as one
 stream transfer, ``busy`` while an image is in flight.
@@ -23,7 +23,7 @@ from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from mtjsc.errors import MtjscError
-from mtjsc.fixedpoint import CLASSES, PIXELS, FixedModel
+from mtjsc.behavioral_models.fixed import CLASSES, PIXELS, FixedModel
 from mtjsc.hdl.memory import MemoryBlock
 from mtjsc.validate import check_int
 
@@ -42,7 +42,7 @@ def _signed_bits(bound: int) -> int:
 
 
 class FixedMlp(wiring.Component):
-    """The fixed-point 784-H-10 network of a :class:`~mtjsc.fixedpoint.FixedModel` on P MACs.
+    """The fixed-point 784-H-10 network of a :class:`~mtjsc.behavioral_models.fixed.FixedModel` on P MACs.
 
     Parameters
     ----------
@@ -59,7 +59,7 @@ class FixedMlp(wiring.Component):
 
     def __init__(self, *, model: FixedModel, parallel: int = 16):
         if not isinstance(model, FixedModel):
-            raise MtjscError(f"model must be a FixedModel (mtjsc.fixedpoint), got {type(model).__name__}")
+            raise MtjscError(f"model must be a FixedModel (mtjsc.behavioral_models.fixed), got {type(model).__name__}")
         self.model = model
         self.P = check_int(parallel, "parallel MACs P", minimum=1, maximum=model.hidden,
                            fix=f"between 1 and the {model.hidden} hidden neurons")

@@ -4,7 +4,7 @@ An ``amaranth.lib.memory.Memory`` is emitted inside its parent's Verilog
 module; wrapped in :class:`MemoryBlock` it becomes a module named after
 its submodule name, so area reports can count memories (and their
 registered read ports, which Yosys's generic flow keeps as flip-flops)
-apart from the logic around them (``mtjsc.area``: submodules named
+apart from the logic around them (``mtjsc.area.synth``: submodules named
 ``mem_*``).
 """
 

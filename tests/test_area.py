@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from mtjsc import area
+from mtjsc.area import synth as area
 from mtjsc.cli import main
 from mtjsc.config import ScConfig
 from mtjsc.errors import MtjscError
@@ -165,7 +165,7 @@ def test_area_cli_bad_input(args, message, capsys, cache):
 # ---------------------------------------------------------------- analytical model
 
 def test_adder_tree_counts():
-    from mtjsc.area_model import adder_tree
+    from mtjsc.area.model import adder_tree
     assert adder_tree(1) == (0, 0)
     assert adder_tree(2) == (0, 1)                 # one half adder
     assert adder_tree(4) == (1, 3)                 # two 1-bit adds (HA each), one 2-bit add (HA + FA)
@@ -175,7 +175,8 @@ def test_adder_tree_counts():
 def test_area_model_against_yosys(tmp_path, cache):
     """A reduced sweep (every calibration point, three validation points per block, four for the LFSR; the full sweep is
     `mtjsc area --check-model`): every block's formula within 10 % of Yosys on points the fit never saw."""
-    from mtjsc import area_model, plots
+    from mtjsc.area import model as area_model
+    from mtjsc.studies import plots
     res = area_model.check(area_model.SMALL_SWEEP, cache_root=cache)
     assert plots.area_model_check(res, tmp_path / "m.png").stat().st_size > 0
     assert set(res) == {"xnor", "apc_exact", "apc_approx", "btanh", "sng", "lfsr"}
@@ -197,7 +198,7 @@ def test_area_check_model_cli_errors(tmp_path, capsys):
 def test_small_sweep_on_a_local_dask_cluster(tmp_path, cache):
     """Four APC points on a two-worker local cluster: results come back in order, equal to a direct
     run, and the approximate APC saves area at every n."""
-    from mtjsc import area_sweep
+    from mtjsc.area import sweep as area_sweep
     points = [("apc", {"n": n, "kind": k}, "generic") for n in (16, 64) for k in ("exact", "approx")]
     res = area_sweep.run(points, workers=2, cache_root=cache)
     assert [(r["params"]["n"], r["params"]["kind"]) for r in res] == [(16, "exact"), (16, "approx"),
@@ -212,7 +213,7 @@ def test_small_sweep_on_a_local_dask_cluster(tmp_path, cache):
 
 def test_unreachable_scheduler_is_named(cache):
     with pytest.raises(MtjscError, match=r"cannot reach the Dask scheduler 'tcp://127.0.0.1:9'.*dask scheduler"):
-        area_sweep_run = __import__("mtjsc.area_sweep", fromlist=["run"]).run
+        area_sweep_run = __import__("mtjsc.area.sweep", fromlist=["run"]).run
         area_sweep_run([("apc", {"n": 8, "kind": "exact"}, "generic")], scheduler="tcp://127.0.0.1:9",
                        cache_root=cache)
 
@@ -226,7 +227,7 @@ def test_unknown_sweep_is_an_error(capsys):
 
 def test_fixed_baseline_area_grows_with_P_and_blocks_sum(cache):
     """The fixed-point baseline through Yosys (generic): blocks sum to the total, more MACs cost more."""
-    from mtjsc.fixedpoint import shipped_fixed
+    from mtjsc.behavioral_models.fixed import shipped_fixed
     from mtjsc.hdl.fixed import FixedMlp
     m = shipped_fixed(1, 1)
     r = {P: area.synthesize(FixedMlp(model=m, parallel=P), f"t_fixed11_P{P}", "generic", cache_root=cache)
@@ -240,7 +241,7 @@ def test_fixed_baseline_area_grows_with_P_and_blocks_sum(cache):
 
 def test_compare_report_from_its_inputs():
     """`compare.assemble` and `compare.report` on given totals: products, ratios and the claims' lines."""
-    from mtjsc import compare
+    from mtjsc.studies import compare
     rows = [{"design": d, "kind": k, "cycles_per_image": c, "memory_bits": 1000, "accuracy": acc}
             for d, k, c, acc in [("SC L=64 exact", "sc", 1000, 0.95), ("SC L=64 approx", "sc", 1000, 0.94),
                                  ("binary 8/8", "binary", 100, 0.98), ("binary 4/4", "binary", 100, 0.98),

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mtjsc import binarynet as bn
+from mtjsc.training import binarynet as bn
 from mtjsc.behavioral_models import golden
 from mtjsc.behavioral_models.coding import bipolar_to_p, image_probabilities
 from mtjsc.behavioral_models.sources import make_source

@@ -105,7 +105,7 @@ def test_a_model_run_on_the_other_apc_is_warned_about(tmp_path, capsys):
 def test_accuracy_plot_at_100_percent(tmp_path):
     """A 100 % point whose interval's upper bound is an ulp below 1 (50 images, one seed) once crashed
     the demo's plot with "'yerr' must not contain negative values"."""
-    from mtjsc import plots
+    from mtjsc.studies import plots
     res = {"source": "ideal", "apc": "exact", "images": 50, "seeds": [0],
            "series": [{"name": "auto", "points": [
                {"L": 64, "mean": 0.98, "ci95": [0.895, 0.996], "float_accuracy": 0.98},

@@ -19,7 +19,7 @@ def no_work(monkeypatch):
     import mtjsc.evaluate as evaluate
     import mtjsc.hdl.export as export
     import mtjsc.mnist as mnist
-    import mtjsc.mtj_report as mtj_report
+    import mtjsc.studies.mtj as mtj_report
     monkeypatch.setattr(mnist, "load", forbidden)
     monkeypatch.setattr(golden, "run_network", forbidden)
     monkeypatch.setattr(evaluate, "run_network", forbidden)

@@ -1,4 +1,4 @@
-"""`mtjsc.ecp5`, the flow behind the ECP5 benchmarks: what it reads from nextpnr, and a placer that gives
+"""`mtjsc.toolchain.ecp5`, the flow behind the ECP5 benchmarks: what it reads from nextpnr, and a placer that gives
 up is reported with nextpnr's own words. nextpnr is not installed for the default suite (it is the
 ``fpga`` extra), so stand-in scripts play it through ``$NEXTPNR_ECP5``."""
 
@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from mtjsc import ecp5
+from mtjsc.toolchain import ecp5
 from mtjsc.errors import MtjscError
 
 

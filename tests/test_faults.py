@@ -1,4 +1,4 @@
-"""Fault injection (`mtjsc.faults`): faults land in what the hardware stores, the accelerator's memories
+"""Fault injection (`mtjsc.studies.faults`): faults land in what the hardware stores, the accelerator's memories
 hold them bit for bit, the study and its command, bad input."""
 
 import json
@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mtjsc import faults
+from mtjsc.studies import faults
 from mtjsc.behavioral_models.sources import make_source
 from mtjsc.cli import main
 from mtjsc.config import ScConfig
 from mtjsc.errors import MtjscError
-from mtjsc.fixedpoint import shipped_fixed
+from mtjsc.behavioral_models.fixed import shipped_fixed
 from mtjsc.hdl.accelerator import ScMlpAccelerator
 
 BUILD = Path(__file__).resolve().parents[1] / "build" / "cosim"

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mtjsc import fixedpoint as fp
+from mtjsc.behavioral_models import fixed as fxm
+from mtjsc.training import fixedpoint as fp
 from mtjsc.errors import MtjscError
 from mtjsc.mnist import shipped_dir
 from mtjsc.hdl.fixed import FixedMlp
@@ -24,14 +25,14 @@ WIDTHS = ("8x8", "4x4", "1x1")
 
 @pytest.fixture(scope="module")
 def shipped_fixed():
-    return {w: fp.FixedModel.load(DATA / f"fixed_{w}.npz") for w in WIDTHS}
+    return {w: fxm.FixedModel.load(DATA / f"fixed_{w}.npz") for w in WIDTHS}
 
 
 def random_model(wbits, abits, hidden=6, seed=0):
     rng = np.random.default_rng(seed)
-    Q = fp.qmax(wbits)
+    Q = fxm.qmax(wbits)
     q = (lambda shape: rng.choice([-1, 1], shape)) if wbits == 1 else (lambda shape: rng.integers(-Q, Q + 1, shape))
-    return fp.FixedModel(q1=q((hidden, 784)), b1=rng.integers(-3000, 3000, hidden), q2=q((10, hidden)),
+    return fxm.FixedModel(q1=q((hidden, 784)), b1=rng.integers(-3000, 3000, hidden), q2=q((10, hidden)),
                          b2=rng.integers(-50, 50, 10), wbits=wbits, abits=abits, mult=40000, shift=22)
 
 
@@ -102,10 +103,10 @@ def test_a_wrong_weight_is_caught(shipped_fixed, test_set, monkeypatch):
     outputs of the true model, fails."""
     from mtjsc.sim import runner
     m = shipped_fixed["4x4"]
-    bad = fp.FixedModel(q1=m.q1, b1=m.b1, q2=m.q2.copy(), b2=m.b2, wbits=4, abits=4, mult=m.mult, shift=m.shift)
+    bad = fxm.FixedModel(q1=m.q1, b1=m.b1, q2=m.q2.copy(), b2=m.b2, wbits=4, abits=4, mult=m.mult, shift=m.shift)
     bad.q2[3, :] = -bad.q2[3, :]
-    real = fp.FixedModel.forward
-    monkeypatch.setattr(fp.FixedModel, "forward", lambda self, px: real(m, px))
+    real = fxm.FixedModel.forward
+    monkeypatch.setattr(fxm.FixedModel, "forward", lambda self, px: real(m, px))
     with pytest.raises(runner.CosimFailure, match="AcceleratorTestbench"):
         fixed_cosim(bad, test_set.images[:3], parallel=16, simulator="icarus", build_root=BUILD)
 
@@ -116,7 +117,7 @@ def test_a_wrong_weight_is_caught(shipped_fixed, test_set, monkeypatch):
     (lambda: fp.parse_widths(","), "name nothing"),
     (lambda: random_model(4, 4).__class__(q1=np.full((2, 784), 9), b1=np.zeros(2), q2=np.zeros((10, 2)),
                                           b2=np.zeros(10), wbits=4, abits=4, mult=1, shift=1), "q1 holds 9"),
-    (lambda: fp.FixedModel(q1=np.zeros((2, 784)), b1=np.zeros(2), q2=np.ones((10, 2)), b2=np.zeros(10),
+    (lambda: fxm.FixedModel(q1=np.zeros((2, 784)), b1=np.zeros(2), q2=np.ones((10, 2)), b2=np.zeros(10),
                            wbits=1, abits=1), "q1 holds 0, outside the 1-bit weights"),
     (lambda: FixedMlp(model=random_model(8, 8), parallel=0), "parallel MACs P=0"),
     (lambda: FixedMlp(model="model.npz"), "model must be a FixedModel"),
@@ -135,7 +136,7 @@ def test_baseline_command(mnist_dir, tmp_path):
     assert r.returncode == 0, r.stderr
     res = json.loads((out / "baseline.json").read_text())
     assert [x["width"] for x in res["rows"]] == ["8/8", "1/1"] and (out / "fixed_1x1.npz").is_file()
-    m = fp.FixedModel.load(out / "fixed_8x8.npz")
+    m = fxm.FixedModel.load(out / "fixed_8x8.npz")
     assert m.record["test_accuracy"] == res["rows"][0]["test_accuracy"] > 0.5
     bad = subprocess.run([sys.executable, "-m", "mtjsc", "baseline", "--widths", "8/16", "--out", str(tmp_path / "x")],
                          capture_output=True, text=True)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from mtjsc.behavioral_models import golden
+from mtjsc.behavioral_models import coding, golden
 from mtjsc.behavioral_models.sources import make_source
 from mtjsc.errors import MtjscError
 from reference_sc import ref_apc, ref_layer, ref_network
@@ -104,7 +104,7 @@ def test_bitwise_constant_streams(small_model):
 def test_pack_bits_layout():
     bits = np.zeros((2, 70), bool)
     bits[0, 0] = bits[0, 65] = bits[1, 63] = True
-    w = golden.pack_bits(bits)
+    w = coding.pack_bits(bits)
     assert w.shape == (2, 2) and w.dtype == np.uint64
     assert w[0].tolist() == [1, 2] and w[1].tolist() == [1 << 63, 0]
 

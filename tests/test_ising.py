@@ -8,7 +8,7 @@ import pytest
 from mtjsc.behavioral_models import ising
 from mtjsc.cli import main
 from mtjsc.errors import MtjscError
-from mtjsc.ising_report import coupling_sweep, broken_sweep
+from mtjsc.studies.ising import coupling_sweep, broken_sweep
 
 
 def test_uncoupled_devices_are_independent_at_p_one_half():

@@ -1,4 +1,4 @@
-"""Low-precision training (mtjsc.lowprec): precision specs, rounding, reproducibility, the record in the
+"""Low-precision training (mtjsc.training.lowprec): precision specs, rounding, reproducibility, the record in the
 model file, and nearest rounding stalling where stochastic rounding trains."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ import json
 import numpy as np
 import pytest
 
-from mtjsc import lowprec
+from mtjsc.training import lowprec
 from mtjsc.cli import main
 from mtjsc.errors import MtjscError
-from mtjsc.lowprec import Precision, RandomNumbers, quantize
+from mtjsc.training.lowprec import Precision, RandomNumbers, quantize
 
 #: one worker: the tests share the module's training runs
 pytestmark = pytest.mark.xdist_group("test_lowprec")

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mtjsc import ornet
+from mtjsc.training import ornet
 from mtjsc.behavioral_models import golden, or_network
 from mtjsc.behavioral_models.sources import make_source
 from mtjsc.cli import main
@@ -215,7 +215,7 @@ def test_or_models_and_configs_are_validated(or_model, shipped, tmp_path, capsys
 
 def test_or_core_verilog_passes_yosys_check(tmp_path, capsys):
     import subprocess
-    from mtjsc.tools import tool_executable
+    from mtjsc.toolchain import tool_executable
     assert main(["verilog", "--block", "core", "--model", ornet.SHIPPED, "--length", "16", "--parallel", "8",
                  "--lanes", "50", "--out", str(tmp_path)]) == 0
     info = json.loads(capsys.readouterr().out)

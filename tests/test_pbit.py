@@ -100,7 +100,7 @@ def test_control_copies_keep_the_machine_sample_for_sample(maxcut12, sim, units,
 def test_yosys_keeps_every_control_copy(maxcut12, tmp_path):
     """Each copy has its own feedback, so synthesis cannot merge it into the others: the ECP5
     flip-flops grow by (copies - 1) x (colour bits + stage bits + running): copy 0 is the machine's own."""
-    from mtjsc import area
+    from mtjsc.area import synth as area
     sch = pbit.Schedule.linear(0.2, 2.0, 4, sweeps_per_stage=3)
     one, many = (PbitMachine(problem=maxcut12, schedule=sch, rng="slot-lfsr", control_fanout=f) for f in (64, 1))
     assert (one.control_copies, many.control_copies) == (1, many.size)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from mtjsc.errors import MtjscError
-from mtjsc.train import loss_and_grads, shift_augment, train
+from mtjsc.training.btanh import loss_and_grads, shift_augment, train
 
 
 @pytest.mark.parametrize("sigma", ["exact", "crude"])
@@ -96,7 +96,7 @@ def test_approx_training_is_recorded_and_reproducible(mnist_dir, tmp_path):
 def test_approx_gradients_match_finite_differences():
     """The whole approx loss (both layers, noise fixed) against central differences."""
     from mtjsc.behavioral_models.apc_moments import ApcMoments
-    from mtjsc.train import loss_and_grads_moments
+    from mtjsc.training.btanh import loss_and_grads_moments
     rng = np.random.default_rng(1)
     n1, H = 785, 6
     V = np.concatenate([rng.uniform(-1, 1, (5, n1 - 1)), np.ones((5, 1))], axis=1)

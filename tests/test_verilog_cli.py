@@ -9,7 +9,7 @@ import pytest
 from mtjsc.cli import main
 from mtjsc.hdl.catalog import BLOCKS
 from mtjsc.sim.runner import verilator_bin_dir
-from mtjsc.tools import tool_executable
+from mtjsc.toolchain import tool_executable
 
 
 @pytest.mark.parametrize("block", BLOCKS)

@@ -15,7 +15,7 @@ import subprocess
 from pathlib import Path
 
 from mtjsc.errors import MtjscError
-from mtjsc.tools import tool_executable
+from mtjsc.toolchain import tool_executable
 
 DEVICE = "LFE5U-85F-CABGA381"
 #: DP16KD blocks of the LFE5U-85F and the widest port of one (bits per clock).

@@ -10,7 +10,7 @@ import numpy as np
 from mtjsc.behavioral_models import mtj_fit
 from mtjsc.behavioral_models.mtj import Calibration, TelegraphMTJ
 from mtjsc.output import write_text
-from mtjsc.plots import _plt, save
+from mtjsc.studies.plots import _plt, save
 
 
 def _write(out: Path, name: str, data: dict) -> Path:

@@ -40,7 +40,7 @@ import time
 from pathlib import Path
 
 from mtjsc.errors import MtjscError
-from mtjsc.tools import tool_executable
+from mtjsc.toolchain import tool_executable
 
 TARGETS = ("generic", "cmos", "ice40", "ecp5", "xilinx")
 

@@ -130,7 +130,7 @@ class WeightBitFlips:
 
 
 def inject_fixed(fixed, rate: float, *, seed: int = 0) -> tuple:
-    """A copy of a :class:`~mtjsc.fixedpoint.FixedModel` whose weight bits (two's complement, ``wbits``
+    """A copy of a :class:`~mtjsc.behavioral_models.fixed.FixedModel` whose weight bits (two's complement, ``wbits``
     each; both layers) flipped with probability ``rate``. A flip can leave the symmetric range
     (-2^(b-1) appears); the copy is not re-validated, as the hardware would not be."""
     rate = check_rate(rate)
@@ -166,7 +166,8 @@ def study(*, L: int = 256, rates=DEFAULT_RATES, seeds: int = 3, images: int | No
     from mtjsc.behavioral_models.sources import make_source
     from mtjsc.config import ScConfig
     from mtjsc.evaluate import resolve_model
-    from mtjsc.fixedpoint import parse_widths, shipped_fixed
+    from mtjsc.behavioral_models.fixed import shipped_fixed
+    from mtjsc.training.fixedpoint import parse_widths
 
     L = check_int(L, "--length", minimum=1)
     seeds = check_int(seeds, "--seeds", minimum=1)

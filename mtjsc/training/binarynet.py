@@ -50,7 +50,7 @@ from mtjsc.behavioral_models.coding import bipolar_to_p, image_probabilities, wi
 from mtjsc.behavioral_models.seeding import RngTag, generator
 from mtjsc.config import FIRST_LAYER_FANIN
 from mtjsc.errors import MtjscError
-from mtjsc.lowprec import RandomNumbers, parse_fields
+from mtjsc.training.lowprec import RandomNumbers, parse_fields
 from mtjsc.validate import check_float, check_int, check_seed
 
 MODES = ("binary", "ternary")
@@ -266,7 +266,7 @@ def train_binary(spec: BinarySpec, *, data=None, hidden: int = 128, epochs: int 
     log : callable, optional
         Called with one line per epoch (test accuracy of one sampled network).
     """
-    from mtjsc.train import Adam, shift_augment
+    from mtjsc.training.btanh import Adam, shift_augment
     check_options(hidden=hidden, epochs=epochs, lr=lr, batch=batch, seed=seed, shift=shift,
                   train_images=train_images)
     tr = mnist.load("train", data)

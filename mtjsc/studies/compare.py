@@ -44,7 +44,7 @@ def points(P: int = 16, W: int = 48) -> list:
 def designs(P: int = 16, W: int = 48, *, progress=None) -> list:
     """Clocks per image, memory bits and full-test-set accuracy of every design of the report."""
     from mtjsc import mnist
-    from mtjsc.area_sweep import build
+    from mtjsc.area.sweep import build
     from mtjsc.behavioral_models import golden
     from mtjsc.behavioral_models.sources import make_source
     te = mnist.load("test")
@@ -151,7 +151,7 @@ def report(res: dict) -> str:
 
 def plot(res: dict, path) -> None:
     """Accuracy against ECP5 LUT x clocks per image (log) for every design."""
-    from mtjsc.plots import _plt, save
+    from mtjsc.studies.plots import _plt, save
     plt = _plt()
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.8))
     for r in res["designs"]:

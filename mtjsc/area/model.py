@@ -8,7 +8,7 @@ leap, flip-flops) times a cost in cells per term. XNOR arrays need no
 coefficient (one gate per input). The costs are least-squares fits on a
 few *calibration* points per block; the check then reports the model's
 error on every point of a wider *validation* sweep that the fit never saw
-(and on the calibration points). Yosys runs through :mod:`mtjsc.area`
+(and on the calibration points). Yosys runs through :mod:`mtjsc.area.synth`
 (cached), generic target.
 """
 
@@ -138,7 +138,7 @@ def predict(block: str, p: dict, coef: dict) -> float:
 
 def check(sweep: dict | None = None, *, cache_root=None, progress=None) -> dict:
     """Synthesise every point of ``sweep`` (default :data:`SWEEP`), fit, and report errors per block."""
-    from mtjsc.area import synthesize
+    from mtjsc.area.synth import synthesize
     sweep = SWEEP if sweep is None else sweep
     out = {}
     for block, s in sweep.items():

@@ -1,7 +1,7 @@
 """Design-space sweeps of area: many independent Yosys runs on a Dask cluster.
 
 Each point is a picklable description ``(block, params, target)``; the
-worker builds the component and runs :func:`mtjsc.area.synthesize` there,
+worker builds the component and runs :func:`mtjsc.area.synth.synthesize` there,
 so a sweep runs unchanged on a local cluster of this machine's cores
 (default) or on an existing cluster (``scheduler="tcp://host:8786"``).
 Every worker uses its own area cache directory (the same path on every
@@ -30,8 +30,8 @@ SWEEPS = {
 
 def build(block: str, p: dict):
     """The component, module name and top block of a sweep point (run on the worker); single blocks
-    come from :func:`mtjsc.area_model.component`."""
-    from mtjsc.area_model import component
+    come from :func:`mtjsc.area.model.component`."""
+    from mtjsc.area.model import component
     if block == "apc":
         return component(f"apc_{p['kind']}", p), f"sw_apc_n{p['n']}_{p['kind']}", "apc"
     if block == "btanh":
@@ -50,7 +50,7 @@ def build(block: str, p: dict):
         name = f"sw_acc_L{p['L']}_P{p['P']}_W{p['W']}" + ("" if apc == "exact" else f"_{apc}")
         return ScMlpAccelerator(model=model, config=cfg), name, "control"
     if block == "fixed":                     # the shipped fixed-point baseline of (wbits, abits)
-        from mtjsc.fixedpoint import shipped_fixed
+        from mtjsc.behavioral_models.fixed import shipped_fixed
         from mtjsc.hdl.fixed import FixedMlp
         return (FixedMlp(model=shipped_fixed(p["wbits"], p["abits"]), parallel=p["P"]),
                 f"cmp_fixed_w{p['wbits']}a{p['abits']}_P{p['P']}", "control")
@@ -59,7 +59,7 @@ def build(block: str, p: dict):
 
 def run_point(block: str, params: dict, target: str, cache_root=None) -> dict:
     """One Yosys run (a Dask task): the point and its totals."""
-    from mtjsc.area import synthesize
+    from mtjsc.area.synth import synthesize
     comp, name, top_block = build(block, params)
     r = synthesize(comp, name, target, top_block=top_block, cache_root=cache_root)
     return {"block": block, "params": params, "target": target, "total": r["total"], "blocks": r["blocks"],
@@ -112,7 +112,7 @@ def run(points: list, *, scheduler: str | None = None, workers: int | None = Non
 
 def plot(name: str, results: list, path) -> None:
     """The sweep's figure: cells/transistors/LUTs against the swept parameter."""
-    from mtjsc.plots import _plt, save
+    from mtjsc.studies.plots import _plt, save
     plt = _plt()
     if name == "design":
         fig, ax = plt.subplots(figsize=(5, 3.6))
