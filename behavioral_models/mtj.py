@@ -30,6 +30,10 @@ from mtjsc.behavioral_models.seeding import RngTag, generator
 from mtjsc.errors import MtjscError
 from mtjsc.validate import check_float, check_int
 
+#: The default read period of an sMTJ bit, T / tau_c (the device's correlation time at its bias):
+#: long enough that successive reads are nearly independent. Every model and command uses this one.
+READ_PERIOD_RATIO = 5.0
+
 
 def _geometric(rng: np.random.Generator, q: float, k: int) -> np.ndarray:
     """k Geometric(q) run lengths (>= 1) by inversion, 1 + floor(log U / log(1 - q))."""
@@ -318,7 +322,7 @@ class Calibration:
         return np.unique(np.round(a * b + (1 - a) * (1 - b), 12))
 
 
-def entropy_bits(count: int, *, seed: int = 0, period_ratio: float = 5.0, device: TelegraphMTJ | None = None,
+def entropy_bits(count: int, *, seed: int = 0, period_ratio: float = READ_PERIOD_RATIO, device: TelegraphMTJ | None = None,
                  stream: int | None = None):
     """Unbiased random bits from one device biased at P = 1/2, read every ``period_ratio * tau_c``.
 

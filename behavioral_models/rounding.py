@@ -18,6 +18,7 @@ import numpy as np
 from mtjsc.behavioral_models import lfsr as lfsr_def
 from mtjsc.errors import MtjscError
 from mtjsc.validate import check_int
+from mtjsc.behavioral_models.mtj import READ_PERIOD_RATIO
 
 
 def check_drop(drop, width: int | None = None) -> int:
@@ -51,7 +52,7 @@ def lfsr_numbers(count: int, k: int, *, width: int = 32, seed_state: int = 1) ->
     return lfsr_def.generate([seed_state], width, check_drop(k), count)[:, 0]
 
 
-def mtj_numbers(count: int, k: int, *, seed: int = 0, period_ratio: float = 5.0) -> np.ndarray:
+def mtj_numbers(count: int, k: int, *, seed: int = 0, period_ratio: float = READ_PERIOD_RATIO) -> np.ndarray:
     """``count`` k-bit numbers from one simulated sMTJ at P = 1/2 (its bits, k at a time, LSB first)."""
     from mtjsc.behavioral_models.mtj import entropy_bits
     from mtjsc.behavioral_models.sources import numbers_from_bits

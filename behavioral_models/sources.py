@@ -21,6 +21,7 @@ from mtjsc.behavioral_models.seeding import RngTag, generator
 from mtjsc.config import FIRST_LAYER_FANIN, check_length, check_sng_bits
 from mtjsc.errors import MtjscError
 from mtjsc.validate import check_float, check_int, check_seed, check_sng_fits_lfsr
+from mtjsc.behavioral_models.mtj import READ_PERIOD_RATIO
 
 
 def numbers_from_bits(raw, bits: int) -> np.ndarray:
@@ -272,7 +273,7 @@ class MtjSource(StreamSource):
 
     name = "mtj"
 
-    def __init__(self, *, seed: int = 0, period_ratio: float = 5.0, levels: int = 30, variation=None,
+    def __init__(self, *, seed: int = 0, period_ratio: float = READ_PERIOD_RATIO, levels: int = 30, variation=None,
                  device=None, calibration: str = "device", xnor: bool = True, gate: str = "xnor"):
         super().__init__(seed=seed)
         from mtjsc.behavioral_models import mtj
@@ -398,7 +399,7 @@ class MtjPoolSource(StreamSource):
     name = "mtj-pool"
 
     def __init__(self, *, seed: int = 0, levels: int = 30, pool_bits: int = 1024, segments: int = 8,
-                 period_ratio: float = 5.0, device=None):
+                 period_ratio: float = READ_PERIOD_RATIO, device=None):
         super().__init__(seed=seed)
         from mtjsc.behavioral_models import mtj
         self.device = device or mtj.TelegraphMTJ()
@@ -498,7 +499,7 @@ class EntropySource(ComparatorSngs, StreamSource):
     weights_per_image = True
 
     def __init__(self, *, seed: int = 0, sng_bits: int = 8, hidden: int = 128, bits=None,
-                 period_ratio: float = 5.0):
+                 period_ratio: float = READ_PERIOD_RATIO):
         super().__init__(seed=seed)
         self.sng_bits = check_sng_bits(sng_bits)
         self.hidden = check_int(hidden, "hidden", minimum=1)

@@ -229,3 +229,16 @@ def sweep(*, param: str, values, L: int = 256, seeds: int = 2, images=None, mode
     ideal = base["series"][0]["points"][0]
     return {"param": param, "L": L, "seeds": seeds, "images": base["images"], "calibration": calibration,
             "model": ideal["model"], "ideal": {"mean": ideal["mean"], "ci95": ideal["ci95"]}, "points": points}
+
+
+def summary_lines(res: dict) -> list:
+    """One line per (series, L) of an :func:`evaluate` result: SC accuracy, its 95 % interval and the
+    float network's accuracy on the same images."""
+    lines = []
+    for s in res["series"]:
+        for p in s["points"]:
+            kind = "OR neurons" if p["neuron"] == "or" else f"K={p['K'][0]:4d}"
+            lines.append(f"{s['name']:>8} L={p['L']:5d} model={p['model']:<8} {kind}  SC "
+                         f"{100 * p['mean']:6.2f} % [{100 * p['ci95'][0]:.2f}, {100 * p['ci95'][1]:.2f}]  "
+                         f"float {100 * p['float_accuracy']:.2f} % (same {res['images']} images)")
+    return lines

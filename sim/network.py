@@ -12,6 +12,7 @@ from mtjsc.behavioral_models import golden
 from mtjsc.behavioral_models.coding import bipolar_to_p, image_probabilities
 from mtjsc.config import PIXELS, ScConfig
 from mtjsc.errors import MtjscError
+from mtjsc.designs import accelerator_build_name, core_name
 from mtjsc.hdl.neuron import ScNeuron
 from mtjsc.sim import runner, scoreboard
 
@@ -54,14 +55,6 @@ def hidden_neuron_cosim(model, pixels, image_id: int, neuron: int, *, source, co
     return {**summary, "counts_equal": int(np.sum(got_counts == counts)),
             "bits_equal": int(np.sum(got_bits == bits)),
             "bit_exact": bool(np.array_equal(got_counts, counts) and np.array_equal(got_bits, bits))}
-
-
-def core_name(cfg: ScConfig) -> str:
-    """Verilog module name of an :class:`ScMlpCore` or :class:`OrMlpCore` (one cached build per geometry)."""
-    if cfg.neuron == "or":
-        return f"or_mlp_core_L{cfg.L}_H{cfg.hidden}_P{cfg.neurons_in_parallel}_W{cfg.lanes}"
-    return (f"sc_mlp_core_L{cfg.L}_K{cfg.K[0]}_{cfg.apc}_H{cfg.hidden}_P{cfg.neurons_in_parallel}"
-            f"_W{cfg.lanes}")
 
 
 def core_cosim(model, pixels, image_ids, *, source, config: ScConfig, simulator: str, stall: float = 0.0,
@@ -109,12 +102,6 @@ def core_cosim(model, pixels, image_ids, *, source, config: ScConfig, simulator:
                               and np.array_equal(out["out_cls"], res.classes))}
 
 
-def accelerator_name(cfg: ScConfig, seed: int, sng: str = "lfsr") -> str:
-    tail = f"_s{seed}" if sng == "lfsr" else "_entropy"
-    return (f"sc_mlp_acc_L{cfg.L}_K{cfg.K[0]}_{cfg.apc}_P{cfg.neurons_in_parallel}_W{cfg.lanes}"
-            f"_B{cfg.sng_bits}_R{cfg.lfsr_width}{tail}")
-
-
 def accelerator_cosim(model, images_u8, *, config: ScConfig, seed: int = 0, simulator: str, idle: float = 0.0,
                       stall: float = 0.0, source=None, entropy_idle: float = 0.0, back_to_back: bool = False,
                       image_ids=None, build_root=None) -> dict:
@@ -159,7 +146,7 @@ def accelerator_cosim(model, images_u8, *, config: ScConfig, seed: int = 0, simu
         beats = [b for u in ids for b in acc.entropy_beats(src.image_numbers(int(u), cfg.L))]
         data["entropy_beats"] = np.array([list(b.to_bytes(nbytes, "little")) for b in beats], np.uint8)
         data["entropy_idle"] = np.float64(entropy_idle)
-    out = runner.run(acc, name=accelerator_name(cfg, seed, sng), simulator=simulator,
+    out = runner.run(acc, name=accelerator_build_name(cfg, seed, sng), simulator=simulator,
                      testbench="AcceleratorTestbench", data=data, build_root=build_root)
     return {"simulator": simulator, "sng": sng, "source": src.describe(), "config": cfg.as_dict(),
             "schedule": {**acc.schedule.as_dict(), "accelerator_cycles_per_image": acc.cycles_per_image()},
@@ -186,7 +173,7 @@ def accelerator_native(model, images_u8, *, config: ScConfig, seed: int = 0, pro
     ids = np.arange(len(imgs)) if image_ids is None else np.asarray(image_ids, np.int64)
     acc = ScMlpAccelerator(model=model, config=cfg, seed=seed)
     t0 = time.time()
-    exe = native.build(acc, name=accelerator_name(cfg, seed), build_root=build_root)
+    exe = native.build(acc, name=accelerator_build_name(cfg, seed), build_root=build_root)
     t1 = time.time()
     out = native.run(exe, imgs, score_bits=acc.score_bits, processes=processes, progress=progress)
     src = make_source("lfsr", seed=seed, config=cfg)
@@ -297,3 +284,50 @@ def pbit_board_cosim(problem, schedule, *, seed: int = 0, rng: str = "slot-lfsr"
     return {"simulator": simulator, "expected": expect, "reports": out["out_reports"].tolist(),
             "clocks_to_report": out["out_waits"].tolist(),
             "bit_exact": all(r == expect for r in out["out_reports"].tolist())}
+
+
+def cosim_test_images(model, config: ScConfig, *, model_name: str, images: int, design: str = "accelerator",
+                      harness: str = "cocotb", source=None, source_name: str = "lfsr", simulator: str = "verilator",
+                      seed: int = 0, batch: int = 5, processes: int = 2, progress=None) -> dict:
+    """The first ``images`` MNIST test images through the accelerator or the core, ``batch`` images per
+    simulator run (or all through the native harness), each compared with the golden model.
+
+    Returns the per-image results (golden and RTL class, scores equal, clocks), the agreement
+    count, the accuracy, the clocks per image and the simulation speed.
+    """
+    from mtjsc import mnist
+    test = mnist.load("test")
+    labels = test.labels
+    px = test.pixels() if design == "core" else None        # floats for the core, once
+    per_image, cycles, t0 = [], 0, time.time()
+
+    def record(r, ids):
+        nonlocal cycles
+        for i, k in enumerate(ids):
+            per_image.append({"image": int(k), "label": int(labels[k]), "golden_class": r["golden_classes"][i],
+                              "rtl_class": r["rtl_classes"][i], "scores_equal": r["golden_scores"][i] ==
+                              r["rtl_scores"][i], "cycles": r["cycles"][i]})
+            cycles += r["cycles"][i]
+
+    if harness == "native":
+        ids = np.arange(images)
+        r = accelerator_native(model, test.images[ids], config=config, seed=seed, image_ids=ids,
+                               processes=processes, progress=progress)
+        record(r, ids)
+    for start in range(0, images if harness == "cocotb" else 0, batch):
+        ids = np.arange(start, min(images, start + batch))
+        if design == "accelerator":
+            r = accelerator_cosim(model, test.images[ids], config=config, seed=seed, simulator=simulator,
+                                  source=source, image_ids=ids)
+        else:
+            r = core_cosim(model, px[ids], ids, source=source, config=config, simulator=simulator, seed=seed)
+        record(r, ids)
+        if progress is not None:
+            progress(len(ids))
+    wall = time.time() - t0
+    agree = sum(p["scores_equal"] and p["golden_class"] == p["rtl_class"] for p in per_image)
+    return {"model": model_name, "design": design, "harness": harness, "source": source_name, "simulator": simulator,
+            "config": config.as_dict(), "schedule": r["schedule"], "images": images, "agreement": agree,
+            "accuracy": float(np.mean([p["rtl_class"] == p["label"] for p in per_image])),
+            "cycles_per_image": cycles / images, "wall_s": round(wall, 2),
+            "simulated_cycles_per_s": round(cycles / wall, 1), "per_image": per_image}

@@ -261,3 +261,29 @@ def synthesize(component, name: str, target: str, *, top_block: str = "control",
         if "memory_bits" in desc:
             out["memory_bits"] = desc["memory_bits"]
     return out
+
+
+def parse_targets(text: str, flag: str = "--target") -> list:
+    """Comma-separated names from :data:`TARGETS`, or ``all``."""
+    names = list(TARGETS) if text.strip() == "all" else [t.strip() for t in text.split(",") if t.strip()]
+    if not names:
+        raise MtjscError(f"{flag} {text!r} names no target; choose from {', '.join(TARGETS)} or all")
+    return [check_target(t) for t in names]
+
+
+def synthesize_design(design, targets, *, cache_root=None) -> dict:
+    """:func:`synthesize` a :class:`mtjsc.designs.Design` for each target; ``{target: summary}``."""
+    results = {}
+    for t in targets:
+        results[t] = synthesize(design.component, design.module, t,
+                                top_block=TOP_BLOCK.get(design.block, "control"), cache_root=cache_root)
+    return results
+
+
+def text_table(result: dict) -> str:
+    """One target's per-block figures as an aligned text table (blocks as rows, total last)."""
+    cols = list(result["total"])
+    rows = [(b, v) for b, v in result["blocks"].items()] + [("total", result["total"])]
+    head = f"   {'block':<9}" + "".join(f"{c:>12}" for c in cols)
+    lines = [head] + [f"   {b:<9}" + "".join(f"{v[c]:>12,}" for c in cols) for b, v in rows]
+    return "\n".join(lines)

@@ -54,7 +54,7 @@ def area_table(*, or_model, btanh_model, L=256, P=16, W=48, targets=("ecp5", "cm
     from mtjsc.hdl.core import ScMlpCore
     from mtjsc.hdl.neuron import ScNeuron
     from mtjsc.hdl.or_core import OrMlpCore, OrNeuron
-    from mtjsc.sim.network import core_name
+    from mtjsc.designs import core_name
     cfg_or = ScConfig.from_model(or_model, L=L, parallel_neurons=P, input_lanes=W)
     cfg_bt = ScConfig.from_model(btanh_model, L=L, parallel_neurons=P, input_lanes=W)
     n1 = FIRST_LAYER_FANIN

@@ -52,6 +52,7 @@ from mtjsc.config import FIRST_LAYER_FANIN
 from mtjsc.errors import MtjscError
 from mtjsc.training.lowprec import RandomNumbers, parse_fields
 from mtjsc.validate import check_float, check_int, check_seed
+from mtjsc.behavioral_models.mtj import READ_PERIOD_RATIO
 
 MODES = ("binary", "ternary")
 ACTIVATIONS = ("sign", "relu")
@@ -69,7 +70,7 @@ class BinarySpec:
     act: str = "sign"
     sampling: str = "stochastic"
     bits: str = "mtj"
-    period: float = 5.0
+    period: float = READ_PERIOD_RATIO
     prob_bits: int = 8
 
     def __post_init__(self):
@@ -117,7 +118,7 @@ class SampleBits:
         ``lfsr``: bits k of each comparator number (P resolved to 2^-k).
     """
 
-    def __init__(self, kind: str, seed: int, *, phase: int = 0, group: int = 0, period: float = 5.0,
+    def __init__(self, kind: str, seed: int, *, phase: int = 0, group: int = 0, period: float = READ_PERIOD_RATIO,
                  prob_bits: int = 8):
         self.kind, self.seed, self.phase, self.group = check_bits(kind), check_seed(seed), int(phase), int(group)
         self.prob_bits = prob_bits

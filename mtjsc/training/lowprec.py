@@ -34,9 +34,12 @@ from mtjsc.behavioral_models import rounding
 from mtjsc.behavioral_models.seeding import RngTag, generator
 from mtjsc.errors import MtjscError
 from mtjsc.validate import check_float, check_int, check_seed
+from mtjsc.behavioral_models.mtj import READ_PERIOD_RATIO
 
 ROUNDINGS = ("nearest", "stochastic")
 RANDOM = ("ideal", "lfsr", "mtj")
+#: widest fixed-point word (sign included) the trainer computes in
+MAX_WORD = 32
 
 
 def parse_fields(cls, spec: str, example: str) -> dict:
@@ -68,11 +71,11 @@ class Precision:
     frac: int = 8
     round: str = "stochastic"
     bits: str = "ideal"
-    period: float = 5.0
+    period: float = READ_PERIOD_RATIO
     prob_bits: int = 8
 
     def __post_init__(self):
-        check_int(self.word, "precision word", minimum=2, maximum=32)
+        check_int(self.word, "precision word", minimum=2, maximum=MAX_WORD)
         check_int(self.frac, "precision frac", minimum=0, maximum=self.word - 1,
                   fix=f"fraction bits must leave the sign bit of a {self.word}-bit word")
         if self.round not in ROUNDINGS:
@@ -102,7 +105,7 @@ class Precision:
 class RandomNumbers:
     """k-bit random numbers for stochastic rounding, per named tensor, reproducible from the seed."""
 
-    def __init__(self, kind: str, k: int, seed: int, period: float = 5.0):
+    def __init__(self, kind: str, k: int, seed: int, period: float = READ_PERIOD_RATIO):
         self.kind, self.k, self.seed, self.period = kind, k, seed, period
         self._rng = generator(seed, RngTag.LOWPREC_ROUND)
         self._lfsrs = {}
@@ -141,7 +144,7 @@ def quantize(x: np.ndarray, prec: Precision | None, rand: RandomNumbers | None, 
     return np.clip(q, lo, hi) / (1 << f)
 
 
-def train_lowprec(prec: Precision | None, *, data=None, hidden: int = 128, epochs: int = 3, lr: float = 0.1,
+def train_lowprec(prec: Precision | None, *, data=None, hidden: int = 128, epochs: int = 5, lr: float = 0.1,
                   batch: int = 100, seed: int = 0, train_images: int | None = None, progress=None,
                   log=None) -> dict:
     """Train the MLP at precision ``prec`` (None: float); return weights, test accuracy and the record."""

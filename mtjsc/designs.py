@@ -1,0 +1,158 @@
+"""The generated designs by name: one place that turns design options into a component and its
+module name.
+
+`mtjsc verilog`, `mtjsc area`, `mtjsc cosim`, the demo and the studies all build their
+designs here, so a design has one name wherever it is written, synthesised or simulated:
+
+* ``mtjsc_<block>_...`` for the blocks (:func:`mtjsc.hdl.catalog.make_block`);
+* ``mtjsc_sc_mlp_core_...`` / ``mtjsc_or_mlp_core_...`` for the network cores (:func:`core_name`);
+* ``mtjsc_acc_<model>_L.._<apc>_P.._W..[_entropy]`` for the accelerator (:func:`accelerator_module`).
+
+Simulation builds use :func:`core_name` and :func:`accelerator_build_name` (no ``mtjsc_``
+prefix; the build name adds the seed, which the on-chip LFSR seeds depend on).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import sys
+
+from mtjsc.config import FPGA_LANES, FPGA_PARALLEL, ScConfig, check_apc, check_length
+from mtjsc.errors import MtjscError
+from mtjsc.validate import check_int, check_seed
+
+VERILOG_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*\Z")
+#: Accelerator SNG kinds: on-chip LFSR comparator SNGs, or random bytes through an entropy port.
+SNG_KINDS = ("lfsr", "entropy")
+
+
+@dataclasses.dataclass(frozen=True)
+class Design:
+    """A component ready to write or synthesise: the component, its module name, what it is
+    (a block name, ``core`` or ``accelerator``) and the parameters the manifest records."""
+
+    component: object
+    module: str
+    block: str
+    parameters: dict
+
+
+def core_name(cfg: ScConfig) -> str:
+    """Build name of an :class:`ScMlpCore` or :class:`OrMlpCore` (one cached build per geometry)."""
+    if cfg.neuron == "or":
+        return f"or_mlp_core_L{cfg.L}_H{cfg.hidden}_P{cfg.neurons_in_parallel}_W{cfg.lanes}"
+    return (f"sc_mlp_core_L{cfg.L}_K{cfg.K[0]}_{cfg.apc}_H{cfg.hidden}_P{cfg.neurons_in_parallel}"
+            f"_W{cfg.lanes}")
+
+
+def accelerator_build_name(cfg: ScConfig, seed: int, sng: str = "lfsr") -> str:
+    """Build name of a co-simulated :class:`ScMlpAccelerator` (its LFSR seeds depend on ``seed``)."""
+    tail = f"_s{seed}" if sng == "lfsr" else "_entropy"
+    return (f"sc_mlp_acc_L{cfg.L}_K{cfg.K[0]}_{cfg.apc}_P{cfg.neurons_in_parallel}_W{cfg.lanes}"
+            f"_B{cfg.sng_bits}_R{cfg.lfsr_width}{tail}")
+
+
+def accelerator_module(model_name: str, cfg: ScConfig, sng: str = "lfsr") -> str:
+    """The accelerator's module name in written Verilog."""
+    return (f"mtjsc_acc_{model_name}_L{cfg.L}_{cfg.apc}_P{cfg.neurons_in_parallel}_W{cfg.lanes}"
+            + ("_entropy" if sng == "entropy" else ""))
+
+
+def check_module_name(name: str | None, flag: str = "--name") -> str | None:
+    if name is not None and not VERILOG_IDENTIFIER.match(name):
+        raise MtjscError(f"{flag} {name!r} is not a Verilog identifier; use letters, digits, _ and $, "
+                         f"starting with a letter or _ (it is also the file name)")
+    return name
+
+
+def check_sng(sng: str, flag: str = "--sng") -> str:
+    if sng not in SNG_KINDS:
+        raise MtjscError(f"{flag} {sng!r}: choose lfsr (on-chip LFSR SNGs) or entropy (an entropy port)")
+    return sng
+
+
+def model_and_config(model: str, L: int, *, apc: str = "exact", sng_bits: int = 8, lfsr_width: int = 32,
+                     parallel: int = FPGA_PARALLEL, lanes: int = FPGA_LANES, warn=None) -> tuple:
+    """``(name, model, ScConfig)`` for a model spec (``auto``, a shipped name or a file) at stream
+    length ``L``; ``warn(text)`` (default: a line on stderr) is told when the model was trained for
+    another APC kind than ``apc``."""
+    from mtjsc.evaluate import resolve_model
+    from mtjsc.model import apc_mismatch
+    check_apc(apc)
+    name, m = resolve_model(model, L, apc)
+    warning = apc_mismatch(name, m, apc)
+    if warning:
+        (warn or (lambda s: print(f"mtjsc: warning: {s}", file=sys.stderr)))(warning)
+    cfg = ScConfig.from_model(m, L=L, apc=apc, sng_bits=sng_bits, lfsr_width=lfsr_width,
+                              parallel_neurons=parallel, input_lanes=lanes)
+    return name, m, cfg
+
+
+def design(block: str, *, model: str = "auto", length: int = 256, apc: str = "exact", sng_bits: int = 8,
+           lfsr_width: int = 32, parallel: int = FPGA_PARALLEL, lanes: int = FPGA_LANES, layer: int = 0,
+           n: int | None = None, K: int | None = None, pipeline: int = 0, score_bits: int = 0, seed: int = 0,
+           sng: str = "lfsr", name: str | None = None, warn=None) -> Design:
+    """The design the `mtjsc verilog` / `mtjsc area` options describe.
+
+    Parameters
+    ----------
+    block : str
+        A block of :data:`mtjsc.hdl.catalog.BLOCKS`, ``core`` (the network core of the model) or
+        ``accelerator`` (pixels in, SNGs on chip or an entropy port).
+    model : str
+        ``auto`` (the shipped model for ``length`` and ``apc``), a shipped name or a ``.npz`` file.
+    length, apc, sng_bits, lfsr_width, parallel, lanes
+        L, the APC kind, the SNG resolution B, the LFSR width, P neurons and W inputs per clock.
+    layer, n, K, pipeline, score_bits
+        Blocks only: the layer, fan-in, Btanh size, APC register stages and count accumulator width.
+    seed : int
+        Run seed of the LFSR seed schedule.
+    sng : {"lfsr", "entropy"}
+        Accelerator only.
+    name : str, optional
+        Module name (default: derived from the parameters).
+    """
+    from mtjsc.hdl.catalog import make_block
+    check_module_name(name)
+    L = check_length(length)
+    model_name, m, cfg = model_and_config(model, L, apc=apc, sng_bits=sng_bits, lfsr_width=lfsr_width,
+                                          parallel=parallel, lanes=lanes, warn=warn)
+    if block == "core":
+        from mtjsc.hdl.core import ScMlpCore
+        from mtjsc.hdl.or_core import OrMlpCore
+        core = OrMlpCore(config=cfg) if cfg.neuron == "or" else ScMlpCore(config=cfg)
+        return Design(core, name or f"mtjsc_{core_name(cfg)}", "core",
+                      {"model": model_name, "neuron": cfg.neuron, "config": cfg.as_dict(),
+                       "schedule": core.schedule.as_dict()})
+    if block == "accelerator":
+        if cfg.neuron != "btanh":
+            raise MtjscError(f"model {model_name} is an OR-neuron network; the accelerator runs Btanh networks. "
+                             f"Write its network core with --block core")
+        from mtjsc.hdl.accelerator import ScMlpAccelerator
+        check_sng(sng)
+        acc = ScMlpAccelerator(model=m, config=cfg, seed=check_seed(seed, "--seed"), sng=sng)
+        return Design(acc, name or accelerator_module(model_name, cfg, sng), "accelerator",
+                      {"model": model_name, "sng": sng})
+    layer = check_int(layer, "--layer", minimum=0, maximum=1, fix="0 = hidden layer, 1 = output layer")
+    if K is not None:      # an explicit K replaces the model's for that layer
+        Ks = list(cfg.K)
+        Ks[layer] = K
+        cfg = cfg.with_(K=tuple(Ks))
+    comp, module, params = make_block(block, cfg, layer=layer, n=n, pipeline_stages=pipeline,
+                                      score_bits=score_bits, seed=seed)
+    return Design(comp, name or module, block, {**params, "model": model_name, "layer": layer,
+                                                "config": cfg.as_dict()})
+
+
+def write_verilog(d: Design, out) -> dict:
+    """Write ``<module>.v`` and its JSON manifest into directory ``out``; return what was written."""
+    from mtjsc.hdl.export import write
+    from mtjsc.output import check_output_dir
+    out = check_output_dir(out, "--out")
+    v, j = write(d.component, d.module, d.block, d.parameters, out)
+    info = {"verilog": str(v), "manifest": str(j), "module": d.module, "parameters": d.parameters}
+    if d.block == "accelerator":
+        info.update(cycles_per_image=d.component.cycles_per_image(),
+                    memory_bits=d.component.describe()["memory_bits"])
+    return info
