@@ -28,6 +28,7 @@ from mtjsc.errors import MtjscError
 from mtjsc.hdl.core import ScMlpCore
 from mtjsc.hdl.lfsr import ComparatorSng, LfsrLeap
 from mtjsc.hdl.memory import MemoryBlock
+from mtjsc.hdl.tags import add_submodule
 from mtjsc.validate import check_seed
 
 
@@ -197,13 +198,13 @@ class ScMlpAccelerator(wiring.Component):
         seeds = self.seed_words(layer, role)
         rom = MemoryBlock(width=lanes * LW, depth=depth, init=seeds)
         ram = MemoryBlock(width=lanes * LW, depth=depth, init=seeds, writable=True, transparent=True)
-        m.submodules[f"mem_{name}_seed"] = rom
-        m.submodules[f"mem_{name}_state"] = ram
+        add_submodule(self, m, f"mem_{name}_seed", rom, "memories")
+        add_submodule(self, m, f"mem_{name}_state", ram, "memories")
         wr, rd, rr = ram.wr, ram.rd, rom.rd
         m.d.comb += [rd.addr.eq(addr), rr.addr.eq(addr)]
         state = Signal(lanes * LW, name=f"{name}_now")
         m.d.comb += state.eq(Mux(t0, rr.data, rd.data))
-        m.submodules[f"{name}_leap"] = leap = LfsrLeap(width=LW, bits=B, lanes=lanes)
+        leap = add_submodule(self, m, f"{name}_leap", LfsrLeap(width=LW, bits=B, lanes=lanes), "sng")
         m.d.comb += [leap.state.eq(state), wr.addr.eq(write_addr), wr.data.eq(leap.next), wr.en.eq(write)]
         return [state[i * LW:i * LW + B] for i in range(lanes)]
 
@@ -222,7 +223,7 @@ class ScMlpAccelerator(wiring.Component):
                 words.append(here)
                 continue
             buf = MemoryBlock(width=width, depth=C, writable=True, transparent=True)
-            m.submodules[f"mem_entropy_buf{layer}"] = buf
+            add_submodule(self, m, f"mem_entropy_buf{layer}", buf, "memories")
             wr, rd = buf.wr, buf.rd
             m.d.comb += [wr.addr.eq(core.req_chunk), wr.data.eq(here),
                          wr.en.eq(fire & first & (core.req_layer == layer)), rd.addr.eq(core.nxt_chunk)]
@@ -239,7 +240,7 @@ class ScMlpAccelerator(wiring.Component):
         m = Module()
         cfg, s = self.config, self.schedule
         B = cfg.sng_bits
-        m.submodules.core = core = self.core
+        core = add_submodule(self, m, "core", self.core, None)
         n1, n2 = cfg.fan_in
         P, W, P2, W2 = s.P, s.W, s.P2, s.W2
 
@@ -250,7 +251,7 @@ class ScMlpAccelerator(wiring.Component):
         result_valid = Signal()
         lut = Array(Const(q, B + 1) for q in pixel_thresholds(cfg.encoding, B))
         pix = MemoryBlock(width=W * (B + 1), depth=s.C1, writable=True, granularity=B + 1)
-        m.submodules.mem_pixel_q = pix
+        add_submodule(self, m, "mem_pixel_q", pix, "memories")
         pw, pr = pix.wr, pix.rd
         lane = Signal(range(W))
         word = Signal(range(s.C1))
@@ -291,7 +292,7 @@ class ScMlpAccelerator(wiring.Component):
             m.d.sync += addr.eq(nxt)
             for p, words in enumerate(self.weight_words(layer)):
                 mem = MemoryBlock(width=WW * (B + 1), depth=G * C, init=words)
-                m.submodules[f"mem_w{layer}_q{p}"] = mem
+                add_submodule(self, m, f"mem_w{layer}_q{p}", mem, "memories")
                 rp = mem.rd
                 m.d.comb += rp.addr.eq(nxt)
                 out.append(rp.data)
@@ -312,7 +313,7 @@ class ScMlpAccelerator(wiring.Component):
         def compare(name, r, q_words, lanes):
             """Comparator bank ``name``: bit i = [r_i < q_i] for the given numbers and threshold words."""
             bank = ComparatorSng(bits=B, lanes=len(r))
-            m.submodules[name] = bank
+            add_submodule(self, m, name, bank, "sng")
             m.d.comb += [bank.r.eq(Cat(*r)), bank.q.eq(Cat(*[w[:lanes * (B + 1)] for w in q_words]))]
             return bank.bit
 

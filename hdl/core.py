@@ -35,6 +35,7 @@ from mtjsc.hdl.btanh import BtanhUpdate
 from mtjsc.hdl.lane_apc import LaneApc, LaneApcControl, connect_control
 from mtjsc.hdl.memory import MemoryBlock
 from mtjsc.hdl.xnor import XnorArray
+from mtjsc.hdl.tags import add_submodule
 
 
 #: Register stages that keep the clock short on an FPGA: the input register between a transfer and
@@ -271,20 +272,20 @@ class ScMlpCore(wiring.Component):
         # ------------------------------------------------------------ layer 0: XNOR, lane APC, Btanh
         sbits = max(1, (K0 - 1).bit_length())
         mem = MemoryBlock(width=P * sbits, depth=s.G1, writable=True)     # read-before-write
-        m.submodules.mem_states = mem
+        add_submodule(self, m, "mem_states", mem, "memories")
         rd, wr = mem.rd, mem.wr
         m.d.comb += [rd.addr.eq(sch.pre_g), wr.addr.eq(pend_g)]
         hidden = Signal(H)
         new_bits = []
         new_states = []
-        m.submodules.apc0_control = ctl0 = LaneApcControl(n=n1, lanes=W, stages=APC_STAGES)
+        ctl0 = add_submodule(self, m, "apc0_control", LaneApcControl(n=n1, lanes=W, stages=APC_STAGES), "apc")
         m.d.comb += [ctl0.en.eq(fire & (layer == 0)), ctl0.first.eq(c == 0)]
         for p in range(P):
             apc = LaneApc(n=n1, lanes=W, kind=cfg.apc, stages=APC_STAGES, control="shared")
             upd = BtanhUpdate(n=n1, K=K0)
-            m.submodules[f"apc0_{p}"] = apc
-            m.submodules[f"btanh_{p}"] = upd
-            m.submodules[f"xnor0_{p}"] = xnor = XnorArray(n=W)
+            add_submodule(self, m, f"apc0_{p}", apc, "apc")
+            add_submodule(self, m, f"btanh_{p}", upd, "btanh")
+            xnor = add_submodule(self, m, f"xnor0_{p}", XnorArray(n=W), "xnor")
             m.d.comb += [xnor.x.eq(in_x), xnor.w.eq(in_w[p * W:(p + 1) * W])]
             prod = xnor.p
             connect_control(m, ctl0, apc)
@@ -307,12 +308,12 @@ class ScMlpCore(wiring.Component):
         hv = Cat(hidden, Const(1, 1), Const(0, s.C2 * W2 - n2))
         chunk_bits = Array(hv[k * W2:(k + 1) * W2] for k in range(s.C2))[c]
         score_regs = [Signal(sb, name=f"score{k}") for k in range(CLASSES)]
-        m.submodules.apc1_control = ctl1 = LaneApcControl(n=n2, lanes=W2, stages=APC_STAGES)
+        ctl1 = add_submodule(self, m, "apc1_control", LaneApcControl(n=n2, lanes=W2, stages=APC_STAGES), "apc")
         m.d.comb += [ctl1.en.eq(fire & (layer == 1)), ctl1.first.eq(c == 0)]
         for p in range(P2):
             apc = LaneApc(n=n2, lanes=W2, kind=cfg.apc, stages=APC_STAGES, control="shared")
-            m.submodules[f"apc1_{p}"] = apc
-            m.submodules[f"xnor1_{p}"] = xnor = XnorArray(n=W2)
+            add_submodule(self, m, f"apc1_{p}", apc, "apc")
+            xnor = add_submodule(self, m, f"xnor1_{p}", XnorArray(n=W2), "xnor")
             m.d.comb += [xnor.x.eq(chunk_bits), xnor.w.eq(in_w[p * W:p * W + W2])]
             prod = xnor.p
             connect_control(m, ctl1, apc)

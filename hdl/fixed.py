@@ -26,6 +26,7 @@ from mtjsc.errors import MtjscError
 from mtjsc.behavioral_models.fixed import CLASSES, PIXELS, FixedModel
 from mtjsc.hdl.memory import MemoryBlock
 from mtjsc.validate import check_int
+from mtjsc.hdl.tags import add_submodule
 
 
 def _pack(values, bits: int) -> int:
@@ -112,12 +113,12 @@ class FixedMlp(wiring.Component):
         A1, S, HB = self.acc1_bits, self.score_bits, self.hidden_bits
         w1_init, b1_init = self._rom(mod.q1, mod.b1, A1)
         w2_init, b2_init = self._rom(mod.q2, mod.b2, S)
-        m.submodules.mem_image = image = MemoryBlock(width=8, depth=PIXELS, writable=True)
-        m.submodules.mem_w1 = w1 = MemoryBlock(width=P * wb, depth=len(w1_init), init=w1_init)
-        m.submodules.mem_b1 = b1 = MemoryBlock(width=P * A1, depth=len(b1_init), init=b1_init)
-        m.submodules.mem_w2 = w2 = MemoryBlock(width=P * wb, depth=len(w2_init), init=w2_init)
-        m.submodules.mem_b2 = b2 = MemoryBlock(width=P * S, depth=len(b2_init), init=b2_init)
-        m.submodules.mem_hidden = hid = MemoryBlock(width=P * HB, depth=self.groups1, writable=True)
+        image = add_submodule(self, m, "mem_image", MemoryBlock(width=8, depth=PIXELS, writable=True), "memories")
+        w1 = add_submodule(self, m, "mem_w1", MemoryBlock(width=P * wb, depth=len(w1_init), init=w1_init), "memories")
+        b1 = add_submodule(self, m, "mem_b1", MemoryBlock(width=P * A1, depth=len(b1_init), init=b1_init), "memories")
+        w2 = add_submodule(self, m, "mem_w2", MemoryBlock(width=P * wb, depth=len(w2_init), init=w2_init), "memories")
+        b2 = add_submodule(self, m, "mem_b2", MemoryBlock(width=P * S, depth=len(b2_init), init=b2_init), "memories")
+        hid = add_submodule(self, m, "mem_hidden", MemoryBlock(width=P * HB, depth=self.groups1, writable=True), "memories")
 
         idx = Signal(range(max(PIXELS, H) + 1))          # pixel / hidden index being read
         group = Signal(range(max(self.groups1, self.groups2) + 1))

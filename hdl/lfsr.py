@@ -8,6 +8,7 @@ from amaranth.lib.wiring import In, Out
 
 from mtjsc.behavioral_models import lfsr as lfsr_def
 from mtjsc.hdl.params import check_sng_bits
+from mtjsc.hdl.tags import add_submodule
 from mtjsc.validate import check_int, check_sng_fits_lfsr
 
 
@@ -103,7 +104,7 @@ class Lfsr(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         state = Signal(self.width, init=self.seed)
-        m.submodules.leap = leap = LfsrLeap(width=self.width, bits=self.bits)
+        leap = add_submodule(self, m, "leap", LfsrLeap(width=self.width, bits=self.bits), "sng")
         m.d.comb += leap.state.eq(state)
         nxt = leap.next
         with m.If(self.load):

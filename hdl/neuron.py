@@ -12,6 +12,7 @@ from mtjsc.hdl.apc import ApproxParallelCounter
 from mtjsc.hdl.btanh import BtanhCounter
 from mtjsc.hdl.params import check_apc, check_count, check_fan_in, check_K
 from mtjsc.hdl.xnor import XnorArray
+from mtjsc.hdl.tags import add_submodule
 
 
 class ScNeuron(wiring.Component):
@@ -58,10 +59,10 @@ class ScNeuron(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        m.submodules.xnor = xnor = XnorArray(n=self.n)
-        m.submodules.apc = apc = ApproxParallelCounter(n=self.n, kind=self.kind,
-                                                       pipeline_stages=self.pipeline_stages)
-        m.submodules.btanh = btanh = BtanhCounter(n=self.n, K=self.K)
+        xnor = add_submodule(self, m, "xnor", XnorArray(n=self.n), "xnor")
+        apc = add_submodule(self, m, "apc", ApproxParallelCounter(n=self.n, kind=self.kind,
+                                                                  pipeline_stages=self.pipeline_stages), "apc")
+        btanh = add_submodule(self, m, "btanh", BtanhCounter(n=self.n, K=self.K), "btanh")
         m.d.comb += [xnor.x.eq(self.x), xnor.w.eq(self.w), apc.bits.eq(xnor.p)]
         # valid/start travel beside the APC pipeline
         valid, start = self.valid, self.start

@@ -22,6 +22,7 @@ from mtjsc.errors import MtjscError
 from mtjsc.hdl.core import APC_STAGES, CoreSchedule, argmax, build_schedule, core_ports, score_bits
 from mtjsc.hdl.lane_apc import LaneApc, LaneApcControl, connect_control
 from mtjsc.hdl.params import check_fan_in
+from mtjsc.hdl.tags import add_submodule
 from mtjsc.validate import check_int
 
 
@@ -130,7 +131,7 @@ class OrMlpCore(wiring.Component):
         take0 = fire & (layer == 0)
         for p in range(P):
             orn = OrNeuron(n=n1, lanes=W)
-            m.submodules[f"orn_{p}"] = orn
+            add_submodule(self, m, f"orn_{p}", orn, "or")
             m.d.comb += [orn.x.eq(in_x), orn.w.eq(in_w[p * W:(p + 1) * W]),
                          orn.neg.eq(in_neg[p * W:(p + 1) * W]), orn.en.eq(take0), orn.first.eq(c == 0),
                          orn.last.eq(sch.last_c)]
@@ -146,7 +147,7 @@ class OrMlpCore(wiring.Component):
         chunk_bits = Array(hv[k * W2:(k + 1) * W2] for k in range(s.C2))[c]
         score_regs = [Signal(signed(self.score_bits), name=f"score{k}") for k in range(CLASSES)]
         take1 = fire & (layer == 1)
-        m.submodules.apc1_control = ctl1 = LaneApcControl(n=n2, lanes=W2, stages=APC_STAGES)
+        ctl1 = add_submodule(self, m, "apc1_control", LaneApcControl(n=n2, lanes=W2, stages=APC_STAGES), "apc")
         m.d.comb += [ctl1.en.eq(take1), ctl1.first.eq(c == 0)]
         for p in range(P2):
             prod = Signal(W2, name=f"prod1_{p}")
@@ -155,7 +156,7 @@ class OrMlpCore(wiring.Component):
             apcs = []
             for tag, bits in (("pos", prod & ~neg), ("neg", prod & neg)):
                 apc = LaneApc(n=n2, lanes=W2, kind="exact", stages=APC_STAGES, control="shared")
-                m.submodules[f"apc1_{tag}_{p}"] = apc
+                add_submodule(self, m, f"apc1_{tag}_{p}", apc, "apc")
                 connect_control(m, ctl1, apc)
                 m.d.comb += apc.bits.eq(bits)
                 apcs.append(apc)

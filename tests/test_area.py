@@ -24,18 +24,67 @@ def cache(tmp_path_factory):
 
 # ---------------------------------------------------------------- bookkeeping, no Yosys
 
-def test_block_of_uses_the_innermost_named_submodule():
+class _Owner:
+    """A stand-in component whose submodules were added with tags."""
+
+    def __init__(self, **tags):
+        self.area_blocks = tags
+
+
+def test_block_of_reads_the_tags_given_where_submodules_are_created():
+    core = _Owner(apc0_3=("apc", None), xnor1_0=("xnor", None), btanh_2=("btanh", None),
+                  mem_states=("memories", None))
+    acc = _Owner(core=(None, core), cmp_w0=("sng", None), sng_in0_leap=("sng", None),
+                 mem_sng_in0_state=("memories", None))
     top = "acc"
-    assert area.block_of("acc", top) == "control"
-    assert area.block_of("\\acc.core.apc0_3", top) == "apc"
-    assert area.block_of("acc.core.xnor1_0", top) == "xnor"
-    assert area.block_of("acc.core.btanh_2", top) == "btanh"
-    assert area.block_of("acc.cmp_w0", top) == "sng"
-    assert area.block_of("acc.sng_in0_leap", top) == "sng"
-    assert area.block_of("acc.mem_sng_in0_state", top) == "memories"
-    assert area.block_of("acc.core.mem_states", top) == "memories"
-    assert area.block_of("acc.core", top) == "control"
+    assert area.block_of("acc", top, component=acc) == "control"
+    assert area.block_of("\\acc.core.apc0_3", top, component=acc) == "apc"
+    assert area.block_of("acc.core.xnor1_0", top, component=acc) == "xnor"
+    assert area.block_of("acc.core.btanh_2", top, component=acc) == "btanh"
+    assert area.block_of("acc.cmp_w0", top, component=acc) == "sng"
+    assert area.block_of("acc.sng_in0_leap", top, component=acc) == "sng"
+    assert area.block_of("acc.mem_sng_in0_state", top, component=acc) == "memories"
+    assert area.block_of("acc.core.mem_states", top, component=acc) == "memories"
+    assert area.block_of("acc.core", top, component=acc) == "control"          # None: its parent's block
+    assert area.block_of("acc.core.apc_renamed", top, component=acc) == "control"   # untagged: no name rule
     assert area.block_of("apc_top", "apc_top", "apc") == "apc"
+
+
+def test_an_unknown_block_tag_is_an_error():
+    from amaranth import Module
+
+    from mtjsc.hdl import XnorArray
+    from mtjsc.hdl.tags import add_submodule
+    with pytest.raises(MtjscError, match="area block 'xor'"):
+        add_submodule(_Owner(), Module(), "x", XnorArray(n=2), "xor")
+
+
+def test_a_renamed_submodule_keeps_its_block(cache):
+    """Cells count to the block their submodule was tagged with, whatever its name: an XNOR array
+    named "foo" is xnor, an untagged one named "xnor_fake" is control."""
+    from amaranth import Module
+    from amaranth.lib import wiring
+    from amaranth.lib.wiring import In, Out
+
+    from mtjsc.hdl import XnorArray
+    from mtjsc.hdl.tags import add_submodule
+
+    class Two(wiring.Component):
+        def __init__(self):
+            super().__init__({"x": In(8), "w": In(8), "p": Out(16)})
+
+        def elaborate(self, platform):
+            m = Module()
+            a = add_submodule(self, m, "foo", XnorArray(n=8), "xnor")
+            m.submodules.xnor_fake = b = XnorArray(n=8)
+            m.d.comb += [a.x.eq(self.x), a.w.eq(self.w), b.x.eq(self.w), b.w.eq(~self.x),
+                         self.p.eq(a.p | (b.p << 8))]
+            return m
+
+    r = area.synthesize(Two(), "renamed_blocks", "generic", cache_root=cache)
+    assert r["modules"]["renamed_blocks.foo"]["block"] == "xnor"
+    assert r["modules"]["renamed_blocks.xnor_fake"]["block"] == "control"
+    assert r["blocks"]["xnor"]["cells"] == r["modules"]["renamed_blocks.foo"]["cells"] > 0
 
 
 def test_summarize_counts_instances_and_subtracts_submodule_transistors():
@@ -44,7 +93,7 @@ def test_summarize_counts_instances_and_subtracts_submodule_transistors():
     stat = {"modules": {
         "\\top": {"num_cells_by_type": {"$_DFF_P_": 1, "top.xnor": 2}, "estimated_num_transistors": "56"},
         "\\top.xnor": {"num_cells_by_type": {"$_NAND_": 5}, "estimated_num_transistors": "20"}}}
-    r = area.summarize(stat, "top", "cmos")
+    r = area.summarize(stat, "top", "cmos", component=_Owner(xnor=("xnor", None)))
     assert r["blocks"]["xnor"]["transistors"] == 40 and r["blocks"]["xnor"]["logic"] == 10
     assert r["blocks"]["control"]["transistors"] == 16 and r["blocks"]["control"]["ff"] == 1
     assert r["total"]["transistors"] == 56

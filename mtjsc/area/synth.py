@@ -6,9 +6,9 @@ changed design or tool is never answered from the cache.
 
 The hierarchy is kept (no flattening), so every Amaranth submodule is a
 Yosys module of its own and its cells can be attributed to a block:
-:data:`BLOCK_OF` maps the submodule names the SC designs use (``xnor*``,
-``apc*``, ``btanh*``, ``cmp*``, ``sng*``) to blocks; memories are counted by
-cell type; everything else is ``control``. Keeping the hierarchy stops
+each submodule's block is the tag it was created with
+(:func:`mtjsc.hdl.tags.add_submodule`), so a rename cannot move its cells;
+memories are counted by cell type; everything untagged is ``control``. Keeping the hierarchy stops
 optimisation across block boundaries, so totals are upper bounds of what a
 flattened run gives.
 
@@ -40,6 +40,7 @@ import time
 from pathlib import Path
 
 from mtjsc.errors import MtjscError
+from mtjsc.hdl import tags as _tags
 from mtjsc.toolchain import tool_executable
 
 TARGETS = ("generic", "cmos", "ice40", "ecp5", "xilinx")
@@ -55,10 +56,7 @@ SCRIPTS = {
     "xilinx": "synth_xilinx -top {top}; tee -q -o stat.json stat -json",
 }
 
-#: Blocks of a design, by the submodule-name prefixes the SC components use (first match wins).
-BLOCK_OF = (("mem_", "memories"), ("xnor", "xnor"), ("apc", "apc"), ("btanh", "btanh"), ("cmp", "sng"), ("sng", "sng"),
-            ("leap", "sng"), ("orn", "or"))
-BLOCKS = ("sng", "xnor", "apc", "btanh", "or", "memories", "control")
+BLOCKS = _tags.BLOCKS
 #: The block a standalone `mtjsc area --block` component counts as.
 TOP_BLOCK = {"xnor": "xnor", "apc": "apc", "btanh": "btanh", "lfsr": "sng", "sng": "sng", "or_neuron": "or"}
 
@@ -114,16 +112,12 @@ METRICS = {"generic": ("cells", "logic", "ff", "memory"), "cmos": ("transistors"
            "xilinx": ("lut", "carry", "ff", "bram", "lutram", "mux", "dsp", "other")}
 
 
-def block_of(module: str, top: str, top_block: str = "control") -> str:
-    """The block a Yosys module belongs to, from the innermost path component that names one
-    (``top_block`` where none does)."""
+def block_of(module: str, top: str, top_block: str = "control", component=None) -> str:
+    """The block a Yosys module of ``top`` belongs to: the block its submodule path was tagged with
+    where it was created (:mod:`mtjsc.hdl.tags`), ``top_block`` where nothing on the path is tagged."""
     path = module.lstrip("\\")
     parts = path[len(top):].lstrip(".").split(".") if path.startswith(top) else path.split(".")
-    for part in reversed([p for p in parts if p]):
-        for prefix, block in BLOCK_OF:
-            if part.startswith(prefix):
-                return block
-    return top_block
+    return _tags.block_at(component, [p for p in parts if p], top_block)
 
 
 @functools.lru_cache(maxsize=None)
@@ -202,7 +196,7 @@ def _transistors(mod: dict) -> int:
     return int(re.match(r"\d*", str(mod.get("estimated_num_transistors", "0"))).group() or 0)
 
 
-def summarize(stat: dict, top: str, target: str, top_block: str = "control") -> dict:
+def summarize(stat: dict, top: str, target: str, top_block: str = "control", component=None) -> dict:
     """Per-block and total figures from a ``stat -json`` of a hierarchical design."""
     modules = stat["modules"]
     key = {name.lstrip("\\"): name for name in modules}
@@ -216,7 +210,7 @@ def summarize(stat: dict, top: str, target: str, top_block: str = "control") -> 
     per_module = {}
     for name, times in counts.items():
         mod = modules[key[name]]
-        block = block_of(name, top, top_block)
+        block = block_of(name, top, top_block, component)
         row = dict(zero)
         for cell, n in mod.get("num_cells_by_type", {}).items():
             kind = None if cell.lstrip("\\") in key else _kind_of_cell(target, cell)
@@ -253,7 +247,7 @@ def synthesize(component, name: str, target: str, *, top_block: str = "control",
     verilog = to_verilog(component, name)
     t0 = time.time()
     stat, d, cached = run_yosys(verilog, name, target, cache_root=cache_root)
-    out = summarize(stat, name, target, top_block)
+    out = summarize(stat, name, target, top_block, component)
     out.update({"yosys": yosys_version().split(" (")[0], "cached": cached,
                 "seconds": round(time.time() - t0, 1), "build_dir": str(d)})
     if hasattr(component, "describe"):
