@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from mtjsc.cli.options import add_cache_option, add_design_options, design_kwargs, parse_list, progress_bar
-from mtjsc.cli.shared import synthesize_with_bar
+from mtjsc.cli.shared import synthesize_with_bar, write_and_print_report
 from mtjsc.errors import MtjscError
 from mtjsc.output import check_output_dir, check_output_file, write_text
 from mtjsc.toolchain import tool_executable
@@ -100,7 +100,6 @@ def _compare(a) -> int:
     """SC accelerators against the fixed-point baselines (mtjsc.studies.compare)."""
     from mtjsc.area.synth import yosys_version
     from mtjsc.studies import compare
-    from mtjsc.studies.report import write_report
     workers = check_int(a.workers, "--workers", minimum=1) if a.workers is not None else None
     P = check_int(a.parallel, "--parallel", minimum=1, maximum=128, fix="the compare runs P MACs / neurons per clock")
     W = check_int(a.lanes, "--lanes", minimum=1, maximum=785)
@@ -114,9 +113,7 @@ def _compare(a) -> int:
     res = compare.assemble(rows, synth)
     res.update({"P": P, "W": W, "yosys": yosys_version().split(" (")[0], "synthesis": synth})
     text = compare.report(res)
-    paths = write_report(out, "compare", res, text, compare.plot)
-    print(text)
-    print("   " + ", ".join(map(str, paths)))
+    write_and_print_report(out, "compare", res, text, compare.plot)
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 
+from mtjsc.cli.shared import write_and_print_report
 from mtjsc.cli.options import add_data_option, add_train_images_option, progress_bar
 from mtjsc.output import check_output_dir
 
@@ -26,7 +27,6 @@ def add_arguments(bl) -> None:
 
 def run(a) -> int:
     from mtjsc.studies import baseline
-    from mtjsc.studies.report import write_report
     from mtjsc.training.fixedpoint import parse_widths
     out = check_output_dir(a.out, "--out")
     widths = parse_widths(a.widths)
@@ -39,7 +39,5 @@ def run(a) -> int:
     finally:
         bar.close()
     text = baseline.markdown(res)
-    paths = write_report(out, "baseline", res, text)
-    print(text)
-    print("   " + ", ".join(map(str, paths)) + ", models fixed_WxA.npz")
+    write_and_print_report(out, "baseline", res, text, extra=", models fixed_WxA.npz")
     return 0

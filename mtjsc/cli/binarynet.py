@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 
 from mtjsc.behavioral_models.mtj import READ_PERIOD_RATIO
+from mtjsc.cli.shared import write_and_print_report
 from mtjsc.cli.options import (add_data_option, add_deprecated_alias, add_train_images_option, parse_list,
                                progress_bar, spelled)
 from mtjsc.output import check_output_dir
@@ -38,7 +39,6 @@ def add_arguments(bn) -> None:
 
 def run(a) -> int:
     from mtjsc.studies import binarynet as study, plots
-    from mtjsc.studies.report import write_report
     from mtjsc.training import binarynet
     out = check_output_dir(a.out, "--out")
     modes = parse_list(a.modes, "--modes")
@@ -61,7 +61,5 @@ def run(a) -> int:
         for bar in bars:
             bar.close()
     text = study.markdown(res)
-    paths = write_report(out, "binarynet", res, text, plots.binarynet)
-    print(text)
-    print("   " + ", ".join(map(str, paths)) + ", models *.npz")
+    write_and_print_report(out, "binarynet", res, text, plots.binarynet, extra=", models *.npz")
     return 0

@@ -3,6 +3,7 @@ and the binary baseline (JSON, markdown, plot)."""
 
 from __future__ import annotations
 
+from mtjsc.cli.shared import write_and_print_report
 from mtjsc.cli.options import add_data_option, add_images_option, parse_list, progress_bar
 from mtjsc.errors import MtjscError
 from mtjsc.output import check_output_dir
@@ -40,7 +41,6 @@ def parse_rates(text: str) -> list:
 
 def run(a) -> int:
     from mtjsc.studies import faults, plots
-    from mtjsc.studies.report import write_report
     out = check_output_dir(a.out, "--out")
     rates = parse_rates(a.rates)
     seeds = check_int(a.seeds, "--seeds", minimum=1)
@@ -55,7 +55,5 @@ def run(a) -> int:
     finally:
         bar.close()
     text = faults.markdown(res)
-    paths = write_report(out, "faults", res, text, plots.faults)
-    print(text)
-    print("   " + ", ".join(map(str, paths)))
+    write_and_print_report(out, "faults", res, text, plots.faults)
     return 0

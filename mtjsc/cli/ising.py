@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mtjsc.cli.shared import write_and_print_report
 from mtjsc.cli.options import progress_bar
 from mtjsc.output import check_output_dir
 from mtjsc.validate import check_int, check_seed
@@ -18,7 +19,6 @@ def add_arguments(isg) -> None:
 
 def run(a) -> int:
     from mtjsc.studies import ising, plots
-    from mtjsc.studies.report import write_report
     out = check_output_dir(a.out, "--out")
     events = check_int(a.events, "--events", minimum=1000)
     bar = progress_bar(4, "ising checks", unit="check")
@@ -27,7 +27,5 @@ def run(a) -> int:
     finally:
         bar.close()
     text = ising.markdown(res)
-    paths = write_report(out, "ising", res, text, plots.ising)
-    print(text)
-    print("   " + ", ".join(map(str, paths)))
+    write_and_print_report(out, "ising", res, text, plots.ising)
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 
+from mtjsc.cli.shared import write_and_print_report
 from mtjsc.cli.options import add_data_option, add_train_images_option, parse_list, progress_bar
 from mtjsc.output import check_output_dir
 from mtjsc.validate import check_int
@@ -28,7 +29,6 @@ def add_arguments(lp) -> None:
 
 def run(a) -> int:
     from mtjsc.studies import lowprec, plots
-    from mtjsc.studies.report import write_report
     out = check_output_dir(a.out, "--out")
     fracs = parse_list(a.fracs, "--fracs", int, example="16,12,8")
     seeds = parse_list(a.seeds, "--seeds", int, example="0,1,2")
@@ -45,7 +45,5 @@ def run(a) -> int:
     finally:
         bar.close()
     text = lowprec.markdown(res)
-    paths = write_report(out, "lowprec", res, text, plots.lowprec)
-    print(text)
-    print("   " + ", ".join(map(str, paths)))
+    write_and_print_report(out, "lowprec", res, text, plots.lowprec)
     return 0

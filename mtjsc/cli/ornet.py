@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mtjsc.cli.shared import write_and_print_report
 from mtjsc.cli.options import add_cache_option, add_data_option, add_images_option, progress_bar
 from mtjsc.config import check_length
 from mtjsc.output import check_output_dir
@@ -32,7 +33,6 @@ def add_arguments(on) -> None:
 def run(a) -> int:
     from mtjsc.evaluate import parse_lengths
     from mtjsc.studies import ornet, plots
-    from mtjsc.studies.report import write_report
     out = check_output_dir(a.out, "--out")
     sources = ornet.parse_sources(a.sources)
     lengths = parse_lengths(a.length)
@@ -49,7 +49,5 @@ def run(a) -> int:
     finally:
         bar.close()
     text = ornet.report_markdown(res)
-    paths = write_report(out, "ornet", res, text, plots.ornet)
-    print(text)
-    print("   " + ", ".join(map(str, paths)))
+    write_and_print_report(out, "ornet", res, text, plots.ornet)
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mtjsc.cli.shared import write_and_print_report
 from mtjsc.cli.options import progress_bar
 from mtjsc.output import check_output_dir
 from mtjsc.validate import check_int, check_seed
@@ -22,7 +23,6 @@ def add_arguments(pb) -> None:
 
 def run(a) -> int:
     from mtjsc.studies import pbit, plots
-    from mtjsc.studies.report import write_report
     out = check_output_dir(a.out, "--out")
     instances = check_int(a.instances, "--instances", minimum=1)
     large = check_int(a.large_n, "--large-n", minimum=30)
@@ -34,7 +34,5 @@ def run(a) -> int:
     finally:
         bar.close()
     text = pbit.markdown(res)
-    paths = write_report(out, "pbit", res, text, plots.pbit)
-    print(text)
-    print("   " + ", ".join(map(str, paths)))
+    write_and_print_report(out, "pbit", res, text, plots.pbit)
     return 0

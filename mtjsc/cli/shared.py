@@ -39,3 +39,11 @@ def synthesize_with_bar(d, targets, cache) -> dict:
             results.update(synthesize_design(d, [t], cache_root=cache))
             bar.update()
     return results
+
+
+def write_and_print_report(out, stem: str, res: dict, text: str, plot=None, extra: str = "") -> None:
+    """:func:`mtjsc.studies.report.write_report`, then the markdown and the files written."""
+    from mtjsc.studies.report import write_report
+    paths = write_report(out, stem, res, text, plot)
+    print(text)
+    print("   " + ", ".join(map(str, paths)) + extra)
