@@ -170,3 +170,27 @@ def test_errors_from_a_real_process_have_no_traceback(tmp_path):
 def test_python_dash_m_mtjsc_runs_the_cli():
     r = subprocess.run([sys.executable, "-m", "mtjsc", "--help"], capture_output=True, text=True)
     assert r.returncode == 0 and "verilog" in r.stdout and "demo" in r.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--fracs", "64"], "--fracs 64: with --int-bits 7 a word holds 1 + 7 + 64 = 72 bits"),
+    (["--fracs", "8,20", "--int-bits", "20"], "--fracs 20: with --int-bits 20 a word holds 1 + 20 + 20 = 41 bits"),
+    (["--int-bits", "30"], "--int-bits=30 must be an integer in 0..24"),
+    (["--bits", "ideal,qrng"], "--bits 'qrng': choose from ideal, lfsr, mtj"),
+    (["--fracs", "8,x"], "--fracs '8,x': give comma-separated int values"),
+])
+def test_lowprec_names_the_users_flags(args, message, tmp_path, capsys, no_work):
+    check_error(capsys, ["lowprec", *args, "--out", str(tmp_path / "lp")], message, tmp_path)
+
+
+def test_old_option_spellings_still_work_with_a_warning(tmp_path, capsys, monkeypatch):
+    """`--n` (now --fan-in) keeps working for a release; the warning names the new spelling."""
+    import mtjsc.hdl.export as export
+    seen = {}
+    monkeypatch.setattr(export, "write", lambda comp, name, block, params, out: seen.update(n=comp.n) or
+                        (tmp_path / "v.v", tmp_path / "v.json"))
+    assert main(["verilog", "--block", "xnor", "--n", "12", "--out", str(tmp_path / "v")]) == 0
+    assert seen["n"] == 12
+    assert "--n is deprecated; use --fan-in" in capsys.readouterr().err
+    assert main(["board", "--n", "1", "--out", str(tmp_path / "b")]) == 2
+    assert "--n=1 must be an integer in 2..4096" in capsys.readouterr().err
