@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import sys
 
-from mtjsc.cli.shared import write_and_print_report
 from mtjsc.cli.options import add_data_option, add_train_images_option, progress_bar
+from mtjsc.cli.shared import write_and_print_report
 from mtjsc.output import check_output_dir
 
 HELP = "the binary (fixed-point) baseline: quantization-aware training per width, integer-model accuracy, model files"

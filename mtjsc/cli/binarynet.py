@@ -6,9 +6,9 @@ from __future__ import annotations
 import sys
 
 from mtjsc.behavioral_models.mtj import READ_PERIOD_RATIO
-from mtjsc.cli.shared import write_and_print_report
 from mtjsc.cli.options import (add_data_option, add_deprecated_alias, add_train_images_option, parse_list,
                                progress_bar, spelled)
+from mtjsc.cli.shared import write_and_print_report
 from mtjsc.output import check_output_dir
 from mtjsc.validate import check_int
 

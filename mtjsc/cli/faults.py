@@ -3,8 +3,8 @@ and the binary baseline (JSON, markdown, plot)."""
 
 from __future__ import annotations
 
-from mtjsc.cli.shared import write_and_print_report
 from mtjsc.cli.options import add_data_option, add_images_option, parse_list, progress_bar
+from mtjsc.cli.shared import write_and_print_report
 from mtjsc.errors import MtjscError
 from mtjsc.output import check_output_dir
 from mtjsc.validate import check_int

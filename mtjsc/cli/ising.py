@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mtjsc.cli.shared import write_and_print_report
 from mtjsc.cli.options import progress_bar
+from mtjsc.cli.shared import write_and_print_report
 from mtjsc.output import check_output_dir
 from mtjsc.validate import check_int, check_seed
 

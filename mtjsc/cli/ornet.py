@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mtjsc.cli.shared import write_and_print_report
 from mtjsc.cli.options import add_cache_option, add_data_option, add_images_option, progress_bar
+from mtjsc.cli.shared import write_and_print_report
 from mtjsc.config import check_length
 from mtjsc.output import check_output_dir
 from mtjsc.toolchain import tool_executable
