@@ -108,19 +108,23 @@ def _or(a, out) -> int:
     return 0
 
 
+def _with_bar(a, kind: str, train):
+    """``train(epochs, lr, progress, log)`` with the network's default epochs and rate and a progress bar."""
+    epochs = _or_default(a.epochs, EPOCHS, kind)
+    bar = progress_bar(epochs * (a.train_images or 60000), "training", unit="sample")
+    try:
+        return train(epochs, _or_default(a.lr, LR, kind), bar.update, lambda s: bar.write(s, file=sys.stderr))
+    finally:
+        bar.close()
+
+
 def _lowprec(a, out) -> int:
     """The fixed-point MLP (mtjsc.training.lowprec), weights and record in --out."""
     from mtjsc.training import lowprec
     prec = lowprec.Precision.parse(a.precision)
-    epochs = _or_default(a.epochs, EPOCHS, "precision")
-    bar = progress_bar(epochs * (a.train_images or 60000), "training", unit="sample")
-    try:
-        res = lowprec.train_lowprec(prec, data=a.data, hidden=a.hidden, epochs=epochs,
-                                    lr=_or_default(a.lr, LR, "precision"), seed=a.seed,
-                                    train_images=a.train_images, progress=bar.update,
-                                    log=lambda s: bar.write(s, file=sys.stderr))
-    finally:
-        bar.close()
+    res = _with_bar(a, "precision", lambda epochs, lr, progress, log: lowprec.train_lowprec(
+        prec, data=a.data, hidden=a.hidden, epochs=epochs, lr=lr, seed=a.seed, train_images=a.train_images,
+        progress=progress, log=log))
     lowprec.save(res, out)
     print(json.dumps({"out": str(a.out), "precision": res["precision"], "label": res["label"],
                       "test_accuracy": res["test_accuracy"], "epochs": res["epochs"]}))
@@ -131,15 +135,9 @@ def _binary(a, out) -> int:
     """Latent weights of a sampled binary/ternary network (mtjsc.training.binarynet)."""
     from mtjsc.training import binarynet
     spec = binarynet.BinarySpec.parse(a.binary)
-    epochs = _or_default(a.epochs, EPOCHS, "binary")
-    bar = progress_bar(epochs * (a.train_images or 60000), "training", unit="sample")
-    try:
-        net = binarynet.train_binary(spec, data=a.data, hidden=a.hidden, epochs=epochs,
-                                     lr=_or_default(a.lr, LR, "binary"), seed=a.seed, shift=a.shift,
-                                     train_images=a.train_images, progress=bar.update,
-                                     log=lambda s: bar.write(s, file=sys.stderr))
-    finally:
-        bar.close()
+    net = _with_bar(a, "binary", lambda epochs, lr, progress, log: binarynet.train_binary(
+        spec, data=a.data, hidden=a.hidden, epochs=epochs, lr=lr, seed=a.seed, shift=a.shift,
+        train_images=a.train_images, progress=progress, log=log))
     net.save(out)
     print(json.dumps({"out": str(a.out), "spec": spec.as_dict(), "one_sample_accuracy": net.record["history"][-1]}))
     return 0
