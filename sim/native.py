@@ -24,7 +24,8 @@ import numpy as np
 from mtjsc.config import CLASSES, PIXELS
 from mtjsc.errors import MtjscError
 from mtjsc.hdl.export import to_verilog
-from mtjsc.sim.runner import build_dir, build_once, prepare_simulator, verilator_bin_dir
+from mtjsc.sim.runner import build_dir, prepare_simulator, verilator_bin_dir
+from mtjsc.toolchain import build_once, run
 
 HARNESS = Path(__file__).with_name("accelerator_main.cpp")
 
@@ -100,13 +101,10 @@ def _verilate(bdir: Path, verilog: str, *, name: str, jobs: int) -> None:
     bdir.mkdir(parents=True, exist_ok=True)
     (bdir / f"{name}.v").write_text(verilog)
     shutil.copy(HARNESS, bdir / HARNESS.name)
-    cmd = [str(verilator_bin_dir() / "verilator"), "--cc", "--exe", "--build", "-j", str(jobs),
+    run(str(verilator_bin_dir() / "verilator"), ["--cc", "--exe", "--build", "-j", str(jobs),
            *VERILATOR_FLAGS, "--prefix", "Vtop", "--top-module", TOP,
-           "-MAKEFLAGS", "CFG_CXXFLAGS_PCH_I=-include", f"{name}.v", HARNESS.name, "-o", "vaccel_tmp"]
-    with open(bdir / "build.log", "w") as log:
-        r = subprocess.run(cmd, cwd=bdir, stdout=log, stderr=subprocess.STDOUT)
-    if r.returncode != 0:
-        raise MtjscError(f"Verilator build failed (exit {r.returncode}); see {bdir / 'build.log'}")
+           "-MAKEFLAGS", "CFG_CXXFLAGS_PCH_I=-include", f"{name}.v", HARNESS.name, "-o", "vaccel_tmp"],
+        cwd=bdir, what=f"the native build of {name}", console="build.log")
     (bdir / "obj_dir" / "vaccel_tmp").rename(exe)
 
 

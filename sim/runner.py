@@ -9,8 +9,6 @@ request, waveforms.
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import hashlib
 import os
 import shutil
 import sys
@@ -22,6 +20,7 @@ import numpy as np
 
 from mtjsc.errors import MtjscError
 from mtjsc.hdl.export import to_verilog
+from mtjsc.toolchain import build_once, cache_dir
 
 SIMULATORS = ("icarus", "verilator")
 TESTBENCH_MODULE = "mtjsc.sim.testbenches"
@@ -98,37 +97,8 @@ def prepare_simulator(simulator: str) -> None:
 
 
 def build_dir(build_root, name: str, kind: str, key_text: str) -> Path:
-    """The cached build directory ``<root>/<name>-<kind>-<hash of key_text>`` (absolute: simulators run
-    in their own run directory, not the caller's); ``build_root`` None means :func:`default_build_root`."""
-    root = Path(build_root).expanduser().absolute() if build_root is not None else default_build_root()
-    return root / f"{name}-{kind}-{hashlib.sha1(key_text.encode()).hexdigest()[:12]}"
-
-
-@contextlib.contextmanager
-def build_lock(bdir: Path):
-    """Hold an exclusive lock on the cached build directory ``bdir`` (a ``.lock`` file beside it), so
-    that two processes (pytest-xdist workers, two CLI runs) never build into one directory at once:
-    the second waits, then finds the first one's result."""
-    bdir.parent.mkdir(parents=True, exist_ok=True)
-    with open(bdir.parent / f"{bdir.name}.lock", "w") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
-def build_once(bdir: Path, marker: Path, make) -> bool:
-    """Run ``make()`` unless ``marker`` exists, under :func:`build_lock` of ``bdir``; checked again after
-    the lock is taken, so a process that waited for another's build uses it. ``make`` must create
-    ``marker`` last. Returns True when this call built."""
-    if marker.exists():
-        return False
-    with build_lock(bdir):
-        if marker.exists():        # another process built it while this one waited
-            return False
-        make()
-    return True
+    """The cached build directory for ``key_text`` under ``build_root`` (None: :func:`default_build_root`)."""
+    return cache_dir(build_root if build_root is not None else default_build_root(), name, kind, key_text)
 
 
 def build(component, *, name: str, simulator: str, build_root=None, waves: bool = False) -> Path:

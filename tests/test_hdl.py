@@ -13,6 +13,7 @@ from mtjsc.hdl import ApproxParallelCounter, BtanhCounter, BtanhUpdate, Comparat
 from mtjsc.sim import runner, scoreboard
 from mtjsc.sim.harness import ApcBank
 from mtjsc.sim.network import hidden_neuron_cosim
+from mtjsc import toolchain
 
 SIMS = pytest.mark.parametrize("sim", runner.SIMULATORS)
 BUILD = Path(__file__).resolve().parents[1] / "build" / "cosim"
@@ -248,7 +249,7 @@ def test_build_lock_makes_a_second_builder_wait(tmp_path):
     bdir, order, inside = tmp_path / "dut-verilator-0123", [], threading.Event()
 
     def first():
-        with runner.build_lock(bdir):
+        with toolchain.build_lock(bdir):
             order.append("first in")
             inside.set()
             time.sleep(0.3)
@@ -257,7 +258,7 @@ def test_build_lock_makes_a_second_builder_wait(tmp_path):
     th = threading.Thread(target=first)
     th.start()
     inside.wait(5)
-    with runner.build_lock(bdir):
+    with toolchain.build_lock(bdir):
         order.append("second in")
     th.join()
     assert order == ["first in", "first out", "second in"]
@@ -276,14 +277,14 @@ def test_build_once_builds_once_for_two_callers(tmp_path):
         bdir.mkdir(parents=True, exist_ok=True)
         marker.touch()
 
-    threads = [threading.Thread(target=lambda: results.append(runner.build_once(bdir, marker, make)))
+    threads = [threading.Thread(target=lambda: results.append(toolchain.build_once(bdir, marker, make)))
                for _ in range(2)]
     for th in threads:
         th.start()
     for th in threads:
         th.join()
     assert len(made) == 1 and sorted(results) == [False, True]
-    assert runner.build_once(bdir, marker, make) is False and len(made) == 1
+    assert toolchain.build_once(bdir, marker, make) is False and len(made) == 1
 
 
 # ---------------------------------------------------------------- blocks of the network datapath

