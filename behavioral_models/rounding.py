@@ -6,19 +6,18 @@ toward +inf). Stochastic rounding rounds up with probability equal to
 the dropped fraction: ``y = floor(x / 2^k) + [r < x mod 2^k]`` for a
 uniform k-bit random number r, so E[y 2^k] = x exactly (unbiased).
 ``StochasticRounder`` in :mod:`mtjsc.hdl.rounding` computes the same
-function; its random numbers are the ``lfsr`` definition's R(t) with
-B = k (:func:`lfsr_numbers`) or k-bit numbers read from raw bits such as
-an sMTJ's (:func:`mtj_numbers`).
+function; its random numbers are one LFSR's, leaping k steps
+(:func:`mtjsc.behavioral_models.randomness.lfsr_numbers`), or k-bit numbers
+read from raw bits such as an sMTJ's
+(:func:`~mtjsc.behavioral_models.randomness.mtj_numbers`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from mtjsc.behavioral_models import lfsr as lfsr_def
 from mtjsc.errors import MtjscError
 from mtjsc.validate import check_int
-from mtjsc.behavioral_models.mtj import READ_PERIOD_RATIO
 
 
 def check_drop(drop, width: int | None = None) -> int:
@@ -45,16 +44,3 @@ def stochastic(x, k: int, r) -> np.ndarray:
         raise MtjscError(f"random numbers must lie in 0..{(1 << k) - 1} for k={k} dropped bits; "
                          f"got {int(r.min())}..{int(r.max())}")
     return (x >> k) + ((r < (x & ((1 << k) - 1))).astype(np.int64))
-
-
-def lfsr_numbers(count: int, k: int, *, width: int = 32, seed_state: int = 1) -> np.ndarray:
-    """R(t), t = 0..count-1, of one Galois LFSR leaping k steps per number (the RTL's source)."""
-    return lfsr_def.generate([seed_state], width, check_drop(k), count)[:, 0]
-
-
-def mtj_numbers(count: int, k: int, *, seed: int = 0, period_ratio: float = READ_PERIOD_RATIO) -> np.ndarray:
-    """``count`` k-bit numbers from one simulated sMTJ at P = 1/2 (its bits, k at a time, LSB first)."""
-    from mtjsc.behavioral_models.mtj import entropy_bits
-    from mtjsc.behavioral_models.sources import numbers_from_bits
-    k = check_drop(k)
-    return numbers_from_bits(entropy_bits(count * k, seed=seed, period_ratio=period_ratio), k)

@@ -7,7 +7,7 @@ from amaranth import Module, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from mtjsc.behavioral_models import rounding
+from mtjsc.behavioral_models import randomness, rounding
 from mtjsc.errors import MtjscError
 from mtjsc.hdl.lfsr import Lfsr
 from mtjsc.validate import check_int
@@ -64,7 +64,7 @@ class StochasticRounder(wiring.Component):
         """R(t) of the on-chip LFSR for t = 0..count-1 (``lfsr`` only)."""
         if self.lfsr is None:
             raise MtjscError("an entropy rounder takes its random numbers on the r port")
-        return rounding.lfsr_numbers(count, self.drop, width=self.lfsr.width, seed_state=self.lfsr.seed)
+        return randomness.lfsr_numbers(count, self.drop, width=self.lfsr.width, seed_state=self.lfsr.seed)
 
     def reference(self, xs, rs):
         """Outputs for values ``xs`` with random numbers ``rs`` (the golden :func:`rounding.stochastic`)."""

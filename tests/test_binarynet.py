@@ -4,6 +4,7 @@ sign network with the SC golden model at L = k, its RTL on both simulators, trai
 from __future__ import annotations
 
 import json
+import zlib
 import subprocess
 import sys
 from pathlib import Path
@@ -42,12 +43,12 @@ def test_sampling_bits_have_the_asked_probability(kind):
     DAC level gives; its bits are a Markov chain, so the bound uses the chain's variance inflation)."""
     p = np.linspace(0.0, 1.0, 21)
     N = 4000
-    sb = bn.SampleBits(kind, 3, period=5.0)
-    mean = np.mean([sb.bernoulli("w", p) for _ in range(N)], axis=0)
+    sb = bn.sample_bits(kind, 3, period=5.0)
+    mean = np.mean([sb.bernoulli("w", p, k=8) for _ in range(N)], axis=0)
     want, inflate = p, 1.0
     if kind == "mtj":
-        src = sb._mtj
-        want, tau = src.stream_parameters(src.population(bn.zlib.crc32(b"w") & 0x7FFFFFFF, 1, p.size),
+        src = sb.devices
+        want, tau = src.stream_parameters(src.population(zlib.crc32(b"w") & 0x7FFFFFFF, 1, p.size),
                                           np.arange(p.size), p)
         rho = np.exp(-src.period / tau)
         inflate = (1 + rho) / (1 - rho)
@@ -61,7 +62,7 @@ def test_sampled_weights_are_unbiased_and_deterministic_ones_round():
     w = np.array([[-1.0, -0.6, -0.2, 0.0, 0.3, 0.7, 1.0]])
     for mode in bn.MODES:
         spec = bn.BinarySpec(mode=mode, bits="ideal")
-        sb = bn.SampleBits("ideal", 0)
+        sb = bn.sample_bits("ideal", 0)
         m = np.mean([bn.sample_weights(w, spec, sb, "w") for _ in range(20000)], axis=0)
         assert np.abs(m - w).max() < 0.03, mode
     det = bn.sample_weights(w, bn.BinarySpec(sampling="deterministic"), None, "w")
@@ -74,7 +75,7 @@ def test_mtj_sampling_bits_are_correlated_at_short_periods():
     """Consecutive samples of one weight's device: lag-1 correlation near exp(-T / tau_c) (P = 1/2)."""
     p = np.full(3000, 0.5)
     for period, lo, hi in ((0.3, 0.6, 0.85), (5.0, -0.05, 0.05)):
-        sb = bn.SampleBits("mtj", 1, period=period)
+        sb = bn.sample_bits("mtj", 1, period=period)
         a = np.array([sb.bernoulli("w", p) for _ in range(40)], float)
         d = a - a.mean()
         r = (d[:-1] * d[1:]).mean() / (d * d).mean()          # pooled lag-1 autocorrelation
@@ -157,7 +158,7 @@ def test_save_load_round_trip(tmp_path):
     (lambda: bn.BinarySpec.parse("period=-1"), "period"),
     (lambda: bn.BinarySpec.parse("prob_bits=x"), "prob_bits='x' is not a number"),
     (lambda: bn.to_sc_model(random_net(mode="ternary")), "only binary sign networks are SC networks"),
-    (lambda: bn.SampleBits("quantum", 0), "sampling bits 'quantum'"),
+    (lambda: bn.sample_bits("quantum", 0), "sampling bits 'quantum': choose one of ideal, lfsr, mtj"),
     (lambda: bn.check_options(hidden=128, epochs=1, lr=0.01, batch=100, seed=0, shift=1, train_images=50),
      "--train-images=50"),
     (lambda: bn.check_options(hidden=0, epochs=1, lr=0.01, batch=100, seed=0, shift=1, train_images=None),

@@ -11,7 +11,9 @@ import pytest
 from mtjsc.training import lowprec
 from mtjsc.cli import main
 from mtjsc.errors import MtjscError
-from mtjsc.training.lowprec import Precision, RandomNumbers, quantize
+from mtjsc.behavioral_models.randomness import RandomBits
+from mtjsc.behavioral_models.seeding import RngTag
+from mtjsc.training.lowprec import Precision, quantize
 
 #: one worker: the tests share the module's training runs
 pytestmark = pytest.mark.xdist_group("test_lowprec")
@@ -48,7 +50,7 @@ def test_nearest_loses_a_small_update_and_stochastic_keeps_it_in_expectation():
     assert (near == w).all()
     for bits in ("ideal", "lfsr", "mtj"):
         prec = Precision(word=16, frac=f, round="stochastic", bits=bits)
-        got = quantize(w - step, prec, RandomNumbers(bits, prec.prob_bits, seed=1), "w")
+        got = quantize(w - step, prec, RandomBits(bits, seed=1, tag=RngTag.LOWPREC_ROUND), "w")
         assert set(np.unique(got * (1 << f))) <= {127.0, 128.0}
         down = float(np.mean(got < 0.5))                       # rounded down with probability 1/4
         assert abs(down - 0.25) <= 4 * np.sqrt(0.25 * 0.75 / len(w)), (bits, down)
@@ -61,8 +63,8 @@ def test_saturation_at_the_word_range():
 
 @pytest.mark.parametrize("bits", ["ideal", "lfsr", "mtj"])
 def test_random_numbers_are_reproducible_and_in_range(bits):
-    a = RandomNumbers(bits, 8, seed=4).draw("W1", (50, 3))
-    b = RandomNumbers(bits, 8, seed=4).draw("W1", (50, 3))
+    a = RandomBits(bits, seed=4, tag=RngTag.LOWPREC_ROUND).numbers("W1", (50, 3), 8)
+    b = RandomBits(bits, seed=4, tag=RngTag.LOWPREC_ROUND).numbers("W1", (50, 3), 8)
     assert (a == b).all() and a.min() >= 0 and a.max() < 256 and len(np.unique(a)) > 50
 
 

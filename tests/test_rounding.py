@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mtjsc.behavioral_models import rounding
+from mtjsc.behavioral_models import randomness, rounding
 from mtjsc.errors import MtjscError
 from mtjsc.hdl.rounding import StochasticRounder
 from mtjsc.sim import scoreboard
@@ -36,8 +36,8 @@ def test_unbiased_within_the_binomial_interval(numbers):
     """Mean rounding error of one value over N draws: each draw rounds up with probability f, so the
     number of ups is Binomial(N, f) and the mean error must sit within 4 standard deviations of 0."""
     k, N = 8, 20000
-    r = rounding.lfsr_numbers(N, k, seed_state=12345) if numbers == "lfsr" else \
-        rounding.mtj_numbers(N, k, seed=3, period_ratio=5.0)
+    r = randomness.lfsr_numbers(N, k, seed_state=12345) if numbers == "lfsr" else \
+        randomness.mtj_numbers(N, k, seed=3, period_ratio=5.0)
     for x in (1, 77, 128, 200, -45):
         f = (x % (1 << k)) / (1 << k)
         err = rounding.stochastic(np.full(N, x), k, r) * (1 << k) - x       # in units of the input LSB
@@ -87,7 +87,7 @@ def test_rounder_driven_with_mtj_bits_is_unbiased(sim):
     for one value lies within the binomial interval."""
     k, N, x0 = 6, 3000, 21           # fraction 21/64
     c = StochasticRounder(width=12, drop=k, source="entropy")
-    r = rounding.mtj_numbers(N, k, seed=8)
+    r = randomness.mtj_numbers(N, k, seed=8)
     out = cosim(c, sim, "EntropyRounderTestbench", scoreboard.stochastic_rounder(c, np.full(N, x0), r=r))
     y = np.array(scoreboard.as_ints(out["out_y"]), np.int64)
     y = np.where(y >= 1 << (12 - k), y - (1 << (12 - k + 1)), y)      # bit patterns back to signed

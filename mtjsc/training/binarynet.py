@@ -28,7 +28,7 @@ Two activations:
     and logits ``g2 z + b2`` with per-neuron real scale and offset (the role
     batch normalisation plays in the paper). Software only.
 
-Sampling bits (:class:`SampleBits`): ``ideal`` is NumPy; ``lfsr`` compares
+Sampling bits (:func:`sample_bits`, a :class:`~mtjsc.behavioral_models.randomness.RandomBits`): ``ideal`` is NumPy; ``lfsr`` compares
 k-bit numbers of one 32-bit Galois LFSR per weight (the comparator SNG) with
 ``round(p 2^k)``; ``mtj`` gives every weight its own simulated sMTJ (the
 :class:`~mtjsc.behavioral_models.sources.MtjSource` population and DAC),
@@ -41,23 +41,23 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-import zlib
 
 import numpy as np
 
 from mtjsc import mnist
 from mtjsc.behavioral_models.coding import bipolar_to_p, image_probabilities, with_bias
+from mtjsc.behavioral_models.randomness import KINDS, RandomBits, check_kind
 from mtjsc.behavioral_models.seeding import RngTag, generator
 from mtjsc.config import FIRST_LAYER_FANIN
 from mtjsc.errors import MtjscError
-from mtjsc.training.lowprec import RandomNumbers, parse_fields
+from mtjsc.training.lowprec import parse_fields
 from mtjsc.validate import check_float, check_int, check_seed
 from mtjsc.behavioral_models.mtj import READ_PERIOD_RATIO
 
 MODES = ("binary", "ternary")
 ACTIVATIONS = ("sign", "relu")
 SAMPLINGS = ("stochastic", "deterministic")
-BITS = ("ideal", "lfsr", "mtj")
+BITS = KINDS
 #: relu networks divide the first-layer sum by this (keeps g1 near 1)
 RELU_SCALE = math.sqrt(FIRST_LAYER_FANIN)
 
@@ -97,69 +97,26 @@ class BinarySpec:
 
 def check_bits(kind: str) -> str:
     """A sampling-bit source name (``ideal``, ``lfsr``, ``mtj``)."""
-    if kind not in BITS:
-        raise MtjscError(f"sampling bits {kind!r}: choose one of {', '.join(BITS)}")
-    return kind
+    return check_kind(kind, "sampling bits")
 
 
-class SampleBits:
-    """Bernoulli bits with P(1) = p, one per element of a named tensor, reproducible from (seed, phase, group).
-
-    Parameters
-    ----------
-    kind : {"ideal", "lfsr", "mtj"}
-    seed : int
-    phase, group : int
-        Independent streams: phase 0 is training, 1 evaluation; ``group`` numbers independent ensembles.
-        The ``mtj`` devices themselves (variation, DAC) depend on the seed only: they are the hardware.
-    period : float
-        ``mtj``: read period T / tau_c.
-    prob_bits : int
-        ``lfsr``: bits k of each comparator number (P resolved to 2^-k).
-    """
-
-    def __init__(self, kind: str, seed: int, *, phase: int = 0, group: int = 0, period: float = READ_PERIOD_RATIO,
-                 prob_bits: int = 8):
-        self.kind, self.seed, self.phase, self.group = check_bits(kind), check_seed(seed), int(phase), int(group)
-        self.prob_bits = prob_bits
-        self._rng = generator(seed, RngTag.BINARY_SAMPLE, phase, group)
-        if kind == "lfsr":
-            self._numbers = RandomNumbers("lfsr", prob_bits, seed)
-        if kind == "mtj":
-            from mtjsc.behavioral_models.sources import MtjSource
-            self._mtj = MtjSource(seed=seed, period_ratio=period, xnor=False)
-            self._state = {}
-
-    def bernoulli(self, name: str, p) -> np.ndarray:
-        """Bool array shaped like ``p``: element i is 1 with probability p[i]."""
-        p = np.asarray(p, np.float64)
-        if self.kind == "ideal":
-            return self._rng.random(p.shape) < p
-        if self.kind == "lfsr":
-            r = self._numbers.draw(f"{name}/{self.phase}/{self.group}", p.shape)
-            return r < np.rint(p * (1 << self.prob_bits))
-        tag = zlib.crc32(name.encode()) & 0x7FFFFFFF      # a fixed device population per tensor
-        pop = self._mtj.population(tag, 1, p.size)
-        p_eff, tau_c = self._mtj.stream_parameters(pop, np.arange(p.size), p.ravel())
-        state = self._state.get(name)
-        if state is None or state.size != p.size:          # first read: the stationary distribution
-            state = self._rng.random(p.size) < p_eff
-        else:                                              # one read period later: the telegraph chain
-            leave_1, leave_0 = self._mtj.leave_probabilities(p_eff, tau_c)
-            state = state ^ (self._rng.random(p.size) < np.where(state, leave_1, leave_0))
-        self._state[name] = state
-        return state.reshape(p.shape)
+def sample_bits(kind: str, seed: int, *, phase: int = 0, group: int = 0,
+                period: float = READ_PERIOD_RATIO) -> RandomBits:
+    """The sampling bits of (``seed``, ``phase``, ``group``): phase 0 is training, 1 evaluation, 2 the
+    progress figure; ``group`` numbers independent ensembles. The ``mtj`` devices themselves
+    (variation, DAC) depend on the seed only: they are the hardware; ``period`` is their read period T/tau_c."""
+    return RandomBits(check_bits(kind), seed=seed, tag=RngTag.BINARY_SAMPLE, ids=(phase, group), period_ratio=period)
 
 
-def sample_weights(w: np.ndarray, spec: BinarySpec, bits: SampleBits | None, name: str) -> np.ndarray:
+def sample_weights(w: np.ndarray, spec: BinarySpec, bits: RandomBits | None, name: str) -> np.ndarray:
     """One sampled weight matrix (float32 of -1, 0, +1) from latent weights ``w`` in [-1, 1]."""
     if spec.sampling == "deterministic":
         if spec.mode == "binary":
             return np.where(w >= 0, 1.0, -1.0).astype(np.float32)
         return (np.sign(w) * (np.abs(w) >= 0.5)).astype(np.float32)
     if spec.mode == "binary":
-        return np.where(bits.bernoulli(name, bipolar_to_p(w)), 1.0, -1.0).astype(np.float32)
-    return (np.sign(w) * bits.bernoulli(name, np.abs(w))).astype(np.float32)
+        return np.where(bits.bernoulli(name, bipolar_to_p(w), k=spec.prob_bits), 1.0, -1.0).astype(np.float32)
+    return (np.sign(w) * bits.bernoulli(name, np.abs(w), k=spec.prob_bits)).astype(np.float32)
 
 
 def network_inputs(pixels: np.ndarray, act: str, rng: np.random.Generator | None) -> np.ndarray:
@@ -298,7 +255,7 @@ def train_binary(spec: BinarySpec, *, data=None, hidden: int = 128, epochs: int 
         else:
             net.beta = float(np.exp(log_scale[0]))
     opt = Adam(params, lr)
-    bits = SampleBits(spec.bits, seed, phase=0, period=spec.period, prob_bits=spec.prob_bits) \
+    bits = sample_bits(spec.bits, seed, phase=0, period=spec.period) \
         if spec.sampling == "stochastic" else None
     in_rng = generator(seed, RngTag.BINARY_INPUT, 0, 0)
     N = len(X)
@@ -352,7 +309,7 @@ def train_binary(spec: BinarySpec, *, data=None, hidden: int = 128, epochs: int 
 def one_sample_accuracy(net: BinaryNet, pixels, labels, *, seed: int) -> float:
     """Test accuracy of one sampled network (ideal bits; the per-epoch progress figure)."""
     spec = dataclasses.replace(net.spec, bits="ideal")
-    bits = SampleBits("ideal", seed, phase=2)
+    bits = sample_bits("ideal", seed, phase=2)
     x = network_inputs(pixels, spec.act, generator(seed, RngTag.BINARY_INPUT, 2, 0))
     logits = net.forward(x, sample_weights(net.w1, spec, bits, "w1"), sample_weights(net.w2, spec, bits, "w2"))[3]
     return float(np.mean(np.argmax(logits, 1) == labels))
@@ -379,7 +336,7 @@ def sample_averaging(net: BinaryNet, pixels, labels, *, bits: str, seed: int = 0
     acc = np.empty((groups, k_max))
     single = []
     for g in range(groups):
-        sb = SampleBits(bits, seed, phase=1, group=g, period=spec.period, prob_bits=spec.prob_bits)
+        sb = sample_bits(bits, seed, phase=1, group=g, period=spec.period)
         in_rng = generator(seed, RngTag.BINARY_INPUT, 1, g)
         total = 0
         for j in range(k_max):

@@ -24,20 +24,19 @@ from __future__ import annotations
 
 import dataclasses
 import time
-import zlib
 
 import numpy as np
 
 from mtjsc import mnist
-from mtjsc.behavioral_models import lfsr as lfsr_def
 from mtjsc.behavioral_models import rounding
+from mtjsc.behavioral_models.randomness import KINDS, RandomBits
 from mtjsc.behavioral_models.seeding import RngTag, generator
 from mtjsc.errors import MtjscError
 from mtjsc.validate import check_float, check_int, check_seed
 from mtjsc.behavioral_models.mtj import READ_PERIOD_RATIO
 
 ROUNDINGS = ("nearest", "stochastic")
-RANDOM = ("ideal", "lfsr", "mtj")
+RANDOM = KINDS
 #: widest fixed-point word (sign included) the trainer computes in
 MAX_WORD = 32
 
@@ -102,35 +101,7 @@ class Precision:
         return f"Q{self.word - 1 - self.frac}.{self.frac} {self.round}{src}"
 
 
-class RandomNumbers:
-    """k-bit random numbers for stochastic rounding, per named tensor, reproducible from the seed."""
-
-    def __init__(self, kind: str, k: int, seed: int, period: float = READ_PERIOD_RATIO):
-        self.kind, self.k, self.seed, self.period = kind, k, seed, period
-        self._rng = generator(seed, RngTag.LOWPREC_ROUND)
-        self._lfsrs = {}
-        self._draws = 0
-
-    def draw(self, name: str, shape) -> np.ndarray:
-        n = int(np.prod(shape))
-        if self.kind == "ideal":
-            return self._rng.integers(0, 1 << self.k, shape)
-        if self.kind == "lfsr":            # one 32-bit LFSR per element of the tensor, leaping k steps
-            st = self._lfsrs.get(name)
-            if st is None or st.size != n:
-                tag = zlib.crc32(name.encode())          # a fixed id per tensor (not hash(): salted)
-                st = np.array([lfsr_def.seed_state(self.seed, 2, tag, i, 32) for i in range(n)], np.uint64)
-            out = (st & np.uint64((1 << self.k) - 1)).astype(np.int64)
-            self._lfsrs[name] = lfsr_def.leap_states(st, 32, self.k)
-            return out.reshape(shape)
-        from mtjsc.behavioral_models.mtj import entropy_bits
-        from mtjsc.behavioral_models.sources import numbers_from_bits
-        self._draws += 1
-        bits = entropy_bits(n * self.k, seed=self.seed, period_ratio=self.period, stream=1_000_000 + self._draws)
-        return numbers_from_bits(bits, self.k).reshape(shape)
-
-
-def quantize(x: np.ndarray, prec: Precision | None, rand: RandomNumbers | None, name: str) -> np.ndarray:
+def quantize(x: np.ndarray, prec: Precision | None, rand: RandomBits | None, name: str) -> np.ndarray:
     """``x`` rounded to ``prec`` (returned as floats that are multiples of 2^-frac), saturated."""
     if prec is None:
         return x
@@ -140,7 +111,7 @@ def quantize(x: np.ndarray, prec: Precision | None, rand: RandomNumbers | None, 
         q = np.floor(x * (1 << f) + 0.5)
     else:
         fine = np.floor(np.clip(x * (1 << f), lo - 1, hi + 1) * (1 << k)).astype(np.int64)
-        q = rounding.stochastic(fine, k, rand.draw(name, x.shape)).astype(np.float64)
+        q = rounding.stochastic(fine, k, rand.numbers(name, x.shape, k)).astype(np.float64)
     return np.clip(q, lo, hi) / (1 << f)
 
 
@@ -160,7 +131,7 @@ def train_lowprec(prec: Precision | None, *, data=None, hidden: int = 128, epoch
     Xt = te.pixels()
     g = generator(seed, RngTag.LOWPREC_INIT)
     a1, a2 = np.sqrt(6 / (784 + hidden)), np.sqrt(6 / (hidden + 10))
-    rand = RandomNumbers(prec.bits, prec.prob_bits, seed, prec.period) if prec and prec.round == "stochastic" \
+    rand = RandomBits(prec.bits, seed=seed, tag=RngTag.LOWPREC_ROUND, period_ratio=prec.period) if prec and prec.round == "stochastic" \
         else None
     init = Precision(word=prec.word, frac=prec.frac, round="nearest") if prec else None
     W1 = quantize(g.uniform(-a1, a1, (784, hidden)), init, None, "W1")
