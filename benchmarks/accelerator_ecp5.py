@@ -34,6 +34,7 @@ from amaranth.lib.wiring import In, Out
 from mtjsc.config import FIRST_LAYER_FANIN, FPGA_LANES, FPGA_PARALLEL, ScConfig
 from mtjsc.evaluate import resolve_model
 from mtjsc.hdl.accelerator import ScMlpAccelerator
+from mtjsc.hdl.core import result_layout
 from mtjsc.hdl.export import to_verilog
 from mtjsc.toolchain import ecp5
 from mtjsc.errors import MtjscError
@@ -50,7 +51,7 @@ class PinHarness(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         m.submodules.acc = acc = self.acc
-        sr = Signal(len(acc.result.payload))
+        sr = Signal(result_layout(acc.score_bits).size)
         m.d.comb += [acc.pixels.valid.eq(self.pix_valid), acc.pixels.payload.eq(self.pix_data),
                      self.pix_ready.eq(acc.pixels.ready), self.res_valid.eq(acc.result.valid),
                      acc.result.ready.eq(self.res_ready), self.res_bit.eq(sr[0]), self.busy.eq(acc.busy)]

@@ -25,7 +25,7 @@ from mtjsc.behavioral_models import lfsr as lfsr_def
 from mtjsc.behavioral_models.coding import bipolar_to_p, image_probabilities
 from mtjsc.config import CLASSES, PIXELS, ScConfig
 from mtjsc.errors import MtjscError
-from mtjsc.hdl.core import ScMlpCore
+from mtjsc.hdl.core import ScMlpCore, result_layout
 from mtjsc.hdl.lfsr import ComparatorSng, LfsrLeap
 from mtjsc.hdl.memory import MemoryBlock
 from mtjsc.hdl.tags import add_submodule
@@ -64,7 +64,7 @@ class ScMlpAccelerator(wiring.Component):
     Ports
     -----
     pixels : stream of 8-bit pixel values, 784 per image (row-major)
-    result : stream, payload = class (4 bits) then ten scores of S bits
+    result : stream, payload :func:`~mtjsc.hdl.core.result_layout` (``cls``, then ten ``scores`` of S bits)
     busy : out
     """
 
@@ -82,7 +82,7 @@ class ScMlpAccelerator(wiring.Component):
         self.schedule = self.core.schedule
         self.score_bits = self.core.score_bits
         ports = {"pixels": In(stream.Signature(8)),
-                 "result": Out(stream.Signature(4 + CLASSES * self.score_bits)),
+                 "result": Out(stream.Signature(result_layout(self.score_bits))),
                  "busy": Out(1)}
         if sng == "entropy":
             ports["entropy"] = In(stream.Signature(self.entropy_width))
@@ -210,12 +210,12 @@ class ScMlpAccelerator(wiring.Component):
 
     def _entropy_numbers(self, m, fire):
         """R(t) of every lane from the entropy port: taken from the port in the first neuron group of
-        t (the core stalls while the port has no beat: ``in_valid`` follows ``entropy.valid``) and
+        t (the core stalls while the port has no beat: ``transfer.valid`` follows ``entropy.valid``) and
         kept in a buffer of one beat per chunk for the other groups of t."""
         core, s, B = self.core, self.schedule, self.config.sng_bits
         port = self.entropy
-        first = core.req_group == 0
-        m.d.comb += [port.ready.eq(core.in_ready & first), core.in_valid.eq(Mux(first, port.valid, 1))]
+        first = core.req.group == 0
+        m.d.comb += [port.ready.eq(core.transfer.ready & first), core.transfer.valid.eq(Mux(first, port.valid, 1))]
         words = []
         for layer, (G, C, width) in enumerate(((s.G1, s.C1, 2 * s.W * B), (s.G2, s.C2, s.W2 * B))):
             here = port.payload[:width]
@@ -225,8 +225,8 @@ class ScMlpAccelerator(wiring.Component):
             buf = MemoryBlock(width=width, depth=C, writable=True, transparent=True)
             add_submodule(self, m, f"mem_entropy_buf{layer}", buf, "memories")
             wr, rd = buf.wr, buf.rd
-            m.d.comb += [wr.addr.eq(core.req_chunk), wr.data.eq(here),
-                         wr.en.eq(fire & first & (core.req_layer == layer)), rd.addr.eq(core.nxt_chunk)]
+            m.d.comb += [wr.addr.eq(core.req.chunk), wr.data.eq(here),
+                         wr.en.eq(fire & first & (core.req.layer == layer)), rd.addr.eq(core.nxt.chunk)]
             word = Signal(width, name=f"entropy_now{layer}")    # one mux, sliced per lane below
             m.d.comb += word.eq(Mux(first, here, rd.data))
             words.append(word)
@@ -274,20 +274,21 @@ class ScMlpAccelerator(wiring.Component):
             m.d.sync += result_valid.eq(1)
         with m.If(self.result.valid & self.result.ready):
             m.d.sync += [result_valid.eq(0), loading.eq(1)]
-        m.d.comb += [self.result.valid.eq(result_valid), self.result.payload.eq(Cat(core.cls, core.scores)),
+        m.d.comb += [self.result.valid.eq(result_valid), self.result.payload.cls.eq(core.cls),
+                     self.result.payload.scores.eq(core.scores),
                      self.busy.eq(~loading | kick)]
 
         # ------------------------------------------------------------ weights and SNGs, addressed one clock ahead
-        fire = core.in_valid & core.in_ready
-        t0 = core.req_t == 0
-        m.d.comb += pr.addr.eq(core.nxt_chunk)
+        fire = core.transfer.valid & core.transfer.ready
+        t0 = core.req.t == 0
+        m.d.comb += pr.addr.eq(core.nxt.chunk)
         rd0, rd1 = [], []
         for layer, (PP, WW, G, C, out) in enumerate(((P, W, s.G1, s.C1, rd0), (P2, W2, s.G2, s.C2, rd1))):
             # the word of the next request, g C + c, kept as a counter: the product of the core's
             # next-clock coordinates mapped to DSP multipliers on the memories' address path
             addr, nxt = Signal(range(G * C), name=f"w{layer}_addr"), Signal(range(G * C), name=f"w{layer}_nxt")
-            here = core.req_layer == layer
-            last = here & (core.req_group == G - 1) & (core.req_chunk == C - 1)
+            here = core.req.layer == layer
+            last = here & (core.req.group == G - 1) & (core.req.chunk == C - 1)
             m.d.comb += nxt.eq(Mux(fire & here, Mux(last, 0, addr + 1), addr))
             m.d.sync += addr.eq(nxt)
             for p, words in enumerate(self.weight_words(layer)):
@@ -297,15 +298,15 @@ class ScMlpAccelerator(wiring.Component):
                 m.d.comb += rp.addr.eq(nxt)
                 out.append(rp.data)
         if self.sng == "lfsr":
-            last_g0 = (core.req_layer == 0) & (core.req_group == s.G1 - 1)
-            last_g1 = (core.req_layer == 1) & (core.req_group == s.G2 - 1)
-            r_in = self._sng_bank(m, "sng_in0", 0, lfsr_def.ROLE_INPUT, s.C1, W, core.nxt_chunk, t0,
-                                  fire & last_g0, core.req_chunk)
-            r_w0 = self._sng_bank(m, "sng_w0", 0, lfsr_def.ROLE_WEIGHT, s.C1, W, core.nxt_chunk, t0,
-                                  fire & last_g0, core.req_chunk)
-            r_w1 = self._sng_bank(m, "sng_w1", 1, lfsr_def.ROLE_WEIGHT, s.C2, W2, core.nxt_chunk, t0,
-                                  fire & last_g1, core.req_chunk)
-            m.d.comb += core.in_valid.eq(1)
+            last_g0 = (core.req.layer == 0) & (core.req.group == s.G1 - 1)
+            last_g1 = (core.req.layer == 1) & (core.req.group == s.G2 - 1)
+            r_in = self._sng_bank(m, "sng_in0", 0, lfsr_def.ROLE_INPUT, s.C1, W, core.nxt.chunk, t0,
+                                  fire & last_g0, core.req.chunk)
+            r_w0 = self._sng_bank(m, "sng_w0", 0, lfsr_def.ROLE_WEIGHT, s.C1, W, core.nxt.chunk, t0,
+                                  fire & last_g0, core.req.chunk)
+            r_w1 = self._sng_bank(m, "sng_w1", 1, lfsr_def.ROLE_WEIGHT, s.C2, W2, core.nxt.chunk, t0,
+                                  fire & last_g1, core.req.chunk)
+            m.d.comb += core.transfer.valid.eq(1)
         else:
             r_in, r_w0, r_w1 = self._entropy_numbers(m, fire)
 
@@ -319,11 +320,11 @@ class ScMlpAccelerator(wiring.Component):
 
         bias_lane = (n1 - 1) - (s.C1 - 1) * W           # the bias input (P = 1) in the last chunk
         x_cmp = compare("cmp_x", r_in, [pr.data], W)
-        x_bits = [x_cmp[l] | (core.req_chunk == s.C1 - 1) if l == bias_lane else x_cmp[l] for l in range(W)]
+        x_bits = [x_cmp[l] | (core.req.chunk == s.C1 - 1) if l == bias_lane else x_cmp[l] for l in range(W)]
         # one bank per neuron slot: a single P W-lane bank would need ports wider than a netlist wire holds
         w0_bits = [compare(f"cmp_w0_{p}", r_w0, [rd0[p]], W) for p in range(P)]
         w1_bits = [compare(f"cmp_w1_{p}", r_w1, [rd1[p]], W2) if p < P2 else Const(0, W2) for p in range(P)]
         w1_word = Cat(*[Cat(b, Const(0, W - W2)) for b in w1_bits])    # lanes W2..W-1 of a slot: no input
-        m.d.comb += [core.in_x.eq(Cat(*x_bits)),
-                     core.in_w.eq(Mux(core.req_layer, w1_word, Cat(*w0_bits)))]
+        m.d.comb += [core.transfer.payload.x.eq(Cat(*x_bits)),
+                     core.transfer.payload.w.eq(Mux(core.req.layer, w1_word, Cat(*w0_bits)))]
         return m

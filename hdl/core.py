@@ -13,9 +13,9 @@ schedule only fixes when it is used)::
             for c in 0..C2-1:              # hidden bits + bias, W2 = min(W, H + 1) lanes (weight bits only)
 
 with G1 = ceil(H / P), C1 = ceil(785 / W), G2 = ceil(10 / P2), C2 = ceil((H + 1) / W2).
-Each (group, chunk) is one transfer on the input port (``in_valid`` /
-``in_ready``); the request coordinates ``req_*`` say which bits it must
-carry. Hidden Btanh states live in a memory of G1 words of P states, served
+Each (group, chunk) is one transfer on the ``transfer`` stream; the
+request coordinates ``req`` (and ``nxt``, those of the next clock) say which
+bits it must carry. Hidden Btanh states live in a memory of G1 words of P states, served
 by P :class:`BtanhUpdate` units; scores are the sums over t of the output
 APC counts; ``cls`` is their argmax, lowest index on ties.
 """
@@ -26,7 +26,7 @@ import math
 from types import SimpleNamespace
 
 from amaranth import Array, Cat, Const, Module, Mux, Signal
-from amaranth.lib import wiring
+from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from mtjsc.config import CLASSES, ScConfig
@@ -84,17 +84,36 @@ class CoreSchedule:
                 "cycles_formula": self.formula()}
 
 
-def core_ports(s: CoreSchedule, score_width: int, **extra) -> dict:
-    """The port signature shared by the network cores (schedule, handshake, bits, scores), plus ``extra``."""
-    L = s.config.L
+class RequestSignature(wiring.Signature):
+    """The coordinates of a transfer, driven by the core: ``layer``, stream index ``t``, neuron
+    ``group`` and input ``chunk`` (Verilog ``<port>__layer``, ...)."""
+
+    def __init__(self, schedule: CoreSchedule):
+        s = schedule
+        super().__init__({"layer": Out(1), "t": Out(range(s.config.L)), "group": Out(range(max(s.G1, s.G2, 2))),
+                          "chunk": Out(range(max(s.C1, s.C2, 2)))})
+
+
+def transfer_layout(schedule: CoreSchedule, **extra: int) -> data.StructLayout:
+    """The bits of one transfer: ``x`` (W input bits, lane l at bit l), ``w`` (P W weight bits, neuron p's
+    lane l at bit p W + l), then ``extra`` fields of the given widths (the OR core's signs)."""
+    return data.StructLayout({"x": schedule.W, "w": schedule.P * schedule.W, **extra})
+
+
+def result_layout(score_width: int) -> data.StructLayout:
+    """A classified image: ``cls`` (4 bits), then ``scores``, ten of ``score_width`` bits, score 0 first.
+    Decode a raw payload with ``result_layout(S).from_bits(value)`` (``.cls``, ``.scores[k]``)."""
+    return data.StructLayout({"cls": range(CLASSES), "scores": data.ArrayLayout(score_width, CLASSES)})
+
+
+def core_ports(s: CoreSchedule, score_width: int, **extra: int) -> dict:
+    """The port signature shared by the network cores: control, the request of this clock (``req``)
+    and of the next (``nxt``), the ``transfer`` stream whose payload is :func:`transfer_layout` with
+    ``extra`` fields, and the scores."""
     return {
         "start": In(1), "busy": Out(1), "done": Out(1),
-        "req_layer": Out(1), "req_t": Out(range(L)), "req_group": Out(range(max(s.G1, s.G2, 2))),
-        "req_chunk": Out(range(max(s.C1, s.C2, 2))),
-        "nxt_layer": Out(1), "nxt_t": Out(range(L)), "nxt_group": Out(range(max(s.G1, s.G2, 2))),
-        "nxt_chunk": Out(range(max(s.C1, s.C2, 2))),
-        "in_valid": In(1), "in_ready": Out(1), "in_x": In(s.W), "in_w": In(s.P * s.W),
-        **extra,
+        "req": Out(RequestSignature(s)), "nxt": Out(RequestSignature(s)),
+        "transfer": In(stream.Signature(transfer_layout(s, **extra))),
         "scores": Out(CLASSES * score_width), "cls": Out(range(CLASSES)),
     }
 
@@ -115,10 +134,10 @@ def build_schedule(m: Module, core, config: ScConfig, s: CoreSchedule, **data) -
     c = Signal(range(max(s.C1, s.C2, 2)))
     bubble = Signal(range(BUBBLE + 1))    # clocks left for the last hidden bits to land before layer 1
     drain = Signal(range(DRAIN + 1))
-    m.d.comb += [core.req_layer.eq(layer), core.req_t.eq(t), core.req_group.eq(g), core.req_chunk.eq(c),
-                 core.busy.eq(running | (drain != 0)), core.in_ready.eq(running & (bubble == 0))]
+    m.d.comb += [core.req.layer.eq(layer), core.req.t.eq(t), core.req.group.eq(g), core.req.chunk.eq(c),
+                 core.busy.eq(running | (drain != 0)), core.transfer.ready.eq(running & (bubble == 0))]
     fire = Signal()
-    m.d.comb += fire.eq(core.in_valid & core.in_ready)
+    m.d.comb += fire.eq(core.transfer.valid & core.transfer.ready)
     last_c = c == Mux(layer, s.C2 - 1, s.C1 - 1)
     last_g = g == Mux(layer, s.G2 - 1, s.G1 - 1)
     m.d.sync += core.done.eq(0)
@@ -150,8 +169,8 @@ def build_schedule(m: Module, core, config: ScConfig, s: CoreSchedule, **data) -
                     with m.Else():
                         m.d.comb += n_t.eq(t + 1)
     m.d.sync += [layer.eq(n_layer), t.eq(n_t), g.eq(n_g), c.eq(n_c)]
-    m.d.comb += [core.nxt_layer.eq(n_layer), core.nxt_t.eq(n_t), core.nxt_group.eq(n_g),
-                 core.nxt_chunk.eq(n_c)]
+    m.d.comb += [core.nxt.layer.eq(n_layer), core.nxt.t.eq(n_t), core.nxt.group.eq(n_g),
+                 core.nxt.chunk.eq(n_c)]
     with m.If(drain != 0):
         m.d.sync += drain.eq(drain - 1)
         with m.If(drain == 1):
@@ -222,13 +241,13 @@ class ScMlpCore(wiring.Component):
         Begin an image (when not ``busy``).
     busy, done : out
         ``done`` pulses once the scores of the image are final.
-    req_layer, req_t, req_group, req_chunk : out
-        The transfer the core waits for.
-    nxt_layer, nxt_t, nxt_group, nxt_chunk : out
-        The request of the next clock (address a synchronous memory with them).
-    in_valid, in_ready, in_x, in_w : handshake and bits
-        ``in_x`` lane l = input c W + l of layer 0 (ignored in layer 1);
-        ``in_w`` bit p W + l = weight bit of neuron g P + p, input c W + l
+    req : out, :class:`RequestSignature`
+        The transfer the core waits for (``layer``, ``t``, ``group``, ``chunk``).
+    nxt : out, :class:`RequestSignature`
+        The request of the next clock (address a synchronous memory with it).
+    transfer : in, ``stream.Signature(transfer_layout(schedule))``
+        The bits of the requested transfer: payload ``x`` lane l = input c W + l of layer 0
+        (ignored in layer 1); ``w`` bit p W + l = weight bit of neuron g P + p, input c W + l
         (layer 1: neuron g P2 + p, lane l < W2).
     scores : out
         Ten scores, score k at bits [k S, (k + 1) S), S = :func:`score_bits`.
@@ -264,7 +283,7 @@ class ScMlpCore(wiring.Component):
         P, W, P2, W2 = s.P, s.W, s.P2, s.W2
         sb = self.score_bits
 
-        sch = build_schedule(m, self, cfg, s, x=self.in_x, w=self.in_w)
+        sch = build_schedule(m, self, cfg, s, x=self.transfer.payload.x, w=self.transfer.payload.w)
         layer, c, fire = sch.layer, sch.c, sch.fire
         in_x, in_w = sch.data["x"], sch.data["w"]
         pend_g, pend_t0 = sch.pend_g, sch.pend_t0

@@ -89,11 +89,9 @@ class OrMlpCore(wiring.Component):
 
     Ports
     -----
-    The ports of :class:`~mtjsc.hdl.core.ScMlpCore` (``in_w`` carries weight
-    magnitude bits), plus
-
-    in_neg : in, P W bits
-        Sign of each weight of the transfer, laid out like ``in_w`` (1 = negative).
+    The ports of :class:`~mtjsc.hdl.core.ScMlpCore` (the transfer's ``w`` carries weight
+    magnitude bits; its payload has one more field, ``neg``: the sign of each weight, laid out
+    like ``w``, 1 = negative), and
     scores : out
         Ten signed (two's complement) scores of S + 1 bits, S = :func:`~mtjsc.hdl.core.score_bits`.
     """
@@ -107,7 +105,7 @@ class OrMlpCore(wiring.Component):
         self.config = config
         self.schedule = s = CoreSchedule(config)
         self.score_bits = score_bits(config) + 1
-        super().__init__(core_ports(s, self.score_bits, in_neg=In(s.P * s.W)))
+        super().__init__(core_ports(s, self.score_bits, neg=s.P * s.W))
 
     def reference(self, x_bits, w_bits, negative) -> dict:
         """Scores and class of one image from its stream bits (the golden model's network)."""
@@ -122,7 +120,8 @@ class OrMlpCore(wiring.Component):
         H = cfg.hidden
         n1, n2 = cfg.fan_in
         P, W, P2, W2 = s.P, s.W, s.P2, s.W2
-        sch = build_schedule(m, self, cfg, s, x=self.in_x, w=self.in_w, neg=self.in_neg)
+        pl = self.transfer.payload
+        sch = build_schedule(m, self, cfg, s, x=pl.x, w=pl.w, neg=pl.neg)
         layer, g, c, fire, pend_g = sch.layer, sch.g, sch.c, sch.fire, sch.pend_g
         in_x, in_w, in_neg = sch.data["x"], sch.data["w"], sch.data["neg"]
 

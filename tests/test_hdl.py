@@ -338,3 +338,23 @@ def test_lane_apc_with_a_wrong_pairing_is_caught():
     with pytest.raises(runner.CosimFailure, match="port 'count'"):
         runner.run(c, name="lane_apc_local_pairs", simulator="icarus", testbench="LaneApcTestbench", data=data,
                    build_root=BUILD)
+
+
+def test_typed_core_and_result_interfaces():
+    """The core's transfer is a stream of x then w, its requests a signature; the accelerator's result a
+    StructLayout whose raw bits decode to class and scores (the testbench decodes them this way)."""
+    from amaranth.lib import data, wiring
+
+    from mtjsc.hdl.core import RequestSignature, ScMlpCore, result_layout, transfer_layout
+    cfg = ScConfig(L=8, K=(8, 8), hidden=16, parallel_neurons=4, input_lanes=8)
+    core = ScMlpCore(config=cfg)
+    members = core.signature.members
+    assert isinstance(members["req"].signature, RequestSignature) and members["nxt"].flow == wiring.Out
+    assert members["transfer"].flow == wiring.In
+    assert members["transfer"].signature.members["payload"].shape == transfer_layout(core.schedule)
+    assert [(n, f.offset, f.width) for n, f in transfer_layout(core.schedule)] == [("x", 0, 8), ("w", 8, 32)]
+    lay = result_layout(6)
+    assert isinstance(lay, data.StructLayout) and lay.size == 4 + 10 * 6
+    raw = 7 | sum(k << (4 + 6 * k) for k in range(10))
+    r = lay.from_bits(raw)
+    assert r.cls == 7 and list(r.scores) == list(range(10))
