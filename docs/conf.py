@@ -8,7 +8,7 @@ sys.path.insert(0, str(root))
 
 project = "mtjsc"
 author = "the mtjsc developers"
-extensions = ["myst_parser", "sphinx.ext.autodoc", "sphinx.ext.napoleon"]
+extensions = ["myst_parser", "sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinxcontrib.yowasp_wavedrom"]
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
 exclude_patterns = ["_build"]
 html_theme = "furo"
@@ -17,6 +17,3 @@ myst_heading_anchors = 4
 napoleon_numpy_docstring = True
 napoleon_google_docstring = False
 autodoc_member_order = "bysource"
-# Results pages are carried over from the earlier README; links into it that have no page yet
-# are plain text until the results are re-measured on the current RTL.
-suppress_warnings = ["myst.xref_missing"]
