@@ -9,6 +9,10 @@
 // the result taken.
 #include "Vtop.h"
 #include "verilated.h"
+#if VM_COVERAGE
+#include "verilated_cov.h"
+#include <string>
+#endif
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -68,6 +72,9 @@ int main(int argc, char** argv) {
     }
     fclose(o);
     top->final();
+#if VM_COVERAGE   // a gate-level build for mtjsc.asic: every net's toggles, beside the output
+    VerilatedCov::write((std::string(argv[5]) + ".cov").c_str());
+#endif
     delete top;
     return 0;
 }

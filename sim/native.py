@@ -56,18 +56,24 @@ def _host() -> str:
     return platform.machine() + " " + " ".join(dict.fromkeys(keep))
 
 
-def build(acc, *, name: str, build_root=None, jobs: int = 2) -> Path:
+def build(acc, *, name: str, build_root=None, jobs: int = 2, netlist: str | None = None,
+          extra_flags: tuple = ()) -> Path:
     """Verilate ``acc`` with the C++ main into an executable (cached by Verilog text, harness and
-    :data:`VERILATOR_FLAGS`). Returns its path."""
+    :data:`VERILATOR_FLAGS`). Returns its path.
+
+    ``netlist`` replaces the RTL with other Verilog of module ``name`` and the same ports (a mapped
+    gate-level netlist with its cell models, :mod:`mtjsc.asic`); ``extra_flags`` go to Verilator
+    (``--coverage-toggle`` makes each run write its nets' toggles to ``OUT.txt.cov``)."""
     if getattr(acc, "sng", "lfsr") != "lfsr":
         raise MtjscError("the native harness drives the lfsr design only; co-simulate entropy designs "
                          "with the cocotb testbench (--harness cocotb)")
     prepare_simulator("verilator")
-    verilog = to_verilog(acc, name) + "\n" + wrapper(acc, name)
-    bdir = build_dir(build_root, name, "native",
-                     verilog + HARNESS.read_text() + " ".join(VERILATOR_FLAGS) + _host())
+    verilog = (netlist if netlist is not None else to_verilog(acc, name)) + "\n" + wrapper(acc, name)
+    flags = (*VERILATOR_FLAGS, *extra_flags)
+    bdir = build_dir(build_root, name, "native" if netlist is None else "gates",
+                     verilog + HARNESS.read_text() + " ".join(flags) + _host())
     exe = bdir / "vaccel"
-    build_once(bdir, exe, lambda: _verilate(bdir, verilog, name=name, jobs=jobs))
+    build_once(bdir, exe, lambda: _verilate(bdir, verilog, name=name, jobs=jobs, flags=flags))
     return exe
 
 
@@ -98,22 +104,24 @@ endmodule
 """
 
 
-def _verilate(bdir: Path, verilog: str, *, name: str, jobs: int) -> None:
+def _verilate(bdir: Path, verilog: str, *, name: str, jobs: int, flags: tuple = VERILATOR_FLAGS) -> None:
     exe = bdir / "vaccel"
     bdir.mkdir(parents=True, exist_ok=True)
     (bdir / f"{name}.v").write_text(verilog)
     shutil.copy(HARNESS, bdir / HARNESS.name)
     toolchain.run(str(verilator_bin_dir() / "verilator"), ["--cc", "--exe", "--build", "-j", str(jobs),
-           *VERILATOR_FLAGS, "--prefix", "Vtop", "--top-module", TOP,
+           *flags, "--prefix", "Vtop", "--top-module", TOP,
            "-MAKEFLAGS", "CFG_CXXFLAGS_PCH_I=-include", f"{name}.v", HARNESS.name, "-o", "vaccel_tmp"],
         cwd=bdir, what=f"the native build of {name}", console="build.log")
     (bdir / "obj_dir" / "vaccel_tmp").rename(exe)
 
 
-def run(exe: Path, images_u8, *, score_bits: int, processes: int = 2, progress=None) -> dict:
+def run(exe: Path, images_u8, *, score_bits: int, processes: int = 2, progress=None, keep=None) -> dict:
     """Run images through the executable on ``processes`` parallel simulators (contiguous parts).
 
-    Returns ``scores`` int64 [N, 10], ``classes`` [N], ``cycles`` [N], ``wall_s``.
+    Returns ``scores`` int64 [N, 10], ``classes`` [N], ``cycles`` [N], ``wall_s``. ``keep``: a
+    directory that gets what each process wrote beside its output (a gate-level build's
+    ``out<k>.txt.cov``), listed in ``files``.
     ``progress`` is called with the number of images finished as they come in.
     """
     imgs = np.ascontiguousarray(np.asarray(images_u8, np.uint8).reshape(-1, PIXELS))
@@ -152,8 +160,15 @@ def run(exe: Path, images_u8, *, score_bits: int, processes: int = 2, progress=N
             if progress is not None and n > seen[k]:
                 progress(n - seen[k])
         wall = time.time() - t0
+        files = []
+        if keep is not None:
+            Path(keep).mkdir(parents=True, exist_ok=True)
+            for f in sorted(tmp.glob("out*.txt.*")):
+                files.append(Path(keep) / f.name)
+                shutil.move(str(f), files[-1])
     res = np.concatenate(rows)
-    return {"classes": res[:, 0], "scores": res[:, 1:1 + CLASSES], "cycles": res[:, -1], "wall_s": wall}
+    return {"classes": res[:, 0], "scores": res[:, 1:1 + CLASSES], "cycles": res[:, -1], "wall_s": wall,
+            "files": files}
 
 
 def _lines(path: Path) -> int:

@@ -158,12 +158,15 @@ def accelerator_cosim(model, images_u8, *, config: ScConfig, seed: int = 0, simu
 
 
 def accelerator_native(model, images_u8, *, config: ScConfig, seed: int = 0, processes: int = 2,
-                       image_ids=None, progress=None, build_root=None) -> dict:
+                       image_ids=None, progress=None, build_root=None, netlist: str | None = None,
+                       extra_flags: tuple = (), keep=None) -> dict:
     """:class:`ScMlpAccelerator` (lfsr SNGs) on many images through natively Verilated simulators
     (:mod:`mtjsc.sim.native`), every score and class compared with the golden ``lfsr`` source.
 
     Returns the per-image comparison (``agree`` count, ``mismatched`` image indices), accuracy
     inputs (RTL and golden classes), clocks per image, wall times and simulated clocks per second.
+    ``netlist``, ``extra_flags`` and ``keep`` go to :func:`mtjsc.sim.native.build` and ``run`` (a
+    gate-level netlist in place of the RTL; ``files`` then lists what the runs wrote).
     """
     from mtjsc.behavioral_models.sources import make_source
     from mtjsc.hdl.accelerator import ScMlpAccelerator
@@ -173,9 +176,10 @@ def accelerator_native(model, images_u8, *, config: ScConfig, seed: int = 0, pro
     ids = np.arange(len(imgs)) if image_ids is None else np.asarray(image_ids, np.int64)
     acc = ScMlpAccelerator(model=model, config=cfg, seed=seed)
     t0 = time.time()
-    exe = native.build(acc, name=accelerator_build_name(cfg, seed), build_root=build_root)
+    exe = native.build(acc, name=accelerator_build_name(cfg, seed), build_root=build_root, netlist=netlist,
+                       extra_flags=extra_flags)
     t1 = time.time()
-    out = native.run(exe, imgs, score_bits=acc.score_bits, processes=processes, progress=progress)
+    out = native.run(exe, imgs, score_bits=acc.score_bits, processes=processes, progress=progress, keep=keep)
     src = make_source("lfsr", seed=seed, config=cfg)
     t2 = time.time()
     res = golden.run_network(model, imgs / 255.0, source=src, config=cfg, image_ids=ids)
@@ -190,7 +194,8 @@ def accelerator_native(model, images_u8, *, config: ScConfig, seed: int = 0, pro
             "golden_scores": res.scores.tolist(), "cycles": out["cycles"].tolist(),
             "processes": processes, "build_s": round(t1 - t0, 1), "sim_wall_s": round(out["wall_s"], 2),
             "golden_s": round(t3 - t2, 2), "images_per_s": round(len(imgs) / out["wall_s"], 2),
-            "sim_cycles_per_s": round(float(out["cycles"].sum()) / out["wall_s"], 1)}
+            "sim_cycles_per_s": round(float(out["cycles"].sum()) / out["wall_s"], 1),
+            "files": [str(f) for f in out["files"]]}
 
 
 def fixed_cosim(model, images_u8, *, parallel: int, simulator: str, idle: float = 0.0, stall: float = 0.0,

@@ -116,3 +116,59 @@ def test_sta_needs_an_activity(cache):
     net = flow.synthesize(to_verilog(_Clocked(), "t_clocked"), "t_clocked", cache_root=cache)
     with pytest.raises(MtjscError, match="give the switching activity"):
         flow.sta(net, period_ns=10)
+
+
+@pytest.fixture(scope="module")
+def small_accelerators(cache, shipped, test_set):
+    """The accelerator of the shipped L64 model at L = 8 and 16 (P = 4, W = 8) through the whole flow,
+    two test images each at gate level."""
+    from mtjsc.asic.accelerator import accelerator_energy
+    from mtjsc.config import ScConfig
+    m = shipped["L64"]
+    imgs = test_set.images[:2]
+    return {L: accelerator_energy(m, imgs, config=ScConfig.from_model(m, L=L, parallel_neurons=4, input_lanes=8),
+                                  cache_root=cache) for L in (8, 16)}
+
+
+@needs_asic
+def test_accelerator_gate_level_is_bit_exact_and_its_blocks_sum(small_accelerators):
+    """The mapped netlist computes the golden model's scores (accelerator_energy raises otherwise); the
+    blocks' energies add up to the logic total and the blocks' areas to the logic area."""
+    for L, r in small_accelerators.items():
+        assert r["bit_exact"] and r["images"] == 2
+        assert sum(r["logic_blocks_per_image_j"].values()) == pytest.approx(r["logic_energy_per_image_j"], rel=1e-9)
+        assert sum(r["area"]["blocks_um2"].values()) == pytest.approx(r["area"]["logic_um2"], abs=1.0)
+        assert {"sng", "xnor", "apc", "btanh", "control"} <= set(r["logic_blocks_per_image_j"])
+        split = r["logic_leap_comparator_per_image_j"]
+        assert split["leap"] > 0 and split["comparator"] > 0
+        assert split["leap"] + split["comparator"] == pytest.approx(r["logic_blocks_per_image_j"]["sng"], rel=1e-9)
+        m = r["memory_energy_per_image_j"]
+        assert m["total_j"] == pytest.approx(m["read_j"] + m["write_j"]) and m["bits"] > 0
+
+
+@needs_asic
+def test_energy_per_image_grows_with_the_stream_length(small_accelerators):
+    a, b = small_accelerators[8], small_accelerators[16]
+    assert b["cycles_per_image"] > a["cycles_per_image"]
+    assert b["logic_energy_per_image_j"] > a["logic_energy_per_image_j"]
+    assert b["memory_energy_per_image_j"]["total_j"] > a["memory_energy_per_image_j"]["total_j"]
+
+
+@needs_asic
+def test_smtj_sources_replace_what_they_say(small_accelerators):
+    """smtj-comparator drops the LFSR leaps and their memories and adds L (2 n1 + n2) B device reads;
+    smtj-biased also drops the comparators and needs one read per stream bit."""
+    from mtjsc.asic import sng
+    r = small_accelerators[16]
+    c = sng.replace(r, "smtj-comparator")
+    b = sng.replace(r, "smtj-biased")
+    split = r["logic_leap_comparator_per_image_j"]
+    assert c["removed_logic_j"] == pytest.approx(split["leap"])
+    assert b["removed_logic_j"] == pytest.approx(split["leap"] + split["comparator"])
+    lfsr_mem = sum(m["energy_j"] for m in r["memory_rows"] if m["name"].endswith(("_state", "_seed")))
+    assert c["removed_memory_j"] == b["removed_memory_j"] == pytest.approx(lfsr_mem) and lfsr_mem > 0
+    assert c["bits_per_image"] == 16 * (2 * 785 + 129) * 8 and b["bits_per_image"] == 16 * (2 * 785 + 129)
+    per_bit = sng.device_energy_j(sng.READ_PERIOD_S) + sng.read_circuit_energy_j()
+    assert c["added_j"] == pytest.approx(c["bits_per_image"] * per_bit)
+    with pytest.raises(MtjscError, match="--sng 'trng' is not an SNG kind of the cost model"):
+        sng.check_kind("trng")

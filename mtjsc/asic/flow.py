@@ -56,6 +56,7 @@ class Netlist:
     top: str
     instances: dict                 #: instance name -> cell type
     drivers: dict                   #: net name -> "instance/pin" that drives it
+    loads: dict = dataclasses.field(default_factory=dict)   #: net name -> ["instance/pin", ...] it drives
 
     @property
     def sim_verilog(self) -> Path:
@@ -94,16 +95,21 @@ _CONN = re.compile(r"\.(\w+)\(([^()]*)\)")
 def read_netlist(d: Path, top: str) -> Netlist:
     """The instances and net drivers of ``d/sta.v``."""
     text = (Path(d) / "sta.v").read_text()
-    instances, drivers = {}, {}
+    instances, drivers, loads = {}, {}, {}
     for cell, name, conns in _INSTANCE.findall(text):
         name = name.strip().lstrip("\\")
         instances[name] = cell
         for pin, net in _CONN.findall(conns):
-            if pin in OUTPUT_PINS and cell != "MTJSC_MEM":
-                drivers[net.strip().lstrip("\\").strip()] = f"{name}/{pin}"
+            net = net.strip().lstrip("\\").strip()
+            if cell == "MTJSC_MEM":
+                continue
+            if pin in OUTPUT_PINS:
+                drivers[net] = f"{name}/{pin}"
+            else:
+                loads.setdefault(net, []).append(f"{name}/{pin}")
     if not instances:
         raise MtjscError(f"the mapped netlist {Path(d) / 'sta.v'} has no cells: is {top} empty?")
-    return Netlist(Path(d), top, instances, drivers)
+    return Netlist(Path(d), top, instances, drivers, loads)
 
 
 def block_of(instance: str, component=None, top_block: str = "control") -> str:

@@ -1,22 +1,24 @@
-"""The standard-cell flow checked on blocks whose toggles are known: area, timing, power, energy.
+"""Studies of the standard-cell flow: its validation, and every design's area, timing and energy.
 
 ``validation(...) -> dict`` runs :class:`~mtjsc.asic.validation.FreeCounter` and
 :class:`~mtjsc.asic.validation.FreeLfsr` through the whole flow (OSU 0.18 um
-synthesis, gate-level Verilator toggles, OpenSTA), compares the simulated
-toggles of every register bit with the reference count, and compares the
-power from every net's simulated activity with OpenSTA's own propagation from
-its global activity set to the simulated mean.
+synthesis, gate-level Verilator toggles, energy from the library's tables per
+net, OpenSTA timing), compares the simulated toggles of every register bit
+with the reference count, and cross-checks the table-based energy against
+OpenSTA's ``report_power`` with every net at the same activity. (This OpenSTA,
+Debian's 2019 build, ignores per-pin activity in ``report_power``: on the
+counter, every net annotated with its simulated rate, every net at 0.9, or no
+annotation gave the same total, while ``set_power_activity -global`` changed
+it; so the per-net figure comes from :mod:`mtjsc.asic.power`.)
 
-This OpenSTA (Debian's 2019 build) ignores per-pin activity in ``report_power``:
-on the counter, every net annotated with its simulated rate, every net at
-0.9, or no annotation give the same total, while ``set_power_activity
--global`` changes it. So the power here is OpenSTA's at one global activity,
-the mean of the simulated per-net rates, not a per-net figure.
+``designs(...) -> dict`` puts the SC accelerator (each L and APC; ``lfsr`` at
+gate level, ``smtj-comparator`` and ``smtj-biased`` by
+:mod:`mtjsc.asic.sng`) and the binary baselines through the same flow.
 """
 
 from __future__ import annotations
 
-from mtjsc.asic import activity, flow, library, validation as blocks
+from mtjsc.asic import activity, flow, library, power, validation as blocks
 from mtjsc.hdl.export import to_verilog
 
 
@@ -34,14 +36,21 @@ def validate_block(component, name: str, *, cycles: int, period_ns: float, cache
     want = sorted(component.reference_toggles(cycles), reverse=True)
     driven = [r for n, r in rates.items() if n in net.drivers]
     mean = sum(driven) / len(driven)
-    full = flow.sta(net, period_ns=period_ns, default_activity=mean, component=component)
+    sta_mean = flow.sta(net, period_ns=period_ns, default_activity=mean, component=component)
+    per_net = power.energy_per_clock(net, rates, period_ns=period_ns, component=component)
+    uniform = power.energy_per_clock(net, {n: mean for n in set(net.loads) | set(net.drivers)},
+                                     period_ns=period_ns, component=component)
+    sta_j = sta_mean["power_w"]["total"] * period_ns * 1e-9
     total_got, total_want = sum(got), sum(want)
-    e_clock = full["power_w"]["total"] * period_ns * 1e-9
     return {"block": name, "cycles": cycles, "area": flow.area(net, component),
             "register_toggles": {"simulated": got, "reference": want,
                                  "total_error": (total_got - total_want) / total_want if total_want else 0.0},
-            "timing": {k: full[k] for k in ("critical_ns", "fmax_mhz")},
-            "mean_activity": mean, "power_w": full["power_w"], "energy_per_clock_j": e_clock}
+            "timing": {k: sta_mean[k] for k in ("critical_ns", "fmax_mhz")}, "mean_activity": mean,
+            "energy_per_clock_j": per_net["total_j"],
+            "energy_split_j": {k: per_net[k] for k in ("switching_j", "internal_j", "leakage_j")},
+            "cross_check": {"activity": mean, "library_tables_j": uniform["total_j"], "opensta_j": sta_j,
+                            "difference": uniform["total_j"] / sta_j - 1.0},
+            "opensta_power_w": sta_mean["power_w"]}
 
 
 def validation(*, cycles: int = 4096, clock_mhz: float = 100.0, lfsr_width: int = 32, cache_root=None) -> dict:
@@ -61,17 +70,179 @@ def validation(*, cycles: int = 4096, clock_mhz: float = 100.0, lfsr_width: int 
 
 def markdown(res: dict) -> str:
     lines = [f"Standard-cell flow validation: {res['library']}, clock {res['clock_mhz']:g} MHz.", "",
-             "| block | cells | area (um^2) | register toggles simulated / reference | error | Fmax | power (uW) | "
-             "mean simulated activity | energy per clock |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| block | cells | area (um^2) | register toggles simulated / reference | error | Fmax | "
+             "energy per clock from simulated toggles | at the mean activity: library tables / OpenSTA |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for b in res["blocks"]:
-        t = b["register_toggles"]
+        t, c = b["register_toggles"], b["cross_check"]
         lines.append(f"| {b['block']} | {b['area']['cell_count']} | {b['area']['logic_um2']:,.0f} | "
                      f"{sum(t['simulated']):,} / {sum(t['reference']):,} | {100 * t['total_error']:+.2f} % | "
-                     f"{b['timing']['fmax_mhz']:.0f} MHz | {1e6 * b['power_w']['total']:.1f} | "
-                     f"{b['mean_activity']:.3f} | {1e12 * b['energy_per_clock_j']:.3f} pJ |")
-    lines += ["", "Power: OpenSTA at one global activity, the mean of the simulated per-net rates (this OpenSTA "
-              "ignores per-pin activity in report_power).", "", f"Energy per random bit of the {res['blocks'][1]['block']} LFSR (one bit per clock): "
+                     f"{b['timing']['fmax_mhz']:.0f} MHz | {1e12 * b['energy_per_clock_j']:.3f} pJ | "
+                     f"{1e12 * c['library_tables_j']:.3f} / {1e12 * c['opensta_j']:.3f} pJ "
+                     f"({100 * c['difference']:+.1f} %, activity {c['activity']:.3f}) |")
+    lines += ["", "Energy per clock: every net's simulated transitions through the library's tables "
+              "(mtjsc.asic.power). Cross-check: the same tables with every net at the mean simulated activity "
+              "against OpenSTA's report_power at that global activity (this OpenSTA ignores per-pin activity).",
+              "", f"Energy per random bit of the {res['blocks'][1]['block']} LFSR (one bit per clock): "
               f"{1e15 * res['lfsr_energy_per_bit_j']:,.0f} fJ at 0.18 um and {res['supply_v']:g} V, against about "
               f"{1e15 * res['published_lfsr_energy_per_bit_j']:.0f} fJ in {res['published_source']}."]
     return "\n".join(lines) + "\n"
+
+
+#: The golden model's source for each SNG kind: what the design computes.
+ACCURACY_SOURCE = {"lfsr": "lfsr", "smtj-comparator": "entropy", "smtj-biased": "mtj"}
+
+
+def sc_accuracy(L: int, apc: str, kind: str, *, images=None) -> float:
+    """Accuracy of the shipped model at ``L`` on the first ``images`` test images (None: all) with the
+    source matching SNG ``kind``, seed 0 (``entropy``: one simulated sMTJ's bits, as the port gets them)."""
+    import numpy as np
+
+    from mtjsc import mnist
+    from mtjsc.behavioral_models import golden
+    from mtjsc.behavioral_models.sources import make_source
+    from mtjsc.config import ScConfig
+    from mtjsc.evaluate import evaluate, resolve_model
+    if ACCURACY_SOURCE[kind] != "entropy":
+        res = evaluate(models=["auto"], source=ACCURACY_SOURCE[kind], lengths=[L], seeds=1, images=images, apc=apc)
+        return res["series"][0]["points"][0]["mean"]
+    _, model = resolve_model("auto", L, apc)
+    cfg = ScConfig.from_model(model, L=L, apc=apc)
+    test = mnist.load("test")
+    n = len(test.labels) if images is None else images
+    res = golden.run_network(model, test.pixels()[:n], source=make_source("entropy", config=cfg), config=cfg)
+    return float(np.mean(res.classes == test.labels[:n]))
+
+
+def sc_design(L: int, apc: str, *, parallel: int, lanes: int, images_sim: int, period_ns: float,
+              accuracy_images=None, smtj_accuracy_images=500, cache_root=None,
+              kinds=("lfsr", "smtj-comparator", "smtj-biased")) -> list:
+    """One SC accelerator through the flow (lfsr, gate level) and its rows for every SNG kind."""
+    from mtjsc import mnist
+    from mtjsc.asic import sng
+    from mtjsc.asic.accelerator import accelerator_energy
+    from mtjsc.config import ScConfig
+    from mtjsc.evaluate import resolve_model
+    name, model = resolve_model("auto", L, apc)
+    cfg = ScConfig.from_model(model, L=L, apc=apc, parallel_neurons=parallel, input_lanes=lanes)
+    imgs = mnist.load("test").images[:images_sim]
+    row = accelerator_energy(model, imgs, config=cfg, period_ns=period_ns, cache_root=cache_root)
+    out = []
+    for kind in kinds:
+        r = sng.replace(row, kind)
+        logic = row["logic_energy_per_image_j"] - r["removed_logic_j"]
+        memory_j = row["memory_energy_per_image_j"]["total_j"] - r["removed_memory_j"]
+        total = logic + memory_j + r["added_j"]
+        out.append({"design": f"SC L={L} {apc}", "sng": kind, "model": name, "L": L, "apc": apc,
+                    "accuracy": sc_accuracy(L, apc, kind, images=accuracy_images if kind == "lfsr" else
+                                            smtj_accuracy_images),
+                    "accuracy_images": (accuracy_images if kind == "lfsr" else smtj_accuracy_images) or 10000,
+                    "cycles_per_image": row["cycles_per_image"], "area": row["area"],
+                    "memory_area_um2": row["memory_energy_per_image_j"]["area_um2"],
+                    "timing": row["timing"], "energy": {
+                        "logic_j": logic, "memory_j": memory_j, "random_source_j": r["added_j"], "total_j": total,
+                        "blocks_j": row["logic_blocks_per_image_j"], "sng_split_j": row["logic_leap_comparator_per_image_j"],
+                        "per_synapse_bit_j": total / (L * (model.hidden * 785 + 10 * (model.hidden + 1)))},
+                    "replacement": r, "gate_level_images": row["images"], "lower_bound": r.get("lower_bound", False)})
+    return out
+
+
+def binary_design(wbits: int, abits: int, *, parallel: int, images_sim: int, period_ns: float, cache_root=None) -> dict:
+    """One binary baseline through the same flow; its accuracy is the integer model's (full test set)."""
+    from mtjsc import mnist
+    from mtjsc.asic.accelerator import fixed_energy
+    from mtjsc.behavioral_models.fixed import shipped_fixed
+    model = shipped_fixed(wbits, abits)
+    test = mnist.load("test")
+    row = fixed_energy(model, test.images[:images_sim], parallel=parallel, period_ns=period_ns, cache_root=cache_root)
+    acc = float((model.forward(test.images)["classes"] == test.labels).mean())
+    logic, memory_j = row["logic_energy_per_image_j"], row["memory_energy_per_image_j"]["total_j"]
+    total = logic + memory_j
+    return {"design": f"binary {wbits}/{abits}", "sng": "-", "model": model.label, "accuracy": acc,
+            "accuracy_images": len(test.labels),
+            "cycles_per_image": row["cycles_per_image"], "area": row["area"],
+            "memory_area_um2": row["memory_energy_per_image_j"]["area_um2"], "timing": row["timing"],
+            "energy": {"logic_j": logic, "memory_j": memory_j, "random_source_j": 0.0, "total_j": total,
+                       "blocks_j": row["logic_blocks_per_image_j"],
+                       "per_synapse_bit_j": total / (model.hidden * 785 + 10 * (model.hidden + 1))},
+            "gate_level_images": row["images"], "lower_bound": False}
+
+
+def designs(*, lengths=(64, 256, 1024), apcs=("exact", "approx"), widths=((8, 8), (4, 4), (1, 1)),
+            parallel: int = 16, lanes: int = 16, images_sim: int = 2, clock_mhz: float = 10.0,
+            accuracy_images=None, smtj_accuracy_images=500, cache_root=None, progress=None) -> dict:
+    """Every design of the comparison through the flow at one clock: rows of area, timing, energy and
+    accuracy (see :func:`markdown`)."""
+    period = flow.check_period(1000.0 / clock_mhz if clock_mhz else 0)
+    rows = []
+    for L in lengths:
+        for apc in apcs:
+            rows += sc_design(L, apc, parallel=parallel, lanes=lanes, images_sim=images_sim, period_ns=period,
+                              accuracy_images=accuracy_images, smtj_accuracy_images=smtj_accuracy_images,
+                              cache_root=cache_root)
+            if progress:
+                progress(1)
+    for w, a in widths:
+        rows.append(binary_design(w, a, parallel=parallel, images_sim=images_sim, period_ns=period,
+                                  cache_root=cache_root))
+        if progress:
+            progress(1)
+    for r in rows:
+        r["images_per_s"] = clock_mhz * 1e6 / r["cycles_per_image"]
+        r["images_per_s_at_fmax"] = r["timing"]["fmax_mhz"] * 1e6 / r["cycles_per_image"]
+        r["meets_clock"] = r["timing"]["fmax_mhz"] >= clock_mhz
+    return {"library": "OSU 0.18 um (osu018_stdcells, typical, 1.8 V)", "clock_mhz": clock_mhz, "parallel": parallel,
+            "lanes": lanes, "gate_level_images": images_sim, "rows": rows,
+            "memory_model": "Horowitz ISSCC 2014 SRAM energy (45 nm) x 16 (C V^2 scaling to 0.18 um, 1.8 V); "
+                            "6T cell 140 F^2 (assumption); every memory read every clock",
+            "published": {"shao_lfsr_bit_j": 10e-15, "shao_mtj_bit_j": 20e-15, "daniels_inference_j": 70e-9,
+                          "kim_energy_saving": 0.70}}
+
+
+def designs_markdown(res: dict) -> str:
+    lines = [f"Standard-cell cost at {res['clock_mhz']:g} MHz, {res['library']}; P = {res['parallel']} "
+             f"(SC: W = {res['lanes']}); activity from {res['gate_level_images']} test images simulated at gate "
+             f"level (bit-exact with the golden model); accuracy on the test images given beside it.", "",
+             "| design | random source | accuracy (images) | clocks/image | logic area (um^2) | memory area (um^2) | Fmax | "
+             "energy/image: logic | memory | random source | total | per synapse-bit | images/s at Fmax |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in res["rows"]:
+        e = r["energy"]
+        lb = " (lower bound)" if r["lower_bound"] else ""
+        lines.append(f"| {r['design']} | {r['sng']} | {100 * r['accuracy']:.2f} % ({r['accuracy_images']:,}) | "
+                     f"{r['cycles_per_image']:,.0f} | "
+                     f"{r['area']['logic_um2']:,.0f} | {r['memory_area_um2']:,.0f} | {r['timing']['fmax_mhz']:.1f} MHz | "
+                     f"{1e9 * e['logic_j']:,.2f} nJ | {1e9 * e['memory_j']:,.2f} nJ | {1e9 * e['random_source_j']:,.2f} nJ | "
+                     f"**{1e9 * e['total_j']:,.2f} nJ**{lb} | {1e15 * e['per_synapse_bit_j']:,.1f} fJ | "
+                     f"{r['images_per_s_at_fmax']:,.1f} |")
+    lines += ["", f"Memories: {res['memory_model']}."]
+    return "\n".join(lines) + "\n"
+
+
+def plot_designs(res: dict, path) -> None:
+    """Accuracy against energy per image (each design and random source), and energy per block."""
+    from mtjsc.studies.plots import _plt, save
+    plt = _plt()
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(12, 4.5))
+    for r in res["rows"]:
+        mark = {"lfsr": "o", "smtj-comparator": "s", "smtj-biased": "^", "-": "D"}[r["sng"]]
+        ax.scatter(1e9 * r["energy"]["total_j"], 100 * r["accuracy"], marker=mark)
+        ax.annotate(f"{r['design']} {r['sng']}", (1e9 * r["energy"]["total_j"], 100 * r["accuracy"]), fontsize=6)
+    ax.set_xscale("log")
+    ax.set_xlabel("energy per image (nJ)")
+    ax.set_ylabel("test accuracy (%)")
+    ax.grid(alpha=0.3, which="both")
+    lfsr = [r for r in res["rows"] if r["sng"] in ("lfsr", "-")]
+    names = [r["design"] for r in lfsr]
+    blocks = sorted({b for r in lfsr for b in r["energy"]["blocks_j"]})
+    bottom = [0.0] * len(lfsr)
+    for b in blocks + ["memories (model)"]:
+        vals = [1e9 * (r["energy"]["memory_j"] if b == "memories (model)" else r["energy"]["blocks_j"].get(b, 0.0))
+                for r in lfsr]
+        bx.bar(names, vals, bottom=bottom, label=b)
+        bottom = [x + y for x, y in zip(bottom, vals)]
+    bx.set_ylabel("energy per image (nJ)")
+    bx.tick_params(axis="x", rotation=60, labelsize=7)
+    bx.legend(fontsize=7)
+    fig.tight_layout()
+    save(fig, path)
