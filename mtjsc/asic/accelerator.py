@@ -22,6 +22,18 @@ COVERAGE_FLAGS = ("--coverage-toggle", "--coverage-underscore", "--coverage-max-
                   "-Wno-style", "-MAKEFLAGS", "OPT_FAST=-O0")
 
 
+def _gate_level_energy(net, files, cycles, period_ns: float, component) -> tuple:
+    """Energy per clock from the toggles the runs wrote (``files``), clocks per image, and the
+    activities of the nets with a driver."""
+    counts = {}
+    for f in files:
+        for k, v in activity.read_coverage(f, "dut").items():
+            counts[k] = counts.get(k, 0) + v
+    rates = activity.rates(counts, int(np.sum(cycles)))
+    e = power.energy_per_clock(net, rates, period_ns=period_ns, component=component)
+    return e, float(np.mean(cycles)), [r for n, r in rates.items() if n in net.drivers]
+
+
 def accelerator_energy(model, images_u8, *, config, seed: int = 0, period_ns: float = 10.0, processes: int = 2,
                        cache_root=None, progress=None) -> dict:
     """Area, timing and energy per image of :class:`~mtjsc.hdl.accelerator.ScMlpAccelerator` (lfsr SNGs).
@@ -46,17 +58,9 @@ def accelerator_energy(model, images_u8, *, config, seed: int = 0, period_ns: fl
     if not res["bit_exact"]:
         raise MtjscError(f"the gate-level netlist of {name} disagrees with the golden model on images "
                          f"{res['mismatched'][:10]}: the mapping changed the function")
-    counts = {}
-    for f in res["files"]:
-        for k, v in activity.read_coverage(f, "dut").items():
-            counts[k] = counts.get(k, 0) + v
-    cycles = int(np.sum(res["cycles"]))
-    rates = activity.rates(counts, cycles)
-    e = power.energy_per_clock(net, rates, period_ns=period_ns, component=acc)
-    per_image = float(np.mean(res["cycles"]))
+    e, per_image, driven = _gate_level_energy(net, res["files"], res["cycles"], period_ns, acc)
     mem = memory.accelerator_memories(acc)
     mem_e = memory.energy_per_image(mem, per_image)
-    driven = [r for n, r in rates.items() if n in net.drivers]
     # the SNG block split into what an sMTJ source replaces: the LFSR leaps, and the comparators
     split = {"leap": 0.0, "comparator": 0.0}
     for inst, ej in e["instances_j"].items():
@@ -97,17 +101,9 @@ def fixed_energy(model, images_u8, *, parallel: int = 16, period_ns: float = 10.
     got = np.where(out["scores"] >= 1 << (S - 1), out["scores"] - (1 << S), out["scores"])
     if not (np.array_equal(got, ref["scores"]) and np.array_equal(out["classes"], ref["classes"])):
         raise MtjscError(f"the gate-level netlist of {name} disagrees with the integer model")
-    counts = {}
-    for f in out["files"]:
-        for k, v in activity.read_coverage(f, "dut").items():
-            counts[k] = counts.get(k, 0) + v
-    cycles = int(np.sum(out["cycles"]))
-    rates = activity.rates(counts, cycles)
-    e = power.energy_per_clock(net, rates, period_ns=period_ns, component=mlp)
-    per_image = float(np.mean(out["cycles"]))
+    e, per_image, driven = _gate_level_energy(net, out["files"], out["cycles"], period_ns, mlp)
     mem = memory.fixed_memories(mlp)
     mem_e = memory.energy_per_image(mem, per_image)
-    driven = [r for n, r in rates.items() if n in net.drivers]
     return {"design": name, "images": len(imgs), "bit_exact": True, "cycles_per_image": per_image,
             "area": flow.area(net, mlp),
             "timing": {k: v for k, v in flow.sta(net, period_ns=period_ns, default_activity=float(np.mean(driven)),
