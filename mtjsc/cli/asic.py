@@ -23,7 +23,7 @@ def add_arguments(on) -> None:
                     help="test images for the lfsr and binary accuracies (default all 10,000)")
     on.add_argument("--smtj-accuracy-images", type=int, default=500,
                     help="test images for the sMTJ sources' accuracies (their bits are simulated per image: slow)")
-    on.add_argument("--clock-mhz", type=float, default=10.0, help="clock of every design for timing and energy (default 10 MHz, below every Fmax in this library)")
+    on.add_argument("--clock-mhz", type=float, default=10.0, help="common clock of every design for the energy (leakage) and the check against Fmax (MHz)")
     on.add_argument("--validate-only", action="store_true", help="only the flow's validation blocks")
     on.add_argument("--cycles", type=int, default=4096, help="validation: clocks simulated per block")
     add_cache_option(on)
