@@ -18,8 +18,7 @@ from mtjsc.hdl.export import to_verilog
 
 #: Toggle coverage of every net; g++ at -O0 (the harness's -O2 would spend minutes on a gate-level
 #: netlist that runs only a few images; the later setting of OPT_FAST wins).
-COVERAGE_FLAGS = ("--coverage-toggle", "--coverage-underscore", "--coverage-max-width", "4096", "-Wno-lint",
-                  "-Wno-style", "-MAKEFLAGS", "OPT_FAST=-O0")
+COVERAGE_FLAGS = (*activity.COVERAGE_FLAGS, "-MAKEFLAGS", "OPT_FAST=-O0")
 
 
 def _gate_level_energy(net, files, cycles, period_ns: float, component) -> tuple:

@@ -194,15 +194,14 @@ def sta(net: Netlist, *, period_ns: float, rates: dict | None = None, default_ac
     else:
         raise MtjscError("give the switching activity: rates from a simulation, or a default activity")
     (net.directory / "sta.tcl").write_text(_sta_script(net, period_ns, act))
-    r = toolchain.run("sta", ["-no_splash", "-exit", "sta.tcl"], cwd=net.directory, what=f"timing {net.top}",
-                      console="sta.log")
+    toolchain.run("sta", ["-no_splash", "-exit", "sta.tcl"], cwd=net.directory, what=f"timing {net.top}",
+                  console="sta.log")
     out = (net.directory / "sta.log").read_text()
     if "MTJSC-ERROR no clk port" in out:
         raise MtjscError(f"{net.top} has no clk port: OpenSTA cannot time a design without a clock")
     if "MTJSC-END" not in out:
         raise MtjscError(f"OpenSTA stopped before its reports on {net.top}: "
                          + " | ".join(toolchain.error_lines(out)) + f"; full log: {net.directory / 'sta.log'}")
-    del r
     return parse_report(out, period_ns, component, top_block)
 
 

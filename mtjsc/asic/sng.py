@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from mtjsc.asic import power
 from mtjsc.behavioral_models.mtj import TelegraphMTJ
+from mtjsc.config import ScConfig
 from mtjsc.errors import MtjscError
 
 KINDS = ("lfsr", "smtj-comparator", "smtj-biased")
@@ -81,16 +82,9 @@ def replace(row: dict, kind: str, *, period_s: float = READ_PERIOD_S) -> dict:
     removed_logic = logic["leap"] + (logic["comparator"] if kind == "smtj-biased" else 0.0)
     removed_memory = sum(m["energy_j"] for m in row["memory_rows"]
                          if m["name"].endswith(("_state", "_seed")))
-    n = bits_per_image(_Cfg(row["config"]), kind)
+    n = bits_per_image(ScConfig(**{**row["config"], "K": tuple(row["config"]["K"])}), kind)
     per_bit = device_energy_j(period_s) + read_circuit_energy_j()
     return {"sng": kind, "removed_logic_j": removed_logic, "removed_memory_j": removed_memory,
             "added_j": n * per_bit, "device_energy_per_bit_j": device_energy_j(period_s),
             "read_circuit_energy_per_bit_j": read_circuit_energy_j(), "bits_per_image": n,
             "lower_bound": kind == "smtj-biased"}
-
-
-class _Cfg:
-    def __init__(self, d: dict):
-        from mtjsc.config import FIRST_LAYER_FANIN
-        self.L, self.sng_bits = d["L"], d["sng_bits"]
-        self.fan_in = (FIRST_LAYER_FANIN, d["hidden"] + 1)
