@@ -3,8 +3,11 @@
 A source fixes the bit of every (layer, neuron, input, t): first-layer
 input streams per image, weight streams per layer. The golden model asks in
 bulk; a testbench asks for the same arrays and drives them bit by bit, so
-both see the same bits whatever the RTL schedule. Later sources (MTJ) plug
-in by subclassing :class:`StreamSource` and registering in :data:`SOURCES`.
+both see the same bits whatever the RTL schedule. A source is a layout: it
+fixes which generator of :mod:`mtjsc.behavioral_models.randomness` (NumPy's,
+an LFSR bank, an sMTJ array) feeds which line; the generators themselves are
+defined there once. New sources plug in by subclassing :class:`StreamSource`
+and registering in :data:`SOURCES`.
 
 Layers are numbered 0 (hidden) and 1 (output). Hidden-layer outputs feed the
 output layer directly (Btanh bits); every layer's bias input is constant 1.
@@ -17,22 +20,13 @@ from abc import ABC, abstractmethod
 import numpy as np
 
 from mtjsc.behavioral_models import lfsr
+from mtjsc.behavioral_models.randomness import (LfsrBank, SmtjArray, ideal_threshold, mtj_numbers, numbers_from_bits,
+                                                uniform32)
 from mtjsc.behavioral_models.seeding import RngTag, generator
 from mtjsc.config import FIRST_LAYER_FANIN, check_length, check_sng_bits
 from mtjsc.errors import MtjscError
 from mtjsc.validate import check_float, check_int, check_seed, check_sng_fits_lfsr
 from mtjsc.behavioral_models.mtj import READ_PERIOD_RATIO
-
-
-def numbers_from_bits(raw, bits: int) -> np.ndarray:
-    """A raw bit sequence (bool array, or bytes read least significant bit first) as ``bits``-bit
-    numbers, least significant bit first: number k is bits [k B, (k + 1) B) (a tail shorter than B is
-    dropped). The ``entropy`` source and the stochastic rounder read MTJ bits this way."""
-    if isinstance(raw, (bytes, bytearray)):
-        raw = np.unpackbits(np.frombuffer(bytes(raw), np.uint8), bitorder="little")
-    raw = np.asarray(raw).astype(bool).ravel()
-    n = len(raw) // bits
-    return raw[:n * bits].reshape(n, bits).astype(np.int64) @ (1 << np.arange(bits)).astype(np.int64)
 
 
 def check_probabilities(p, name="probabilities") -> np.ndarray:
@@ -119,8 +113,8 @@ class StreamSource(ABC):
 class IdealSource(StreamSource):
     """Independent Bernoulli bits: ``bit = [U < round(P * 2**32)]``, U uniform 32-bit.
 
-    U comes from NumPy's PCG64 raw output, each 64-bit word split into two
-    32-bit draws (low half first), so P is resolved to 2**-32.
+    U comes from :func:`~mtjsc.behavioral_models.randomness.uniform32` (PCG64's
+    raw words split in two 32-bit halves), so P is resolved to 2**-32.
     Weight streams of layer l use ``default_rng([seed, 0, l])``, drawn in C
     order over (t, neuron, input). Input streams of image u use
     ``default_rng([seed, 1, u])``, L draws per non-constant input in
@@ -130,37 +124,29 @@ class IdealSource(StreamSource):
 
     name = "ideal"
 
-    @staticmethod
-    def _uniform32(rng: np.random.Generator, count: int) -> np.ndarray:
-        return rng.bit_generator.random_raw((count + 1) // 2).view("<u4")[:count]
-
-    @staticmethod
-    def _threshold(p) -> np.ndarray:
-        return np.rint(np.asarray(p, np.float64) * 2.0 ** 32).astype(np.uint64)
-
     def pair_bits(self, image_ids, inputs, p, L):
         L = check_length(L)
         k = len(image_ids)
         out = np.empty((k, L), dtype=bool)
         if not k:
             return out
-        q = self._threshold(p)
+        q = ideal_threshold(p)
         for a, b, rng in self.per_image(image_ids, RngTag.IDEAL_INPUT):
-            u = self._uniform32(rng, (b - a) * L).reshape(b - a, L)
+            u = uniform32(rng, (b - a) * L).reshape(b - a, L)
             np.less(u, q[a:b, None], out=out[a:b])
         return out
 
     def weight_bits(self, layer, p, L):
         L = check_length(L)
         p = check_probabilities(p, f"layer {layer} weight probabilities")
-        q = self._threshold(p)
+        q = ideal_threshold(p)
         rng = generator(self.seed, RngTag.IDEAL_WEIGHT, layer)
         out = np.empty((L,) + p.shape, dtype=bool)
         # bound the scratch to ~64 MB; an even block keeps 32-bit halves aligned across blocks
         step = max(2, ((1 << 24) // max(1, p.size)) & ~1)
         for t0 in range(0, L, step):
             t1 = min(L, t0 + step)
-            u = self._uniform32(rng, (t1 - t0) * p.size).reshape((t1 - t0,) + p.shape)
+            u = uniform32(rng, (t1 - t0) * p.size).reshape((t1 - t0,) + p.shape)
             np.less(u, q, out=out[t0:t1])
         return out
 
@@ -200,15 +186,15 @@ class LfsrSource(ComparatorSngs, StreamSource):
         check_sng_fits_lfsr(self.sng_bits, self.width)
         self._cache = {}
 
-    def seeds(self, layer: int, role: int, count: int) -> np.ndarray:
-        return np.array([lfsr.seed_state(self.seed, layer, role, i, self.width) for i in range(count)],
-                        dtype=np.uint64)
+    def bank(self, layer: int, role: int, count: int) -> LfsrBank:
+        """The ``count`` LFSRs of (layer, role) at t = 0, seeded from (run seed, layer, role, i)."""
+        return LfsrBank.seeded(self.seed, layer, role, count, self.width)
 
     def comparators(self, layer: int, role: int, count: int, L: int) -> np.ndarray:
         """R(t) of the ``count`` SNGs of (layer, role): int64 [L, count] (cached)."""
         key = (layer, role, count, L)
         if key not in self._cache:
-            self._cache[key] = lfsr.generate(self.seeds(layer, role, count), self.width, self.sng_bits, L)
+            self._cache[key] = self.bank(layer, role, count).numbers(self.sng_bits, L)
         return self._cache[key]
 
     def pair_bits(self, image_ids, inputs, p, L):
@@ -232,23 +218,15 @@ PAIR_GATES = {"xnor": (lambda pa, pb: pa * pb + (1 - pa) * (1 - pb), lambda a, b
 
 
 class MtjSource(StreamSource):
-    """Every stream from its own simulated sMTJ (:mod:`mtjsc.behavioral_models.mtj`).
+    """Every stream from its own simulated sMTJ of a :class:`~mtjsc.behavioral_models.randomness.SmtjArray`.
 
     Each weight stream (layer, neuron, input) and each first-layer input
-    line has its own device, drawn once per run seed with ``variation``.
-    A stream's target P is set through a DAC of ``levels`` levels:
-    with ``calibration="device"`` every device is calibrated on its own
-    curve (its levels then give the same P on every device; variation only
-    changes the correlation time), with ``"nominal"`` all devices use the
-    nominal device's DAC biases (variation then moves P too). The device is
-    read every ``T = period_ratio * tau_c`` (tau_c of the nominal device at
-    P = 1/2), so consecutive bits carry the telegraph correlation
-    ``exp(-T / tau_c(device, bias))``. Sampled at T the telegraph process is
-    exactly a two-state Markov chain; the streams are drawn as that chain,
-    vectorised over streams (the same law as
-    :meth:`TelegraphMTJ.sample_bits`, which the tests check). Inputs with
-    P in {0, 1} (black and white pixels, the bias input) are tied to 0/1
-    rather than biased into a device, as hardware would.
+    line has its own device, drawn once per run seed with ``variation``,
+    set through the array's DAC (``levels``, ``calibration``) and read every
+    ``T = period_ratio * tau_c``, so consecutive bits carry the telegraph
+    correlation ``exp(-T / tau_c(device, bias))``. Inputs with P in {0, 1}
+    (black and white pixels, the bias input) are tied to 0/1 rather than
+    biased into a device, as hardware would.
 
     Parameters
     ----------
@@ -261,6 +239,7 @@ class MtjSource(StreamSource):
     device : mtj.TelegraphMTJ
         Nominal device.
     calibration : {"device", "nominal"}
+        See :class:`~mtjsc.behavioral_models.randomness.SmtjArray`.
     xnor : bool
         Make each weight stream a gate of two devices whose level pair
         comes closest to the target (the paper's trick for finer resolution:
@@ -276,76 +255,32 @@ class MtjSource(StreamSource):
     def __init__(self, *, seed: int = 0, period_ratio: float = READ_PERIOD_RATIO, levels: int = 30, variation=None,
                  device=None, calibration: str = "device", xnor: bool = True, gate: str = "xnor"):
         super().__init__(seed=seed)
-        from mtjsc.behavioral_models import mtj
-        self.device = device or mtj.TelegraphMTJ()
-        self.variation = variation or mtj.Variation()
-        self.period_ratio = check_float(period_ratio, "period_ratio (T / tau_c)", positive=True)
-        if calibration not in ("device", "nominal"):
-            raise MtjscError(f"calibration={calibration!r}: use 'device' or 'nominal'")
-        self.calibration = calibration
+        #: the devices (populations per (layer, role): role 0 = input lines, 1 and 2 = the weight devices)
+        self.devices = SmtjArray(seed=self.seed, period_ratio=period_ratio, levels=levels, variation=variation,
+                                 device=device, calibration=calibration)
+        self.dac, self.period = self.devices.dac, self.devices.period
         self.xnor = bool(xnor)
         if gate not in PAIR_GATES:
             raise MtjscError(f"gate={gate!r}: use one of {sorted(PAIR_GATES)}")
         self.gate = gate
-        self.dac = mtj.Calibration(self.device, levels=levels)
         pa, pb = np.meshgrid(self.dac.probabilities, self.dac.probabilities, indexing="ij")
         self._pair_p = PAIR_GATES[gate][0](pa, pb).ravel()             # P of the gate of level pairs
-        self.period = self.period_ratio * float(self.device.correlation_time(self.device.v_0))
-        self._mtj = mtj
-        self._populations = {}
 
-    def population(self, layer: int, role: int, count: int):
-        """Device parameters of (layer, role): role 0 = input lines, 1 (and 2, the XNOR partner) = weight
-        streams in C order."""
-        key = (layer, role, count)
-        if key not in self._populations:
-            rng = generator(self.seed, RngTag.MTJ_POPULATION, layer, role)
-            self._populations[key] = self._mtj.Population.draw(self.device, self.variation, count, rng)
-        return self._populations[key]
-
-    def stream_parameters(self, pop, index, p):
-        """Achieved P and correlation time of streams on devices ``index`` for targets ``p``."""
-        level = self.dac.level_for(p)
-        if self.calibration == "device":   # each device's own DAC biases: same P, device-specific bias
-            p_eff = self.dac.probabilities[level]
-            bias = pop.v_0[index] + pop.v_c[index] * np.log(p_eff / (1 - p_eff)) / (2 * pop.delta[index])
-        else:
-            bias = self.dac.biases[level]
-            x = 2.0 * pop.delta[index] * (bias - pop.v_0[index]) / pop.v_c[index]
-            p_eff = 1.0 / (1.0 + np.exp(-x))
-        xs = (bias - pop.v_0[index]) / pop.v_c[index]
-        tau_c = pop.tau0 / (np.exp(-pop.delta[index] * (1 + xs)) + np.exp(-pop.delta[index] * (1 - xs)))
-        return np.broadcast_to(p_eff, np.shape(index)).astype(np.float64), tau_c
-
-    def leave_probabilities(self, p, tau_c) -> tuple:
-        """Per read period T: P(leave the 1 state) and P(leave the 0 state) of a device with stationary
-        P(1) = ``p`` and correlation time ``tau_c`` (the telegraph process sampled at T is this chain)."""
-        decay = -np.expm1(-self.period / tau_c)
-        return (1.0 - p) * decay, p * decay
-
-    def _chains(self, p, tau_c, L, rng) -> np.ndarray:
-        """Sampled telegraph streams as Markov chains: bool [L, k]."""
-        k = len(p)
-        leave_p, leave_ap = self.leave_probabilities(p, tau_c)
-        state = rng.random(k) < p
-        out = np.empty((L, k), bool)
-        for t0 in range(0, L, 64):   # bound the uniform scratch
-            u = rng.random((min(64, L - t0), k))
-            for i in range(len(u)):
-                out[t0 + i] = state
-                state ^= u[i] < np.where(state, leave_p, leave_ap)
-        return out
+    def _streams(self, layer: int, role: int, count: int, p, L: int, rng) -> np.ndarray:
+        """bool [L, count]: devices 0..count-1 of (layer, role) set to targets ``p``, L reads each."""
+        d = self.devices
+        return d.chains(*d.stream_parameters(d.population(layer, role, count), np.arange(count), p), L, rng)
 
     def pair_bits(self, image_ids, inputs, p, L):
         L = check_length(L)
         k = len(image_ids)
         if not k:
             return np.empty((0, L), bool)
-        pop = self.population(0, 0, FIRST_LAYER_FANIN)
-        p_eff, tau_c = self.stream_parameters(pop, inputs, p)
+        d = self.devices
+        p_eff, tau_c = d.stream_parameters(d.population(0, 0, FIRST_LAYER_FANIN), inputs, p)
         out = np.empty((k, L), bool)
         for a, b, rng in self.per_image(image_ids, RngTag.MTJ_INPUT):
-            out[a:b] = self._chains(p_eff[a:b], tau_c[a:b], L, rng).T
+            out[a:b] = d.chains(p_eff[a:b], tau_c[a:b], L, rng).T
         return out
 
     def weight_bits(self, layer, p, L):
@@ -353,24 +288,22 @@ class MtjSource(StreamSource):
         p = check_probabilities(p, f"layer {layer} weight probabilities")
         const, val = self.constant(p.ravel())
         target = np.where(const, 0.5, p.ravel())
-        index = np.arange(p.size)
         rng = generator(self.seed, RngTag.MTJ_WEIGHT, layer)
         if self.xnor:
             pair = np.abs(target[:, None] - self._pair_p[None, :]).argmin(axis=1)
             levels = self.dac.probabilities
-            pop_a, pop_b = self.population(layer, 1, p.size), self.population(layer, 2, p.size)
-            a = self._chains(*self.stream_parameters(pop_a, index, levels[pair // self.dac.levels]), L, rng)
-            b = self._chains(*self.stream_parameters(pop_b, index, levels[pair % self.dac.levels]), L, rng)
+            a = self._streams(layer, 1, p.size, levels[pair // self.dac.levels], L, rng)
+            b = self._streams(layer, 2, p.size, levels[pair % self.dac.levels], L, rng)
             bits = PAIR_GATES[self.gate][1](a, b)
         else:
-            bits = self._chains(*self.stream_parameters(self.population(layer, 1, p.size), index, target), L, rng)
+            bits = self._streams(layer, 1, p.size, target, L, rng)
         bits[:, const] = val[const]
         return bits.reshape((L,) + p.shape)
 
     def describe(self):
-        return {**super().describe(), "period_ratio": self.period_ratio, "levels": self.dac.levels,
-                "calibration": self.calibration, "xnor": self.xnor, "gate": self.gate,
-                "variation": vars(self.variation)}
+        d = self.devices
+        return {**super().describe(), "period_ratio": d.period_ratio, "levels": self.dac.levels,
+                "calibration": d.calibration, "xnor": self.xnor, "gate": self.gate, "variation": vars(d.variation)}
 
 
 class MtjPoolSource(StreamSource):
@@ -401,27 +334,25 @@ class MtjPoolSource(StreamSource):
     def __init__(self, *, seed: int = 0, levels: int = 30, pool_bits: int = 1024, segments: int = 8,
                  period_ratio: float = READ_PERIOD_RATIO, device=None):
         super().__init__(seed=seed)
-        from mtjsc.behavioral_models import mtj
-        self.device = device or mtj.TelegraphMTJ()
-        self.dac = mtj.Calibration(self.device, levels=levels)
+        #: the nominal device behind its DAC (the method records one device per pool, no variation)
+        self.devices = SmtjArray(seed=self.seed, period_ratio=period_ratio, levels=levels, device=device)
+        self.device, self.dac, self.period = self.devices.device, self.devices.dac, self.devices.period
         self.pool_bits = check_int(pool_bits, "pool_bits", minimum=1)
         self.segments = check_int(segments, "segments", minimum=1)
         self.index_bits = max(1, (self.pool_bits - 1).bit_length())
-        self.period = check_float(period_ratio, "period_ratio (T / tau_c)", positive=True) * \
-            float(self.device.correlation_time(self.device.v_0))
         self._pools = {}
 
     def pools(self, stream_set: int) -> np.ndarray:
         """bool [levels, pool_bits]: the recordings of the pool device of ``stream_set`` (0, 1, 2)."""
         if stream_set not in self._pools:
             rng = generator(self.seed, RngTag.POOL_RECORDING, stream_set)
-            self._pools[stream_set] = np.stack([self.device.sample_bits(v, self.period, self.pool_bits, rng)
+            self._pools[stream_set] = np.stack([self.devices.record(v, self.pool_bits, rng)
                                                 for v in self.dac.biases])
         return self._pools[stream_set]
 
     def _starts(self, rng, count: int) -> np.ndarray:
         """``count`` start indices from the 50 % index device (index_bits bits each, mod pool_bits)."""
-        bits = self.device.sample_bits(self.device.v_0, self.period, count * self.index_bits, rng)
+        bits = self.devices.record(self.device.v_0, count * self.index_bits, rng)
         words = bits.reshape(count, self.index_bits).astype(np.int64) @ (1 << np.arange(self.index_bits))
         return words % self.pool_bits
 
@@ -532,15 +463,15 @@ class EntropySource(ComparatorSngs, StreamSource):
             return self._cache[1]
         nb = self.bits_per_image(L)
         if self.bits is None:
-            from mtjsc.behavioral_models.mtj import entropy_bits
-            raw = entropy_bits(nb, seed=self.seed, period_ratio=self.period_ratio, stream=image)
+            out = mtj_numbers(L * self.numbers_per_t(), self.sng_bits, seed=self.seed, period_ratio=self.period_ratio,
+                              stream=image)
         else:
             if len(self.bits) < (image + 1) * nb:
                 raise MtjscError(f"entropy source too short: image {image} at L={L} needs bits "
                                  f"[{image * nb}, {(image + 1) * nb}) but the sequence has {len(self.bits)}; "
                                  f"give at least {(image + 1) * nb} bits ({nb} per image)")
-            raw = self.bits[image * nb:(image + 1) * nb]
-        out = numbers_from_bits(raw, self.sng_bits).reshape(L, self.numbers_per_t())
+            out = numbers_from_bits(self.bits[image * nb:(image + 1) * nb], self.sng_bits)
+        out = out.reshape(L, self.numbers_per_t())
         self._cache = (key, out)
         return out
 

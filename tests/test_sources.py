@@ -7,6 +7,7 @@ import pytest
 
 from mtjsc.behavioral_models import lfsr
 from mtjsc.behavioral_models.sources import IdealSource, LfsrSource, make_source
+from mtjsc.behavioral_models.randomness import ideal_threshold
 from mtjsc.errors import MtjscError
 
 
@@ -125,10 +126,9 @@ def test_weight_bits_do_not_depend_on_block_size():
     src = IdealSource(seed=1)
     p = np.random.default_rng(0).random((3, 7))     # odd size: 21 draws per stream index
     full = src.weight_bits(1, p, 64)
-    import mtjsc.behavioral_models.sources as S
     rng = np.random.default_rng([1, 0, 1])
     u = rng.bit_generator.random_raw((64 * 21 + 1) // 2).view("<u4")[:64 * 21].reshape(64, 3, 7)
-    assert np.array_equal(full, u < S.IdealSource._threshold(p))
+    assert np.array_equal(full, u < ideal_threshold(p))
 
 
 def test_unknown_source_and_bad_options():
