@@ -265,18 +265,22 @@ def btanh_run(counts: np.ndarray, n: int, K: int) -> np.ndarray:
     ``y_t = [S_{t+1} >= K/2]``.
     """
     K = check_K(K)
-    L = counts.shape[0]
+    counts = np.asarray(counts)
+    if counts.ndim == 0:
+        raise MtjscError(f"btanh_run: counts must be shaped [L, ...] (stream index first), got a scalar {counts!r}")
+    shape = counts.shape
+    counts = counts.reshape(shape[0], -1)               # [L, ...] as [L, m]: the out= views below stay arrays
     wide = np.int32 if n + K > 16000 else np.int16   # S + 2c - n must not overflow
     step = np.multiply(counts, 2, dtype=wide)          # 2 c_t - n, all t at once
     step -= wide(n)
     s = np.full(counts.shape[1:], K // 2, wide)
     y = np.empty(counts.shape, bool)
     lo, hi, half = wide(0), wide(K - 1), wide(K // 2)   # typed bounds keep np.clip on its fast path
-    for t in range(L):
+    for t in range(shape[0]):
         s += step[t]
         np.clip(s, lo, hi, out=s)
         np.greater_equal(s, half, out=y[t])
-    return y
+    return y.reshape(shape)
 
 
 def btanh_layer(x_bits, w_bits, K, apc: str = "exact") -> tuple:

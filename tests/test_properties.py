@@ -1,0 +1,170 @@
+"""Property-based tests (hypothesis) of the golden model's invariants.
+
+Each property holds for every input the strategy can draw, not only for the images and configurations
+the co-simulations run. Examples are few per property (the suite's budget); the database is off so a
+run does not depend on an earlier one, and the seed is fixed (``derandomize``) so CI sees the same draws.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mtjsc.behavioral_models import coding, golden, lfsr
+from mtjsc.behavioral_models.sources import make_source
+from mtjsc.config import ScConfig
+from mtjsc.errors import MtjscError
+
+PROPERTY = settings(max_examples=40, deadline=None, database=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+SLOWER = settings(PROPERTY, max_examples=8)
+
+bits_vectors = st.integers(1, 70).flatmap(lambda n: st.lists(st.booleans(), min_size=n, max_size=n))
+
+
+# --- APC and Btanh ------------------------------------------------------------------------------------
+
+@PROPERTY
+@given(bits=bits_vectors, kind=st.sampled_from(["exact", "approx"]))
+def test_apc_count_stays_in_0_to_n_and_is_a_sum_over_pairs(bits, kind):
+    """Counts lie in [0, n]; the approx count is the sum of each pair's count alone (the contract's
+    pair-gate formula is additive, which the formal proofs of the RTL rely on)."""
+    n = len(bits)
+    c = golden.apc_count(bits, kind)
+    assert 0 <= c <= n
+    exact = golden.apc_count(bits, "exact")
+    assert exact == sum(bits)
+    alone = 0
+    for k in range(0, n, 2):
+        one = [False] * n
+        one[k:k + 2] = bits[k:k + 2]
+        alone += golden.apc_count(one, kind)
+    assert c == alone
+    if kind == "approx":
+        assert c % 2 == (bits[-1] if n % 2 else 0)       # doubled gates, the odd last input as its LSB
+
+
+@PROPERTY
+@given(K=st.integers(1, 40).map(lambda h: 2 * h), n=st.integers(1, 50), data=st.data())
+def test_btanh_is_monotone_in_the_counts_and_stays_in_range(K, n, data):
+    """Raising any count at any t never lowers any output bit; every state stays in [0, K-1]."""
+    L = data.draw(st.integers(1, 40))
+    c = np.array(data.draw(st.lists(st.integers(0, n), min_size=L, max_size=L)))
+    bump = np.array(data.draw(st.lists(st.integers(0, n), min_size=L, max_size=L)))
+    higher = np.minimum(n, c + bump)
+    y, y_hi = golden.btanh_run(c, n, K), golden.btanh_run(higher, n, K)
+    assert (y_hi >= y).all()
+    s = K // 2
+    for t in range(L):                           # the step function, state by state
+        s, out = golden.btanh_step(s, int(c[t]), n, K)
+        assert 0 <= s <= K - 1 and out == y[t]
+
+
+@PROPERTY
+@given(K=st.sampled_from([2, 6, 16]), shape=st.lists(st.integers(1, 4), min_size=0, max_size=3),
+       L=st.integers(1, 12), seed=st.integers(0, 2 ** 16))
+def test_btanh_run_takes_every_shape_its_docstring_names(K, shape, L, seed):
+    """counts [L, ...]: [L] alone included (it raised a TypeError before), each column as if run alone."""
+    n = 5
+    counts = np.random.default_rng(seed).integers(0, n + 1, (L, *shape))
+    y = golden.btanh_run(counts, n, K)
+    assert y.shape == counts.shape and y.dtype == bool
+    flat = counts.reshape(L, -1)
+    for j in range(flat.shape[1]):
+        assert np.array_equal(golden.btanh_run(flat[:, j], n, K), y.reshape(L, -1)[:, j])
+
+
+def test_btanh_run_rejects_a_scalar_with_the_shape_it_needs():
+    with pytest.raises(MtjscError, match=r"counts must be shaped \[L, \.\.\.\]"):
+        golden.btanh_run(np.int64(3), 4, 4)
+
+
+# --- LFSR and coding ----------------------------------------------------------------------------------
+
+@PROPERTY
+@given(width=st.integers(4, 32), data=st.data())
+def test_lfsr_step_is_linear_and_leap_is_b_steps(width, data):
+    """A Galois step is linear over GF(2) (step(a ^ b) = step(a) ^ step(b)): the formal proof of the RTL
+    leap builds its specification from the golden step of each basis state on that ground."""
+    a = data.draw(st.integers(1, (1 << width) - 1))
+    b = data.draw(st.integers(1, (1 << width) - 1))
+    B = data.draw(st.integers(1, width))
+    assert lfsr.step(a ^ b, width) == lfsr.step(a, width) ^ lfsr.step(b, width)
+    s = a
+    for _ in range(B):
+        s = lfsr.step(s, width)
+    assert lfsr.leap(a, width, B) == s
+    assert lfsr.leap_states(np.array([a], np.uint64), width, B)[0] == s
+
+
+@PROPERTY
+@given(bits=st.integers(1, 12), p=st.lists(st.floats(0, 1), min_size=1, max_size=30))
+def test_sng_threshold_is_in_range_and_constant_streams_are_the_ends(bits, p):
+    q = lfsr.sng_threshold(p, bits)
+    assert ((0 <= q) & (q <= 1 << bits)).all()
+    assert (q[np.asarray(p) == 0.0] == 0).all() and (q[np.asarray(p) == 1.0] == 1 << bits).all()
+
+
+@PROPERTY
+@given(n=st.integers(1, 200), rows=st.integers(1, 3), seed=st.integers(0, 2 ** 16))
+def test_pack_bits_keeps_every_bit(n, rows, seed):
+    bits = np.random.default_rng(seed).random((rows, n)) < 0.5
+    packed = coding.pack_bits(bits)
+    assert packed.shape[-1] == coding.n_words(n)
+    unpacked = np.unpackbits(packed.view(np.uint8), axis=-1, bitorder="little")[..., :n].astype(bool)
+    assert np.array_equal(unpacked, bits)
+
+
+# --- the network ----------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def images(test_set):
+    return test_set.pixels()[:12]
+
+
+@SLOWER
+@given(chunk=st.integers(1, 12), workers=st.sampled_from([1, 2]), source=st.sampled_from(["lfsr", "ideal", "entropy"]),
+       subset=st.lists(st.integers(0, 11), min_size=1, max_size=5, unique=True))
+def test_scores_do_not_depend_on_chunking_workers_or_the_image_subset(small_model, images, chunk, workers, source,
+                                                                      subset):
+    kw = dict(source=make_source(source, seed=3, **({"hidden": 16} if source == "entropy" else {})), L=16)
+    full = golden.run_network(small_model, images, workers=1, **kw).scores
+    again = golden.run_network(small_model, images, chunk=chunk, workers=workers, **kw).scores
+    assert np.array_equal(full, again)
+    ids = np.array(sorted(subset))
+    part = golden.run_network(small_model, images[ids], image_ids=ids, workers=1, **kw).scores
+    assert np.array_equal(part, full[ids])
+
+
+@SLOWER
+@given(P=st.integers(1, 16), W=st.integers(1, 40), apc=st.sampled_from(["exact", "approx"]), image=st.integers(0, 11))
+def test_parallelism_and_lanes_do_not_change_the_scores(small_model, images, P, W, apc, image):
+    """The core's reference at any (P, W) equals the golden network: P and W are schedule, not arithmetic."""
+    from mtjsc.hdl.core import ScMlpCore
+    cfg = ScConfig.from_model(small_model, L=16, apc=apc, parallel_neurons=P, input_lanes=W)
+    src = make_source("lfsr", seed=1, config=cfg)
+    want = golden.run_network(small_model, images[image:image + 1], source=src, config=cfg, workers=1,
+                              image_ids=[image]).scores[0]
+    p = golden.input_probabilities(small_model, images[image:image + 1])
+    x = src.input_bits([image], p, 16)[0]
+    w = tuple(src.weight_bits(i, golden.weight_probabilities(small_model, wl), 16)
+              for i, wl in enumerate(small_model.weights))
+    got = ScMlpCore(config=cfg).reference(x, w)
+    assert np.array_equal(got["scores"], want)
+    assert 0 <= got["cls"] < 10 and got["scores"][got["cls"]] == want.max()
+
+
+@PROPERTY
+@given(shape=st.sampled_from([(784,), (3, 784), (2, 28, 28), (783,), (2, 785), (5,)]))
+def test_input_probabilities_take_the_documented_shapes_or_say_which(small_model, shape):
+    """Pixels [N, 784] or uint8 images [N, 28, 28]: probabilities [N, 785] (bias last); anything else is refused
+    with the shape it needs."""
+    pixels = np.full(shape, 128, np.uint8) if len(shape) == 3 else np.full(shape, 0.5)
+    if shape in ((3, 784), (2, 28, 28)):
+        p = golden.input_probabilities(small_model, pixels)
+        assert p.shape == (shape[0], 785) and ((0 <= p) & (p <= 1)).all() and (p[:, -1] == 1).all()
+    else:
+        with pytest.raises(MtjscError, match="784"):
+            golden.input_probabilities(small_model, pixels)
