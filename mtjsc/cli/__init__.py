@@ -15,7 +15,7 @@ from mtjsc.errors import MtjscError
 
 #: The commands in the order ``mtjsc --help`` lists them (module mtjsc.cli.<name>).
 COMMANDS = ("train", "eval", "verilog", "area", "mtj", "sweep", "cosim", "lowprec", "binarynet", "ornet", "ising",
-            "pbit", "board", "faults", "baseline", "asic", "demo")
+            "pbit", "board", "faults", "baseline", "asic", "prove", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:

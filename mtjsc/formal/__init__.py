@@ -165,6 +165,10 @@ def check(prop: Property, *, workdir, solver: str = "yices") -> Result:
     if status == "FAIL":
         raise ProofFailed(f"{prop.name} ({prop.block} {prop.params}, {prop.mode} depth {prop.depth}) does not hold: "
                           f"{prop.what}\n{counterexample(work / 'prop', env)}")
+    if status == "UNKNOWN" and "FAIL for induction" in r.stdout:
+        raise MtjscError(f"{prop.name}: no counterexample from reset to depth {prop.depth}, but k-induction did not "
+                         f"close at k = {prop.depth}: the property may need a larger depth, an invariant, or mode bmc "
+                         f"(a bounded check); full log: {work / 'sby.log'}")
     errors = [ln for ln in (r.stdout + r.stderr).splitlines() if "ERROR" in ln or "Error" in ln][:5]
     raise MtjscError(f"SymbiYosys did not finish {prop.name} (status {status}, exit {r.returncode}): "
                      + (" | ".join(errors) or "see the log") + f"; full log: {work / 'sby.log'}")
