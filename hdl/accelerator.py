@@ -16,6 +16,8 @@ run seed, B and LFSR width, at any P and W.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 from amaranth import Array, Cat, Const, Module, Mux, Signal
 from amaranth.lib import stream, wiring
@@ -87,6 +89,11 @@ class ScMlpAccelerator(wiring.Component):
         if sng == "entropy":
             ports["entropy"] = In(stream.Signature(self.entropy_width))
         super().__init__(ports)
+        #: the image-load and result state (made here, not in elaborate, so the formal harness of
+        #: :mod:`mtjsc.formal.properties` can state the invariants that make its handshake proofs inductive)
+        self.load_state = SimpleNamespace(loading=Signal(init=1, name="loading"),
+                                          idx=Signal(range(PIXELS + 1), name="idx"), kick=Signal(name="kick"),
+                                          result_valid=Signal(name="result_valid"))
 
     @property
     def entropy_width(self) -> int:
@@ -245,10 +252,8 @@ class ScMlpAccelerator(wiring.Component):
         P, W, P2, W2 = s.P, s.W, s.P2, s.W2
 
         # ------------------------------------------------------------ image load and result
-        loading = Signal(init=1)
-        idx = Signal(range(PIXELS + 1))
-        kick = Signal()
-        result_valid = Signal()
+        ls = self.load_state
+        loading, idx, kick, result_valid = ls.loading, ls.idx, ls.kick, ls.result_valid
         lut = Array(Const(q, B + 1) for q in pixel_thresholds(cfg.encoding, B))
         pix = MemoryBlock(width=W * (B + 1), depth=s.C1, writable=True, granularity=B + 1)
         add_submodule(self, m, "mem_pixel_q", pix, "memories")

@@ -102,3 +102,22 @@ def test_an_induction_that_does_not_close_is_not_reported_as_a_proof(tmp_path):
     prop = Property("lane-induction", "LaneApc", {}, lambda: LaneApcHarness(10, 3, "approx", 0), "prove", 4)
     with pytest.raises(MtjscError, match="k-induction did not close at k = 4"):
         check(prop, workdir=tmp_path)
+
+
+def test_an_accelerator_that_takes_one_pixel_too_few_fails_the_handshake_proof(tmp_path, monkeypatch):
+    """A planted off-by-one in the image length (the accelerator starts after 783 pixels): the harness,
+    which counts 784 (mtjsc.config.PIXELS), must not pass. The counterexample is 783 clocks deep, past the
+    base case, so what fails is the induction: reported as not proved, never as PASS."""
+    import mtjsc.hdl.accelerator as accelerator
+    monkeypatch.setattr(accelerator, "PIXELS", 783)
+    prop = by_name("accelerator-handshakes-lfsr-P2-W5")
+    with pytest.raises(MtjscError, match="accelerator-handshakes-lfsr-P2-W5: .*k-induction did not close"):
+        check(prop, workdir=tmp_path)
+
+
+def test_a_core_that_signals_done_early_fails_the_hold_check(tmp_path, monkeypatch):
+    """Planted: ``done`` before the pipeline has drained, so the scores still change after it."""
+    import mtjsc.hdl.core as core
+    monkeypatch.setattr(core, "DRAIN", 1)
+    with pytest.raises(ProofFailed, match="core-holds-result-H2-P2-W785-L1 .*does not hold"):
+        check(by_name("core-holds-result-H2-P2-W785-L1"), workdir=tmp_path)

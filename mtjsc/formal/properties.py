@@ -252,32 +252,65 @@ class FreeCore(wiring.Component):
 
 class AcceleratorStreamsHarness(Elaboratable):
     """``ScMlpAccelerator`` stream rules, with the pixel source, the result sink and the entropy source
-    free every clock and the core replaced by :class:`FreeCore`:
+    free every clock and the core replaced by :class:`FreeCore`, under one assumption on the core, its
+    contract: it raises ``done`` only for an image it was started on (never while an image loads).
 
-    - result: once valid, valid stays high until the result is taken. The
-      payload is the core's ``cls``/``scores`` wired through; that it holds still while valid is high
-      rests on the core holding them between images, which a free core does not, so it is not asserted
-      here (the co-simulations, which stall the result, check it on the real core);
+    - pixels: after the 784th accepted pixel of an image no pixel is taken and ``ready`` stays low until
+      the result has been taken; so no pixel is dropped (every valid & ready beat is written, the
+      co-simulations check where) and none is counted twice;
+    - result: once valid, valid stays high until the result is taken, and the core is never started
+      while a result waits. The payload is the core's ``cls``/``scores`` wired through, so it holds still
+      while valid is high as long as the core holds them between done and the next start: that part is
+      the core's, not checked here (the co-simulations stall the result on the real core);
     - entropy (``sng="entropy"``): in the first neuron group of a t a beat is taken exactly when the core
       takes a transfer (no number lost, none reused); in the other groups none is taken.
+
+    The invariants tying the harness's pixel count to the accelerator's ``load_state`` are asserted too,
+    which makes the whole set 1-inductive: a proof for every sequence of inputs, not a bound.
     """
 
     def __init__(self, model, config, sng: str):
         self.model, self.config, self.sng = model, config, sng
 
     def elaborate(self, platform):
+        from mtjsc.config import PIXELS
         from mtjsc.hdl.accelerator import ScMlpAccelerator
         m = Module()
         acc = ScMlpAccelerator(model=self.model, config=self.config, sng=self.sng)
         acc.core = core = FreeCore(acc.core)            # elaborated in the core's place, as acc.core
         m.submodules.acc = acc
+        ls = acc.load_state
         pv, pd, rr = AnySeq(1), AnySeq(8), AnySeq(1)
-        m.d.comb += [acc.pixels.valid.eq(pv), acc.pixels.payload.eq(pd), acc.result.ready.eq(rr)]
-        # result: valid held until taken; one result per done
+        m.d.comb += [acc.pixels.valid.eq(pv), acc.pixels.payload.eq(pd), acc.result.ready.eq(rr),
+                     Assume(~(core.done & ls.loading))]
+        took_pixel = acc.pixels.valid & acc.pixels.ready
+        took_result = acc.result.valid & acc.result.ready
+        # result: valid held until taken; no start while a result waits
         was_waiting = Signal(name="was_waiting")
         m.d.sync += was_waiting.eq(acc.result.valid & ~acc.result.ready)
         with m.If(was_waiting):
             m.d.comb += Assert(acc.result.valid, "result.valid stays high until the result is taken")
+        m.d.comb += Assert(~(core.start & acc.result.valid), "the core is not started while a result waits")
+        # pixels: the accepted pixels since the last result taken
+        taken = Signal(range(PIXELS + 1), name="pixels_taken")
+        with m.If(took_pixel):
+            m.d.sync += taken.eq(taken + 1)
+        with m.If(took_result):
+            m.d.sync += taken.eq(0)
+        with m.If(took_pixel):
+            m.d.comb += Assert(taken < PIXELS, "no pixel taken after the 784th of an image")
+        with m.If(taken == PIXELS):
+            m.d.comb += Assert(~acc.pixels.ready, "pixels.ready low once an image is loaded")
+        # the invariants (inductive strengthening)
+        m.d.comb += Assert((taken <= PIXELS) & (ls.idx < PIXELS), "counts in range")
+        with m.If(ls.loading & ~ls.kick):
+            m.d.comb += Assert(taken == ls.idx, "while loading, the pixel index counts the pixels taken")
+        with m.If(ls.kick):
+            m.d.comb += Assert(ls.loading & (taken == PIXELS) & (ls.idx == 0), "start after the 784th pixel")
+        with m.If(~ls.loading):
+            m.d.comb += Assert((taken == PIXELS) & (ls.idx == 0) & ~ls.kick, "computing: the image is whole")
+        with m.If(ls.result_valid):
+            m.d.comb += Assert(~ls.loading, "a result waits only while no image loads")
         if self.sng == "entropy":
             self._entropy(m, acc, core)
         return m
@@ -295,6 +328,38 @@ class AcceleratorStreamsHarness(Elaboratable):
             m.d.comb += Assert(~acc.entropy.ready, "no beat taken outside the first neuron group")
 
 
+class CoreHoldsResultHarness(Elaboratable):
+    """``ScMlpCore``: from ``done`` until the next image starts, ``scores`` and ``cls`` do not change,
+    whatever arrives on the transfer stream and ``start`` (held while not busy is ignored). With the
+    accelerator's handshake proof this gives the result stream's rule: the payload is stable while valid
+    is high and ready low. The schedule's counters are the core's own, so no induction closes from the
+    harness: this is a bounded check over more than two whole images at a configuration whose image is
+    short (one chunk of 785 lanes, L = 1)."""
+
+    def __init__(self, config):
+        self.config = config
+
+    def elaborate(self, platform):
+        from mtjsc.hdl.core import ScMlpCore
+        m = Module()
+        m.submodules.core = core = ScMlpCore(config=self.config)
+        m.d.comb += [core.start.eq(AnySeq(1)), core.transfer.valid.eq(AnySeq(1)),
+                     core.transfer.payload.eq(AnySeq(len(core.transfer.payload.as_value())))]
+        begins = core.start & ~core.busy
+        holding = Signal(name="holding")            # a done came and no image began since
+        with m.If(core.done):
+            m.d.sync += holding.eq(1)
+        with m.If(begins):
+            m.d.sync += holding.eq(0)
+        was = Signal(name="was_holding")
+        prev_scores, prev_cls = Signal.like(core.scores, name="prev_scores"), Signal.like(core.cls, name="prev_cls")
+        m.d.sync += [was.eq(holding & ~begins), prev_scores.eq(core.scores), prev_cls.eq(core.cls)]
+        with m.If(was):
+            m.d.comb += [Assert(core.scores == prev_scores, "scores held from done to the next start"),
+                         Assert(core.cls == prev_cls, "class held from done to the next start")]
+        return m
+
+
 # --- the list --------------------------------------------------------------------------------------------
 
 def _small_model(hidden: int = 4):
@@ -310,11 +375,22 @@ def _accelerator(sng: str, P: int, W: int) -> Property:
     from mtjsc.config import ScConfig
     model = _small_model()
     cfg = ScConfig.from_model(model, L=4, parallel_neurons=P, input_lanes=W)
-    what = "result valid held until taken" + (
+    what = "784 pixels per image, result valid held until taken, no start while it waits" + (
         "; an entropy beat taken exactly when the core takes a transfer" if sng == "entropy" else "")
     return Property(f"accelerator-handshakes-{sng}-P{P}-W{W}", "ScMlpAccelerator",
                     {"sng": sng, "P": P, "W": W, "L": 4}, lambda: AcceleratorStreamsHarness(model, cfg, sng),
-                    "prove", 3, what + " (the core's outputs free)")
+                    "prove", 2, what + " (the core's outputs free but for its done)")
+
+
+def _core_holds(L: int, slow: bool) -> Property:
+    from mtjsc.config import ScConfig
+    from mtjsc.hdl.core import CoreSchedule
+    model = _small_model(hidden=2)
+    cfg = ScConfig.from_model(model, L=L, parallel_neurons=2, input_lanes=785)
+    depth = 2 * CoreSchedule(cfg).cycles_per_image() + 10          # two whole images and a hold
+    return Property(f"core-holds-result-H2-P2-W785-L{L}", "ScMlpCore", {"hidden": 2, "P": 2, "W": 785, "L": L},
+                    lambda: CoreHoldsResultHarness(cfg), "bmc", depth,
+                    "scores and class unchanged from done until the next image starts", slow)
 
 
 def _build() -> list:
@@ -354,6 +430,8 @@ def _build() -> list:
                               (lambda width=width, k=k: RounderHarness(width, k)), "prove", 1,
                               "the output equals the reference formula for every x and r", slow))
     props += [_accelerator("lfsr", 2, 5), _accelerator("entropy", 2, 5)]
+    for L, slow in ((1, False), (2, True)):
+        props.append(_core_holds(L, slow))
     return props
 
 
