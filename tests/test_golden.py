@@ -5,6 +5,7 @@ import pytest
 
 from mtjsc.behavioral_models import coding, golden
 from mtjsc.behavioral_models.sources import make_source
+from mtjsc.config import ScConfig
 from mtjsc.errors import MtjscError
 from reference_sc import ref_apc, ref_layer, ref_network
 
@@ -153,3 +154,62 @@ def test_network_with_tied_scores_picks_the_lowest_tied_class(source, test_set):
     assert (r.scores[:, 3:] == r.scores[:, [3]]).all()          # a real seven-way tie
     assert (r.scores[:, 3] - r.scores[:, :3].max(axis=1) == 32).all()
     assert r.classes.tolist() == [3] * 20
+
+
+# --- gaps the mutation score found (benchmarks/mutation_score.py) ----------------------------------------
+
+@pytest.mark.parametrize("member", [0, 1])
+def test_approx_network_with_one_member_of_each_pair_never_active(small_model, member):
+    """Synthetic images whose pixels 2k + member are black (constant 0 streams) and the others random: the
+    pair packing's live-word bookkeeping must still count every pair whose other member can be 1."""
+    rng = np.random.default_rng(3)
+    px = rng.random((3, 784))
+    px[:, member::2] = 0.0
+    px[1, 100:] = 0.0                       # and one image active in its first words only
+    src = make_source("lfsr", seed=2)
+    r = golden.run_network(small_model, px, source=src, L=12, apc="approx", workers=1)
+    scores, _, _ = ref_network(small_model, px, np.arange(3), src, 12, "approx")
+    assert np.array_equal(r.scores, scores)
+
+
+def test_uint8_images_are_pixels_over_255(test_set, small_model):
+    ids = np.array([7, 8])
+    src = make_source("lfsr", seed=1)
+    as_u8 = golden.run_network(small_model, test_set.images[ids], source=src, L=8, image_ids=ids, workers=1).scores
+    as_float = golden.run_network(small_model, test_set.images[ids].reshape(2, -1) / 255.0, source=src, L=8,
+                                  image_ids=ids, workers=1).scores
+    assert np.array_equal(as_u8, as_float)
+
+
+def test_bad_layer_shapes_and_mismatched_options_are_refused(small_model):
+    x = np.zeros((4, 5), bool)
+    with pytest.raises(MtjscError, match="shape"):
+        golden.btanh_layer(x, np.zeros((4, 3, 6), bool), 4)            # fan-in 6 against 5 inputs
+    with pytest.raises(MtjscError, match="shape"):
+        golden.btanh_layer(x, np.zeros((4, 3, 4), bool), 4)            # fewer, too
+    with pytest.raises(MtjscError, match="shape"):
+        golden.btanh_layer(x, np.zeros((3, 3, 5), bool), 4)            # another L
+    with pytest.raises(MtjscError, match="784"):
+        golden.run_network(small_model, np.zeros((1, 785)), source=make_source("ideal"), L=4)
+    cfg = ScConfig.from_model(small_model, L=8, apc="exact")
+    with pytest.raises(MtjscError, match="apc"):
+        golden.network_config(small_model, cfg, apc="approx")
+    streams = golden.NetworkStreams(small_model, make_source("ideal"), config=cfg)
+    for kw in ({"L": 16}, {"apc": "approx"}, {"config": ScConfig.from_model(small_model, L=16)}):
+        with pytest.raises(MtjscError, match="streams were generated for another"):
+            golden.run_network(small_model, np.zeros((1, 784)), source=make_source("ideal"), streams=streams, **kw)
+
+
+def test_or_network_path_equals_its_dense_reference(shipped, test_set):
+    """run_network's OR-neuron path (packed words, skipped inputs) against or_network_on_bits, one image."""
+    from mtjsc.behavioral_models import or_network
+    from mtjsc.training import ornet
+    model = shipped[ornet.SHIPPED]
+    cfg = ScConfig.from_model(model, L=8)
+    src = make_source("lfsr", seed=4, config=cfg)
+    px = test_set.pixels()[[5]]
+    res = golden.run_network(model, px, source=src, config=cfg, image_ids=[5], workers=1)
+    x = src.input_bits([5], golden.input_probabilities(model, px), 8)[0]
+    w = [src.weight_bits(layer, or_network.weight_probabilities(W), 8) for layer, W in enumerate(model.weights)]
+    scores, _ = or_network.or_network_on_bits(x, w, (model.w1 < 0, model.w2 < 0), cfg)
+    assert np.array_equal(scores, res.scores[0])

@@ -204,3 +204,96 @@ def test_entropy_source_order_blocks_and_errors():
         from mtjsc.config import ScConfig
         from mtjsc.model import shipped_for_length
         make_source("entropy", config=ScConfig.from_model(shipped_for_length(64)[1], L=8), hidden=64)
+
+
+# --- gaps the mutation score found (benchmarks/mutation_score.py) ----------------------------------------
+
+def _gf2_power(cols: list, e: int, width: int) -> list:
+    """The linear map given by its columns (images of the basis states), raised to the power e over GF(2)."""
+    def apply(m, v):
+        out = 0
+        for i in range(width):
+            if v >> i & 1:
+                out ^= m[i]
+        return out
+    result, base = [1 << i for i in range(width)], cols
+    while e:
+        if e & 1:
+            result = [apply(base, c) for c in result]
+        base = [apply(base, c) for c in base]
+        e >>= 1
+    return result
+
+
+def _prime_factors(x: int) -> set:
+    out, d = set(), 2
+    while d * d <= x:
+        while x % d == 0:
+            out.add(d)
+            x //= d
+        d += 1
+    return out | ({x} if x > 1 else set())
+
+
+@pytest.mark.parametrize("width", range(4, 33))
+def test_every_lfsr_width_has_maximal_period(width):
+    """The step's order is exactly 2^W - 1: it is the identity after 2^W - 1 steps and after no proper
+    divisor of it (the group-order test of a primitive polynomial, by GF(2) matrix powers)."""
+    step = [lfsr.step(1 << i, width) for i in range(width)]
+    identity = [1 << i for i in range(width)]
+    order = (1 << width) - 1
+    assert _gf2_power(step, order, width) == identity
+    for p in _prime_factors(order):
+        assert _gf2_power(step, order // p, width) != identity
+
+
+def test_lfsr_seed_states_are_frozen_and_zero_seeds_refused():
+    got = [lfsr.seed_state(s, l, r, i, 32) for s, l, r, i in ((0, 0, 0, 0), (0, 1, 0, 0), (0, 0, 1, 0), (3, 1, 1, 5),
+                                                              (7, 2, 123, 9))]
+    assert got == [2865234536, 2274904887, 1943239746, 3838765875, 2991674444]
+    with pytest.raises(MtjscError, match="LFSR seeds must be nonzero 16-bit values"):
+        lfsr.generate([5, 0], 16, 4, 3)
+
+
+def test_probability_errors_name_the_bad_value_and_sources_are_abstract():
+    from mtjsc.behavioral_models.sources import StreamSource, check_probabilities
+    with pytest.raises(MtjscError, match=r"P\(1\) = -0.2 outside"):
+        check_probabilities(np.array([0.0, 0.5, -0.2]))
+    with pytest.raises(TypeError):
+        StreamSource()
+    p = np.full((2, 5), 0.5)
+    assert np.array_equal(LfsrSource().weight_bits(0, p, 8), LfsrSource(seed=0).weight_bits(0, p, 8))
+
+
+def test_mtj_and_pairs_give_the_product_of_their_levels():
+    from mtjsc.behavioral_models.sources import MtjSource
+    src = MtjSource(seed=1, gate="and")
+    targets = np.linspace(0.05, 0.6, 60).reshape(6, 10)
+    pair = src._pair_p[np.abs(targets.ravel()[:, None] - src._pair_p[None, :]).argmin(1)].reshape(targets.shape)
+    bits = src.weight_bits(0, targets, 3000)
+    assert np.abs(bits.mean(0) - pair).max() < 0.05
+
+
+def test_pool_source_layer_one_uses_its_own_pool_and_takes_one_bit_pools():
+    from mtjsc.behavioral_models.sources import MtjPoolSource
+    src = MtjPoolSource(seed=2, pool_bits=64, segments=4)
+    bits = src.weight_bits(1, np.full((2, 3), 0.4), 16)
+    pool = src.pools(2)[src.dac.level_for(0.4)]
+    doubled = np.r_[pool, pool]
+    for stream in bits.reshape(16, -1).T:
+        for g in range(4):
+            assert any(np.array_equal(stream[4 * g:4 * g + 4], doubled[s:s + 4]) for s in range(64))
+    assert MtjPoolSource(seed=0, pool_bits=1, segments=1).weight_bits(0, np.full((1, 2), 0.5), 3).shape == (3, 1, 2)
+
+
+def test_entropy_source_block_size_period_and_short_sequence_message():
+    from mtjsc.behavioral_models.sources import EntropySource
+    src = EntropySource(sng_bits=3, hidden=1)
+    assert src.numbers_per_t() == 2 * 785 + 2
+    assert src.bits_per_image(4) == 4 * (2 * 785 + 2) * 3
+    with pytest.raises(MtjscError, match="period_ratio"):
+        EntropySource(period_ratio=0)
+    short = EntropySource(sng_bits=3, hidden=1, bits=np.zeros(100, bool))
+    nb = short.bits_per_image(2)
+    with pytest.raises(MtjscError, match=rf"image 1 at L=2 needs bits \[{nb}, {2 * nb}\).*give at least {2 * nb} bits"):
+        short.image_numbers(1, 2)
