@@ -195,9 +195,12 @@ def test_bad_layer_shapes_and_mismatched_options_are_refused(small_model):
     with pytest.raises(MtjscError, match="apc"):
         golden.network_config(small_model, cfg, apc="approx")
     streams = golden.NetworkStreams(small_model, make_source("ideal"), config=cfg)
-    for kw in ({"L": 16}, {"apc": "approx"}, {"config": ScConfig.from_model(small_model, L=16)}):
+    approx = golden.NetworkStreams(small_model, make_source("ideal"), config=ScConfig.from_model(small_model, L=8,
+                                                                                                   apc="approx"))
+    for st, kw in ((streams, {"L": 16}), (streams, {"L": 4}), (streams, {"apc": "approx"}), (approx, {"apc": "exact"}),
+                   (streams, {"config": ScConfig.from_model(small_model, L=16)})):
         with pytest.raises(MtjscError, match="streams were generated for another"):
-            golden.run_network(small_model, np.zeros((1, 784)), source=make_source("ideal"), streams=streams, **kw)
+            golden.run_network(small_model, np.zeros((1, 784)), source=make_source("ideal"), streams=st, **kw)
 
 
 def test_or_network_path_equals_its_dense_reference(shipped, test_set):

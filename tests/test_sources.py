@@ -276,13 +276,13 @@ def test_mtj_and_pairs_give_the_product_of_their_levels():
 
 def test_pool_source_layer_one_uses_its_own_pool_and_takes_one_bit_pools():
     from mtjsc.behavioral_models.sources import MtjPoolSource
-    src = MtjPoolSource(seed=2, pool_bits=64, segments=4)
-    bits = src.weight_bits(1, np.full((2, 3), 0.4), 16)
-    pool = src.pools(2)[src.dac.level_for(0.4)]
-    doubled = np.r_[pool, pool]
-    for stream in bits.reshape(16, -1).T:
-        for g in range(4):
-            assert any(np.array_equal(stream[4 * g:4 * g + 4], doubled[s:s + 4]) for s in range(64))
+    src = MtjPoolSource(seed=2, pool_bits=64, segments=1)
+    level = src.dac.level_for(0.4)
+    bits = src.weight_bits(1, np.full((2, 3), 0.4), 40)           # one 40-bit slice of a 64-bit recording
+    for layer_pool, own in ((src.pools(2)[level], True), (src.pools(1)[level], False), (src.pools(0)[level], False)):
+        doubled = np.r_[layer_pool, layer_pool]
+        found = all(any(np.array_equal(stream, doubled[s:s + 40]) for s in range(64)) for stream in bits.reshape(40, -1).T)
+        assert found == own
     assert MtjPoolSource(seed=0, pool_bits=1, segments=1).weight_bits(0, np.full((1, 2), 0.5), 3).shape == (3, 1, 2)
 
 
