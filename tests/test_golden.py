@@ -199,7 +199,7 @@ def test_bad_layer_shapes_and_mismatched_options_are_refused(small_model):
                                                                                                    apc="approx"))
     for st, kw in ((streams, {"L": 16}), (streams, {"L": 4}), (streams, {"apc": "approx"}), (approx, {"apc": "exact"}),
                    (streams, {"config": ScConfig.from_model(small_model, L=16)})):
-        with pytest.raises(MtjscError, match="streams were generated for another"):
+        with pytest.raises(MtjscError, match="streams were generated for another L, APC kind or config"):
             golden.run_network(small_model, np.zeros((1, 784)), source=make_source("ideal"), streams=st, **kw)
 
 
