@@ -404,7 +404,8 @@ def _build() -> list:
                               (lambda n=n, kind=kind, stages=stages: ApcHarness(n, kind, stages)), "prove", stages + 2,
                               "count equals the golden count, for every input", slow))
     for n, W, kind, stages, slow in ((10, 3, "approx", 0, False), (11, 3, "approx", 1, False),
-                                     (9, 4, "exact", 1, False), (13, 5, "approx", 1, True)):
+                                     (9, 4, "exact", 1, False), (13, 5, "approx", 1, True),
+                                     (33, 8, "approx", 1, True)):
         C = math.ceil(n / W)
         depth = 2 * C + stages + 3                         # two whole counts with one idle clock
         for against in ("golden", "flat"):
