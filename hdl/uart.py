@@ -1,8 +1,8 @@
-"""`UartTx`: bytes from a stream out on a serial line (8N1), for the board tops."""
+"""`UartTx` and `UartRx`: bytes between a stream and a serial line (8N1), for the board tops."""
 
 from __future__ import annotations
 
-from amaranth import Module, Signal
+from amaranth import Cat, Module, Signal
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -50,4 +50,87 @@ class UartTx(wiring.Component):
                 m.d.sync += [shift.eq((shift >> 1) | (1 << 9)), left.eq(left - 1), tick.eq(self.divisor - 1)]
             with m.Else():
                 m.d.sync += tick.eq(tick - 1)
+        return m
+
+
+class UartRx(wiring.Component):
+    """An 8N1 receiver: bytes from ``rx`` at ``divisor`` clocks per bit onto a stream.
+
+    The line is sampled in the middle of each bit (``divisor // 2`` clocks after the falling edge of the
+    start bit, then every ``divisor``); a start bit that is high again at its middle is a glitch and is
+    ignored; a stop bit that is low is a framing error: the byte is dropped and ``error`` pulses.
+
+    Parameters
+    ----------
+    divisor : int
+        Clocks per bit.
+
+    Ports
+    -----
+    rx : in, idle high (synchronised here through two registers)
+    data : stream of bytes out; a byte not taken before the next one completes is lost (``overrun`` pulses)
+    error, overrun : out, one-clock pulses
+    """
+
+    def __init__(self, *, divisor: int):
+        self.divisor = check_int(divisor, "divisor", minimum=4, maximum=1 << 20)
+        super().__init__({"rx": In(1, init=1), "data": Out(stream.Signature(8)), "error": Out(1), "overrun": Out(1)})
+
+    @staticmethod
+    def reference(levels, divisor: int) -> list:
+        """The bytes a line of ``levels`` (one per clock) carries, as this receiver samples them (two clocks
+        of synchroniser, mid-bit samples, glitches and framing errors dropped)."""
+        out, i, levels = [], 0, [1, 1] + list(levels)      # the synchroniser's two clocks of delay
+        while i < len(levels):
+            if levels[i]:
+                i += 1
+                continue
+            mid = i + divisor // 2
+            if mid >= len(levels):
+                break
+            if levels[mid]:                                   # glitch: not a start bit; look again after it
+                i = mid + 1
+                continue
+            bits = [levels[mid + divisor * (k + 1)] if mid + divisor * (k + 1) < len(levels) else None
+                    for k in range(9)]
+            if None in bits:
+                break
+            if bits[8]:
+                out.append(sum(b << k for k, b in enumerate(bits[:8])))
+            i = mid + divisor * 9 + 1
+        return out
+
+    def elaborate(self, platform):
+        m = Module()
+        s1, s2 = Signal(init=1), Signal(init=1)
+        m.d.sync += [s1.eq(self.rx), s2.eq(s1)]
+        busy = Signal()
+        tick = Signal(range(self.divisor))
+        bit = Signal(range(10))                   # 0 = start, 1..8 data, 9 stop
+        shift = Signal(8)
+        m.d.sync += [self.error.eq(0), self.overrun.eq(0)]
+        with m.If(self.data.valid & self.data.ready):
+            m.d.sync += self.data.valid.eq(0)
+        with m.If(~busy):
+            with m.If(~s2):
+                m.d.sync += [busy.eq(1), bit.eq(0), tick.eq(self.divisor // 2 - 1)]
+        with m.Elif(tick != 0):
+            m.d.sync += tick.eq(tick - 1)
+        with m.Else():
+            m.d.sync += tick.eq(self.divisor - 1)
+            with m.If(bit == 0):
+                with m.If(s2):                    # high in the middle of the start bit: a glitch
+                    m.d.sync += busy.eq(0)
+                with m.Else():
+                    m.d.sync += bit.eq(1)
+            with m.Elif(bit < 9):
+                m.d.sync += [shift.eq(Cat(shift[1:], s2)), bit.eq(bit + 1)]
+            with m.Else():
+                m.d.sync += busy.eq(0)
+                with m.If(s2):
+                    m.d.sync += [self.data.payload.eq(shift), self.data.valid.eq(1)]
+                    with m.If(self.data.valid & ~self.data.ready):
+                        m.d.sync += self.overrun.eq(1)
+                with m.Else():
+                    m.d.sync += self.error.eq(1)
         return m
