@@ -291,6 +291,59 @@ def pbit_board_cosim(problem, schedule, *, seed: int = 0, rng: str = "slot-lfsr"
             "bit_exact": all(r == expect for r in out["out_reports"].tolist())}
 
 
+def board_cosim(model, images_u8, labels, *, config: ScConfig, seed: int = 0, divisor: int = 4, selftest: int = 2,
+                simulator: str, build_root=None) -> dict:
+    """Run :class:`~mtjsc.boards.accelerator_board.AcceleratorBoard` UART to UART on ``images_u8`` (at least
+    5) with the error frames in between, and compare every reply with the golden model.
+
+    The requests: image 0; image 1 with a wrong checksum; image 2; two garbage bytes; image 3; a frame
+    cut after 100 pixels; image 4; then, with ``selftest`` images in the ROM (the first ones of
+    ``images_u8`` with ``labels``), the self-test. Each good image's reply must carry the golden class
+    and scores, each bad frame its error status, the self-test the golden count of correct classes.
+    """
+    from mtjsc.behavioral_models.sources import make_source
+    from mtjsc.boards import frames
+    from mtjsc.boards.accelerator_board import AcceleratorBoard
+    cfg = golden.network_config(model, config)
+    imgs = np.asarray(images_u8, np.uint8).reshape(-1, PIXELS)
+    if len(imgs) < 5:
+        raise MtjscError(f"board_cosim sends 5 images and error frames between them; got {len(imgs)} images")
+    res = golden.run_network(model, imgs / 255.0, source=make_source("lfsr", seed=seed, config=cfg), config=cfg,
+                             image_ids=np.arange(len(imgs)), workers=1)
+    board = AcceleratorBoard(model=model, config=cfg, seed=seed, divisor=divisor,
+                             selftest_pixels=imgs[:selftest] if selftest else None,
+                             selftest_labels=np.asarray(labels)[:selftest] if selftest else None)
+
+    def ok(u):
+        return frames.reply_for(frames.OK, int(res.classes[u]), res.scores[u]).to_bytes()
+    bad = bytearray(frames.image_frame(imgs[1]))
+    bad[-1] ^= 0xFF
+    requests = [(frames.image_frame(imgs[0]), ok(0)), (bytes(bad), frames.reply_for(frames.BAD_CHECKSUM).to_bytes()),
+                (frames.image_frame(imgs[2]), ok(2)), (b"\x00\x17", frames.reply_for(frames.GARBAGE).to_bytes()),
+                (frames.image_frame(imgs[3]), ok(3)),
+                (frames.image_frame(imgs[4])[:101], frames.reply_for(frames.TIMEOUT).to_bytes()),
+                (frames.image_frame(imgs[4]), ok(4))]
+    if selftest:
+        correct = int((res.classes[:selftest] == np.asarray(labels)[:selftest]).sum())
+        requests.append((bytes([frames.SELFTEST_START]),
+                         frames.reply_for(frames.OK, selftest, [correct] + [0] * 9).to_bytes()))
+    acc_clocks = board.accelerator.cycles_per_image()
+    timeout = 10 * divisor * (frames.IMAGE_BYTES + frames.REPLY_BYTES) + board.timeout + (selftest + 2) * acc_clocks
+    data = {"requests": np.frombuffer(b"".join(r for r, _ in requests), np.uint8),
+            "lengths": np.array([len(r) for r, _ in requests], np.int64),
+            "quiet": np.zeros(len(requests), np.int64), "divisor": np.int64(divisor),
+            "timeout": np.int64(timeout),
+            "expect_replies": np.array([list(e) for _, e in requests], np.int64)}
+    name = f"{accelerator_build_name(cfg, seed, 'lfsr')}_board_d{divisor}_s{selftest}"
+    out = runner.run(board, name=name, simulator=simulator, testbench="BoardTestbench", data=data,
+                     build_root=build_root)
+    replies = [frames.parse_reply(bytes(r)) for r in out["out_replies"].tolist()]
+    return {"simulator": simulator, "config": cfg.as_dict(), "replies": [r.__dict__ for r in replies],
+            "golden_classes": res.classes.tolist(), "accelerator_cycles_per_image": acc_clocks,
+            "bit_exact": all((r.status, r.cls, r.scores) == (e.status, e.cls, e.scores)
+                             for e, r in zip((frames.parse_reply(e) for _, e in requests), replies))}
+
+
 def cosim_test_images(model, config: ScConfig, *, model_name: str, images: int, design: str = "accelerator",
                       harness: str = "cocotb", source=None, source_name: str = "lfsr", simulator: str = "verilator",
                       seed: int = 0, batch: int = 5, processes: int = 2, progress=None) -> dict:

@@ -579,3 +579,58 @@ class PbitBoardTestbench:
 
 
 TESTBENCHES["PbitBoardTestbench"] = PbitBoardTestbench
+
+
+class BoardTestbench:
+    """:class:`~mtjsc.boards.accelerator_board.AcceleratorBoard`, UART to UART with cocotbext-uart: each
+    request's bytes go in on ``rx`` (then ``quiet`` clocks of idle line), and its reply is read from
+    ``tx``. Data: ``requests`` uint8 (all requests, concatenated), ``lengths``, ``quiet`` (clocks per
+    request), ``divisor``, ``timeout`` (clocks to wait for a reply)."""
+
+    clock_ns = 10
+
+    def __init__(self, dut, data: dict):
+        self.dut, self.data = dut, data
+
+    async def run(self) -> dict:
+        from cocotb.triggers import ClockCycles
+        from cocotbext.uart import UartSink, UartSource
+
+        from mtjsc.boards import frames
+        dut, d = self.dut, self.data
+        baud = 1e9 / (int(d["divisor"]) * self.clock_ns)
+        dut.rx.value = 1
+        await clock_and_reset(dut, self.clock_ns, ())
+        source, sink = UartSource(dut.rx, baud=baud, bits=8), UartSink(dut.tx, baud=baud, bits=8)
+        replies, offset = [], 0
+        for n, quiet in zip(d["lengths"].tolist(), d["quiet"].tolist()):
+            await source.write(bytes(d["requests"][offset:offset + n].tolist()))
+            offset += n
+            await source.wait()
+            if quiet:
+                await ClockCycles(dut.clk, quiet)
+            got = b""
+            deadline = cocotb.utils.get_sim_time(unit="ns") + int(d["timeout"]) * self.clock_ns
+            while len(got) < frames.REPLY_BYTES:      # read_nowait: read(n) of cocotbext-uart 0.1.4 fails on n > 1
+                if not sink.empty():
+                    got += bytes(sink.read_nowait(min(sink.count(), frames.REPLY_BYTES - len(got))))
+                    continue
+                left = deadline - cocotb.utils.get_sim_time(unit="ns")
+                if left <= 0:
+                    raise AssertionError(f"BoardTestbench: request {len(replies)}: {len(got)} of "
+                                         f"{frames.REPLY_BYTES} reply bytes within {int(d['timeout'])} clocks")
+                await sink.wait(timeout=int(left), timeout_unit="ns")
+            replies.append(list(got))
+        return {"out_replies": np.array(replies, np.int64)}
+
+    def check(self, observed: dict):
+        from mtjsc.boards import frames
+        want = self.data["expect_replies"]
+        for k, (g, w) in enumerate(zip(observed["out_replies"].tolist(), want.tolist())):
+            r, e = frames.parse_reply(bytes(g)), frames.parse_reply(bytes(w))
+            if (r.status, r.cls, r.scores) != (e.status, e.cls, e.scores):
+                raise AssertionError(f"BoardTestbench: reply {k}: DUT status {r.status_text}, class {r.cls}, scores "
+                                     f"{list(r.scores)}; expected {e.status_text}, class {e.cls}, {list(e.scores)}")
+
+
+TESTBENCHES["BoardTestbench"] = BoardTestbench
