@@ -1,20 +1,26 @@
 """`mtjsc board`: the p-bit board design's bitstream for an iCEBreaker or a ULX3S-85F, or (--read)
-its report read from the serial port and compared with the model's."""
+its report read from the serial port and compared with the model's; `mtjsc board run --port DEV`:
+MNIST test images sent to the SC network on a board, every reply checked against the golden model."""
 
 from __future__ import annotations
 
 import json
 import sys
 
-from mtjsc.cli.options import add_deprecated_alias, spelled
+from mtjsc.cli.options import add_data_option, add_deprecated_alias, add_design_options, config_kwargs, progress_bar, \
+    spelled
+from mtjsc.errors import MtjscError
 from mtjsc.output import check_output_dir, write_text
 from mtjsc.validate import check_float, check_int, check_seed
 
 HELP = ("bitstream of the p-bit board design (anneal a random Max-Cut graph, report the final state over the "
-        "UART) for an iCEBreaker or a ULX3S-85F")
+        "UART) for an iCEBreaker or a ULX3S-85F; `board run --port DEV`: MNIST images to the network on a board")
 
 
 def add_arguments(bd) -> None:
+    bd.add_argument("action", nargs="?", choices=("build", "run"), default="build",
+                    help="build (default): the p-bit board's bitstream (or --read its report); run: send test images "
+                         "to the network on a board over --port and check every reply")
     bd.add_argument("--board", choices=("icebreaker", "ulx3s-85f"), default="icebreaker")
     bd.add_argument("--pbits", dest="n", type=int, default=64, help="p-bits (nodes of the random graph; default 64)")
     add_deprecated_alias(bd, "--n", "--pbits", "n", type=int)
@@ -22,14 +28,66 @@ def add_arguments(bd) -> None:
     bd.add_argument("--graph-seed", type=int, default=0)
     bd.add_argument("--stages", type=int, default=8, help="annealing stages (beta 0.2 to 2.0)")
     bd.add_argument("--sweeps-per-stage", type=int, default=16)
-    bd.add_argument("--seed", type=int, default=0, help="the machine's seed (LFSRs and start state)")
+    add_design_options(bd, length=64, blocks=False)     # --seed: the p-bit machine's, or the network's LFSRs
     bd.add_argument("--out", help="build directory (default out/board/<board>)")
     bd.add_argument("--read", metavar="PORT", help="do not build: read a report from the board's serial port "
                                                     "(e.g. /dev/ttyUSB1) and compare it with the model's")
-    bd.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a report (--read)")
+    bd.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a report (--read) or a reply (run)")
+    bd.add_argument("--port", help="run: the board's serial port (for example /dev/ttyUSB0)")
+    bd.add_argument("--baud", type=int, default=115200, help="run: the rate the bitstream was built for (default 115200)")
+    bd.add_argument("--images", type=int, default=100, help="run: test images to send (default 100)")
+    bd.add_argument("--selftest", action="store_true", help="run: also ask for the board's on-chip self-test")
+    add_data_option(bd)
+
+
+def run_network_board(a) -> int:
+    """`mtjsc board run`: the golden model's scores for the configuration, then every image over the link."""
+    from mtjsc import mnist
+    from mtjsc.behavioral_models import golden
+    from mtjsc.behavioral_models.sources import make_source
+    from mtjsc.boards import frames, host
+    from mtjsc.designs import model_and_config
+    if not a.port:
+        raise MtjscError("board run needs --port, the board's serial port (for example --port /dev/ttyUSB0)")
+    baud = check_int(a.baud, "--baud", minimum=300, maximum=12_000_000)
+    n = check_int(a.images, "--images", minimum=1, maximum=10000)
+    timeout = check_float(a.timeout, "--timeout", positive=True)
+    L = check_int(a.length, "--length", minimum=1)
+    name, model, cfg = model_and_config(a.model, L, **config_kwargs(a))
+    test = mnist.load("test", a.data)
+    images, labels = test.images[:n], test.labels[:n]
+    seed = check_seed(a.seed, "--seed")
+    expect = golden.run_network(model, images, source=make_source("lfsr", seed=seed, config=cfg), config=cfg,
+                                image_ids=list(range(n))).scores
+    ser = host.open_port(a.port, baud, timeout)
+    try:
+        bar = progress_bar(n, f"images to {a.port}")
+        try:
+            res = host.run_images(ser, images, labels, expect, timeout=timeout, progress=bar.update,
+                                  with_selftest=a.selftest)
+        finally:
+            bar.close()
+    finally:
+        ser.close()
+    link = 1.0 / frames.link_seconds_per_image(baud)
+    print(f"{res['images']} images over {a.port} at {baud} baud: accuracy {100 * res['accuracy']:.2f} % "
+          f"(golden {100 * res['golden_accuracy']:.2f} %), {res['images_per_s_link']:.1f} images/s "
+          f"(the link allows {link:.1f}); {len(res['mismatches'])} replies differ from the golden model")
+    for mm in res["mismatches"][:5]:
+        print(f"  image {mm['image']}: board class {mm['board_class']} scores {mm['board_scores']}, "
+              f"golden class {mm['golden_class']} scores {mm['golden_scores']}")
+    if "selftest" in res:
+        st = res["selftest"]
+        print(f"self-test: {st['correct']} of {st['images']} correct in {st['clocks']} clocks ({st['status']})")
+    if a.out:
+        out = check_output_dir(a.out, "--out")
+        write_text(out / "board_run.json", json.dumps({"model": name, "config": cfg.as_dict(), **res}, indent=1))
+    return 1 if res["mismatches"] else 0
 
 
 def run(a) -> int:
+    if a.action == "run":
+        return run_network_board(a)
     from mtjsc.behavioral_models import pbit
     from mtjsc.boards.build import build
     out = check_output_dir(a.out or f"out/board/{a.board}", "--out")
