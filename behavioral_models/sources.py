@@ -230,16 +230,8 @@ class MtjSource(StreamSource):
 
     Parameters
     ----------
-    seed : int
-    period_ratio : float
-        T / tau_c (5 = nearly independent samples; < 1 = correlated).
-    levels : int
-        DAC levels per device (the paper: about 30).
-    variation : mtj.Variation
-    device : mtj.TelegraphMTJ
-        Nominal device.
-    calibration : {"device", "nominal"}
-        See :class:`~mtjsc.behavioral_models.randomness.SmtjArray`.
+    seed, period_ratio, levels, variation, device, calibration
+        The devices: see :class:`~mtjsc.behavioral_models.randomness.SmtjArray`.
     xnor : bool
         Make each weight stream a gate of two devices whose level pair
         comes closest to the target (the paper's trick for finer resolution:
