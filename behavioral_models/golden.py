@@ -248,6 +248,10 @@ class PairLayout:
 def layer_counts(x_bits: np.ndarray, w_bits: np.ndarray, kind: str) -> np.ndarray:
     """APC counts of one layer from dense bits: x bool [L, N, n], w bool [L, m, n] -> int16 [L, N, m]."""
     check_apc(kind)
+    x_bits, w_bits = np.asarray(x_bits), np.asarray(w_bits)
+    if x_bits.ndim != 3 or w_bits.ndim != 3 or w_bits.shape[0] != x_bits.shape[0] or w_bits.shape[2] != x_bits.shape[2]:
+        raise MtjscError(f"layer_counts takes x bool [L, N, n] and w bool [L, m, n] with the same L and n; got x "
+                         f"{x_bits.shape} and w {w_bits.shape}")
     n = x_bits.shape[-1]
     if kind == "exact":
         xw = np.ascontiguousarray(pack_bits(x_bits).transpose(0, 2, 1))
@@ -522,7 +526,10 @@ def _run_per_image(model, p, image_ids, source, cfg, record, progress) -> Networ
 
 
 def classify(scores: np.ndarray) -> np.ndarray:
-    """argmax with the lowest index on ties (np.argmax already does this)."""
+    """Class of each row of ``scores`` [N, 10]: argmax with the lowest index on ties (np.argmax's rule)."""
+    scores = np.asarray(scores)
+    if scores.ndim != 2 or scores.shape[1] != CLASSES:
+        raise MtjscError(f"classify takes scores [N, {CLASSES}], got shape {scores.shape}")
     return np.argmax(scores, axis=1)
 
 

@@ -168,3 +168,44 @@ def test_input_probabilities_take_the_documented_shapes_or_say_which(small_model
     else:
         with pytest.raises(MtjscError, match="784"):
             golden.input_probabilities(small_model, pixels)
+
+
+# --- shapes: every public function of behavioral_models takes the shapes its docstring names --------
+
+def _bits(*shape):
+    return np.random.default_rng(0).random(shape) < 0.5
+
+
+SHAPES = [
+    # (call, accepted?, the words of the error)
+    (lambda: golden.layer_counts(_bits(4, 2, 9), _bits(4, 3, 9), "approx").shape == (4, 2, 3), True, ""),
+    (lambda: golden.layer_counts(_bits(4, 2, 9), _bits(4, 3, 10), "exact"), False, r"x bool \[L, N, n\]"),
+    (lambda: golden.layer_counts(_bits(4, 2, 9), _bits(3, 3, 9), "approx"), False, "same L and n"),
+    (lambda: golden.layer_counts(_bits(4, 9), _bits(4, 3, 9), "exact"), False, r"got x \(4, 9\)"),
+    (lambda: golden.btanh_layer(_bits(4, 9), _bits(4, 3, 9), 4)[0].shape == (4, 3), True, ""),
+    (lambda: golden.btanh_layer(_bits(4, 1, 9), _bits(4, 3, 9), 4), False, r"x_bits must be bool \[L, n\]"),
+    (lambda: golden.classify(np.zeros((3, 10))).shape == (3,), True, ""),
+    (lambda: golden.classify(np.zeros(10)), False, r"scores \[N, 10\], got shape \(10,\)"),
+    (lambda: golden.classify(np.zeros((3, 9))), False, r"scores \[N, 10\]"),
+    (lambda: coding.with_bias(np.zeros((2, 3, 5))).shape == (2, 3, 6), True, ""),
+    (lambda: coding.with_bias(np.zeros(5)).shape == (6,), True, ""),
+    (lambda: coding.encode_pixels(np.full((2, 784), 0.5), "sym").shape == (2, 784), True, ""),
+    (lambda: coding.encode_pixels(np.full((2, 784), 2.0), "sym"), False, r"pixels must lie in \[0, 1\]"),
+    (lambda: coding.bipolar_to_p(np.zeros((2, 3, 4))).shape == (2, 3, 4), True, ""),
+    (lambda: coding.bipolar_to_p(np.array([1.5])), False, r"bipolar values must lie in \[-1, 1\]"),
+    (lambda: coding.image_probabilities(np.full((3, 784), 0.2), "unit").shape == (3, 785), True, ""),
+    (lambda: lfsr.sng_threshold(np.full((2, 3, 4), 0.5), 8).shape == (2, 3, 4), True, ""),
+    (lambda: lfsr.sng_threshold(np.array([1.2]), 8), False, r"SNG probabilities must lie in \[0, 1\]"),
+    (lambda: lfsr.generate([1, 2, 3], 16, 4, 5).shape == (5, 3), True, ""),
+    (lambda: golden.apc_count(np.array([1, 0, 1]), "approx") == 3, True, ""),
+]
+
+
+@pytest.mark.parametrize("k", range(len(SHAPES)))
+def test_public_functions_take_their_documented_shapes_or_say_which(k):
+    call, accepted, words = SHAPES[k]
+    if accepted:
+        assert call() is True
+    else:
+        with pytest.raises(MtjscError, match=words):
+            call()
