@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mtjsc.errors import MtjscError
-from mtjsc.validate import check_float, check_int, check_seed
+from mtjsc.validate import check_float, check_int, check_same_shape, check_seed, check_square
 
 #: Largest n for the exact generator (2^n states, dense solve).
 EXACT_MAX = 12
@@ -256,8 +256,11 @@ def first_order_couplings(m: CoupledMtjs) -> np.ndarray:
 
 
 def boltzmann(K: np.ndarray, h=None) -> np.ndarray:
-    """p(s) proportional to exp(sum_{j<k} K_jk s_j s_k + sum_j h_j s_j) over all states."""
+    """p(s) proportional to exp(sum_{j<k} K_jk s_j s_k + sum_j h_j s_j) over all states (K [n, n], h [n])."""
+    K = check_square(K, "couplings K")
     n = len(K)
+    if h is not None and np.shape(h) != (n,):
+        raise MtjscError(f"fields h must have shape ({n},) for {n} spins, got {np.shape(h)}")
     S = all_states(n)
     logw = 0.5 * np.einsum("aj,jk,ak->a", S, K, S)
     if h is not None:
@@ -286,11 +289,14 @@ def fit_ising(pi: np.ndarray, n: int) -> dict:
 
 
 def total_variation(p, q) -> float:
-    return 0.5 * float(np.abs(np.asarray(p) - np.asarray(q)).sum())
+    """Total variation distance of two distributions over the same states."""
+    p, q = check_same_shape(p, q, "the distributions p and q")
+    return 0.5 * float(np.abs(p - q).sum())
 
 
 def kl(p, q) -> float:
-    p, q = np.asarray(p), np.asarray(q)
+    """KL(p || q) of two distributions over the same states."""
+    p, q = check_same_shape(p, q, "the distributions p and q")
     m = p > 0
     return float(np.sum(p[m] * np.log(p[m] / q[m])))
 

@@ -85,6 +85,16 @@ def weight_probabilities(w: np.ndarray) -> np.ndarray:
 # Dense bits (one image; testbenches, per-image sources)
 # ----------------------------------------------------------------------------
 
+def _check_dense(x, w, negative, x_name: str, w_name: str) -> tuple:
+    """Bool arrays x [L, N, n], w [L, m, n] and negative [m, n] of one layer, or an error naming the shapes."""
+    x, w, negative = np.asarray(x, bool), np.asarray(w, bool), np.asarray(negative, bool)
+    if x.ndim != 3 or w.ndim != 3 or x.shape[0] != w.shape[0] or x.shape[2] != w.shape[2] \
+            or negative.shape != w.shape[1:]:
+        raise MtjscError(f"{x_name} and {w_name} must share L and n, and negative must be [neurons, n]; got "
+                         f"{x.shape}, {w.shape} and negative {negative.shape}")
+    return x, w, negative
+
+
 def hidden_bits(x_bits: np.ndarray, w_bits: np.ndarray, negative: np.ndarray) -> tuple:
     """Hidden OR layer on dense bits.
 
@@ -98,8 +108,9 @@ def hidden_bits(x_bits: np.ndarray, w_bits: np.ndarray, negative: np.ndarray) ->
     -------
     (h bool [L, N, H], code int16 [L, N, H]) with code = 1 (positive OR fired) + 2 (negative OR fired).
     """
-    x = np.asarray(x_bits, bool)[:, :, None, :]
-    w = np.asarray(w_bits, bool)[:, None, :, :]
+    x_bits, w_bits, negative = _check_dense(x_bits, w_bits, negative, "x_bits [L, N, n]", "w_bits [L, H, n]")
+    x = x_bits[:, :, None, :]
+    w = w_bits[:, None, :, :]
     prod = x & w
     pos = (prod & ~negative).any(axis=-1)
     neg = (prod & negative).any(axis=-1)
@@ -108,7 +119,8 @@ def hidden_bits(x_bits: np.ndarray, w_bits: np.ndarray, negative: np.ndarray) ->
 
 def output_counts(h_in: np.ndarray, w_bits: np.ndarray, negative: np.ndarray) -> np.ndarray:
     """Signed output counts on dense bits: ``h_in`` bool [L, N, H + 1] (bias last), ``w_bits`` [L, 10, H + 1]."""
-    prod = np.asarray(h_in, bool)[:, :, None, :] & np.asarray(w_bits, bool)[:, None, :, :]
+    h_in, w_bits, negative = _check_dense(h_in, w_bits, negative, "h_in [L, N, H + 1]", "w_bits [L, 10, H + 1]")
+    prod = h_in[:, :, None, :] & w_bits[:, None, :, :]
     return ((prod & ~negative).sum(-1) - (prod & negative).sum(-1)).astype(np.int16)
 
 

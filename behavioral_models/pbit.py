@@ -37,7 +37,7 @@ import numpy as np
 
 from mtjsc.behavioral_models import lfsr
 from mtjsc.errors import MtjscError
-from mtjsc.validate import check_int, check_seed
+from mtjsc.validate import check_int, check_seed, check_square
 
 #: ``layer`` field of the p-bit LFSR seeds (disjoint from the network's layers 0, 1).
 PBIT_LAYER = 16
@@ -51,7 +51,7 @@ MAX_INPUT = 1 << 12
 
 def greedy_colouring(J: np.ndarray) -> np.ndarray:
     """A proper colouring of the graph of nonzero J (largest degree first, smallest free colour)."""
-    J = np.asarray(J)
+    J = check_square(J, "couplings J")
     n = len(J)
     adj = J != 0
     colour = np.full(n, -1)
@@ -296,7 +296,10 @@ def maxcut_problem(A: np.ndarray, **kw) -> PbitProblem:
 
 
 def cut_value(A: np.ndarray, m) -> np.ndarray:
-    """Edges cut by bits m [..., n]."""
+    """Edges cut by bits m [..., n] of the graph with adjacency A [n, n]."""
+    A = check_square(A, "adjacency A")
+    if np.shape(m)[-1:] != (len(A),):
+        raise MtjscError(f"bits m must be [..., {len(A)}] for a graph of {len(A)} nodes, got shape {np.shape(m)}")
     s = 2 * np.asarray(m, np.int64) - 1
     return ((np.asarray(A).sum() - np.einsum("...i,ij,...j->...", s, A, s)) // 4).astype(np.int64)
 

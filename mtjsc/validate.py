@@ -67,3 +67,21 @@ def check_sng_fits_lfsr(bits: int, width: int) -> None:
     if bits > width:
         raise MtjscError(f"SNG resolution B={bits} exceeds the LFSR width {width}; "
                          f"use --sng-bits <= --lfsr-width")
+
+
+def check_square(a, name: str):
+    """``a`` as an array if it is a square matrix [n, n]; else an error naming ``name`` and the shape."""
+    import numpy as np
+    a = np.asarray(a)
+    if a.ndim != 2 or a.shape[0] != a.shape[1]:
+        raise MtjscError(f"{name} must be a square matrix [n, n], got shape {a.shape}")
+    return a
+
+
+def check_same_shape(a, b, names: str):
+    """``a`` and ``b`` as arrays if their shapes agree; else an error naming both (``names``: "p and q")."""
+    import numpy as np
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape:
+        raise MtjscError(f"{names} must have the same shape, got {a.shape} and {b.shape}")
+    return a, b

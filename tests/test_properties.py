@@ -209,3 +209,39 @@ def test_public_functions_take_their_documented_shapes_or_say_which(k):
     else:
         with pytest.raises(MtjscError, match=words):
             call()
+
+
+def _more_shapes():
+    from mtjsc.behavioral_models import ising, or_network, pbit, rounding
+    from mtjsc.behavioral_models.randomness import numbers_from_bits
+    neg = np.zeros((3, 9), bool)
+    return [
+        (lambda: or_network.hidden_bits(_bits(4, 2, 9), _bits(4, 3, 9), neg)[0].shape == (4, 2, 3), True, ""),
+        (lambda: or_network.hidden_bits(_bits(4, 2, 9), _bits(4, 3, 8), neg), False, "must share L and n"),
+        (lambda: or_network.hidden_bits(_bits(4, 2, 9), _bits(4, 3, 9), neg[:2]), False, r"negative \(2, 9\)"),
+        (lambda: or_network.output_counts(_bits(4, 2, 9), _bits(4, 10, 9), np.zeros((10, 9), bool)).shape == (4, 2, 10),
+         True, ""),
+        (lambda: or_network.output_counts(_bits(4, 2, 9), _bits(3, 10, 9), np.zeros((10, 9), bool)), False,
+         r"h_in \[L, N, H \+ 1\]"),
+        (lambda: rounding.stochastic(np.arange(6).reshape(2, 3), 2, np.zeros((2, 3), int)).shape == (2, 3), True, ""),
+        (lambda: rounding.stochastic(np.arange(6).reshape(2, 3), 2, np.zeros(6, int)), False, "give one per value"),
+        (lambda: numbers_from_bits(np.zeros(17, bool), 4).shape == (4,), True, ""),
+        (lambda: ising.boltzmann(np.zeros((3, 3))).shape == (8,), True, ""),
+        (lambda: ising.boltzmann(np.zeros((3, 4))), False, r"couplings K must be a square matrix \[n, n\]"),
+        (lambda: ising.boltzmann(np.zeros((3, 3)), h=np.zeros(2)), False, r"fields h must have shape \(3,\)"),
+        (lambda: ising.total_variation(np.ones(4) / 4, np.ones(3) / 3), False, "the same shape"),
+        (lambda: ising.kl(np.ones(4) / 4, np.ones(3) / 3), False, "the same shape"),
+        (lambda: pbit.cut_value(np.zeros((4, 4)), np.ones((2, 4))).shape == (2,), True, ""),
+        (lambda: pbit.cut_value(np.zeros((4, 4)), np.ones(5)), False, r"bits m must be \[\.\.\., 4\]"),
+        (lambda: pbit.greedy_colouring(np.zeros((3, 4))), False, "couplings J must be a square matrix"),
+    ]
+
+
+@pytest.mark.parametrize("k", range(16))
+def test_public_functions_of_the_other_models_take_their_shapes_or_say_which(k):
+    call, accepted, words = _more_shapes()[k]
+    if accepted:
+        assert call() is True
+    else:
+        with pytest.raises(MtjscError, match=words):
+            call()
