@@ -31,6 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from mtjsc.config import check_apc
+from mtjsc.errors import MtjscError
 
 #: exponents (i, j) of v_a^i v_b^j w_a^i w_b^j in the expansion of G (i, j <= 1) and G^2 (i, j <= 2)
 _MONOMIALS = [(i, j) for i in range(3) for j in range(3)]
@@ -72,6 +73,9 @@ class ApcMoments:
 
     def forward(self, V: np.ndarray, w: np.ndarray) -> tuple:
         """Drift and variance of ``2c - n``: V [B, n] inputs, w [m, n] weights -> ([B, m], [B, m], cache)."""
+        if np.ndim(V) != 2 or np.ndim(w) != 2 or np.shape(V)[1] != self.n or np.shape(w)[1] != self.n:
+            raise MtjscError(f"ApcMoments(n={self.n}) takes V [B, {self.n}] and w [m, {self.n}], got {np.shape(V)} "
+                             f"and {np.shape(w)}")
         if self.kind == "exact":
             d = V @ w.T
             var = self.n - (V * V) @ (w * w).T

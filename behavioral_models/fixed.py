@@ -91,6 +91,8 @@ class FixedModel:
         x = np.asarray(pixels_u8)
         if x.dtype != np.uint8:
             raise MtjscError(f"the fixed-point model takes uint8 pixel bytes, got {x.dtype}")
+        if x.ndim not in (2, 3) or x[0].size != PIXELS:
+            raise MtjscError(f"the fixed-point model takes pixels [N, {PIXELS}] or images [N, 28, 28], got shape {x.shape}")
         x = x.reshape(len(x), PIXELS).astype(np.int64)
         acc1 = x @ self.q1.T + self.b1
         if self.abits == 1:

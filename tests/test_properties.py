@@ -234,10 +234,32 @@ def _more_shapes():
         (lambda: pbit.cut_value(np.zeros((4, 4)), np.ones((2, 4))).shape == (2,), True, ""),
         (lambda: pbit.cut_value(np.zeros((4, 4)), np.ones(5)), False, r"bits m must be \[\.\.\., 4\]"),
         (lambda: pbit.greedy_colouring(np.zeros((3, 4))), False, "couplings J must be a square matrix"),
+    ] + _device_and_baseline_shapes()
+
+
+def _device_and_baseline_shapes():
+    from mtjsc.behavioral_models import apc_moments, fixed, mtj
+    d = mtj.TelegraphMTJ()
+    cal = mtj.Calibration(d, levels=30)
+    base = fixed.shipped_fixed(8, 8)
+    am = apc_moments.ApcMoments(9, "approx")
+    return [
+        (lambda: d.p_parallel(np.zeros((2, 3))).shape == (2, 3), True, ""),
+        (lambda: d.bias_for(np.full((2, 3), 0.5)).shape == (2, 3), True, ""),
+        (lambda: d.bias_for(np.array([1.5])), False, r"strictly inside \(0, 1\)"),
+        (lambda: d.correlation_time(np.zeros((2, 3))).shape == (2, 3), True, ""),
+        (lambda: cal.level_for(np.full((2, 3), 0.3)).shape == (2, 3), True, ""),
+        (lambda: cal.level_for(np.array([2.0])), False, r"must lie in \[0, 1\]"),
+        (lambda: base.forward(np.zeros((2, 28, 28), np.uint8))["scores"].shape == (2, 10), True, ""),
+        (lambda: base.forward(np.zeros((2, 784), np.uint8))["scores"].shape == (2, 10), True, ""),
+        (lambda: base.forward(np.zeros((2, 783), np.uint8)), False, r"pixels \[N, 784\] or images \[N, 28, 28\]"),
+        (lambda: base.forward(np.zeros((2, 784))), False, "uint8 pixel bytes"),
+        (lambda: am.forward(np.zeros((4, 9)), np.zeros((3, 9)))[0].shape == (4, 3), True, ""),
+        (lambda: am.forward(np.zeros((4, 8)), np.zeros((3, 9))), False, r"takes V \[B, 9\] and w \[m, 9\]"),
     ]
 
 
-@pytest.mark.parametrize("k", range(16))
+@pytest.mark.parametrize("k", range(28))
 def test_public_functions_of_the_other_models_take_their_shapes_or_say_which(k):
     call, accepted, words = _more_shapes()[k]
     if accepted:
