@@ -22,7 +22,7 @@ Bytes that arrive while a reply is being sent are dropped: the host waits for ea
 from __future__ import annotations
 
 import numpy as np
-from amaranth import Array, Cat, Const, Module, Signal
+from amaranth import Array, Cat, Const, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -143,7 +143,7 @@ class AcceleratorBoard(wiring.Component):
                     m.d.sync += [state.eq(PAD), status.eq(frames.TIMEOUT)]
             with m.Case(CHECK):
                 with m.If(got):
-                    m.d.sync += [state.eq(WAIT), status.eq(Cat(byte != total, Const(0, 7)))]
+                    m.d.sync += [state.eq(WAIT), status.eq(Mux(byte == total, frames.OK, frames.BAD_CHECKSUM))]
                 with m.Elif(timed_out):
                     m.d.sync += [state.eq(WAIT), status.eq(frames.TIMEOUT)]
             with m.Case(PAD):                   # zero pixels until the accelerator has its 784

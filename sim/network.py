@@ -331,7 +331,7 @@ def board_cosim(model, images_u8, labels, *, config: ScConfig, seed: int = 0, di
     timeout = 10 * divisor * (frames.IMAGE_BYTES + frames.REPLY_BYTES) + board.timeout + (selftest + 2) * acc_clocks
     data = {"requests": np.frombuffer(b"".join(r for r, _ in requests), np.uint8),
             "lengths": np.array([len(r) for r, _ in requests], np.int64),
-            "quiet": np.zeros(len(requests), np.int64), "divisor": np.int64(divisor),
+            "divisor": np.int64(divisor),
             "timeout": np.int64(timeout),
             "expect_replies": np.array([list(e) for _, e in requests], np.int64)}
     name = f"{accelerator_build_name(cfg, seed, 'lfsr')}_board_d{divisor}_s{selftest}"

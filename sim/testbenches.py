@@ -583,9 +583,8 @@ TESTBENCHES["PbitBoardTestbench"] = PbitBoardTestbench
 
 class BoardTestbench:
     """:class:`~mtjsc.boards.accelerator_board.AcceleratorBoard`, UART to UART with cocotbext-uart: each
-    request's bytes go in on ``rx`` (then ``quiet`` clocks of idle line), and its reply is read from
-    ``tx``. Data: ``requests`` uint8 (all requests, concatenated), ``lengths``, ``quiet`` (clocks per
-    request), ``divisor``, ``timeout`` (clocks to wait for a reply)."""
+    request's bytes go in on ``rx`` and its reply is read from ``tx``. Data: ``requests`` uint8 (all
+    requests, concatenated), ``lengths``, ``divisor``, ``timeout`` (clocks to wait for a reply)."""
 
     clock_ns = 10
 
@@ -593,7 +592,6 @@ class BoardTestbench:
         self.dut, self.data = dut, data
 
     async def run(self) -> dict:
-        from cocotb.triggers import ClockCycles
         from cocotbext.uart import UartSink, UartSource
 
         from mtjsc.boards import frames
@@ -603,12 +601,10 @@ class BoardTestbench:
         await clock_and_reset(dut, self.clock_ns, ())
         source, sink = UartSource(dut.rx, baud=baud, bits=8), UartSink(dut.tx, baud=baud, bits=8)
         replies, offset = [], 0
-        for n, quiet in zip(d["lengths"].tolist(), d["quiet"].tolist()):
+        for n in d["lengths"].tolist():
             await source.write(bytes(d["requests"][offset:offset + n].tolist()))
             offset += n
             await source.wait()
-            if quiet:
-                await ClockCycles(dut.clk, quiet)
             got = b""
             deadline = cocotb.utils.get_sim_time(unit="ns") + int(d["timeout"]) * self.clock_ns
             while len(got) < frames.REPLY_BYTES:      # read_nowait: read(n) of cocotbext-uart 0.1.4 fails on n > 1
