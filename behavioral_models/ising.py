@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mtjsc.errors import MtjscError
-from mtjsc.validate import check_float, check_int, check_same_shape, check_seed, check_square
+from mtjsc.validate import check_float, check_int, check_last_axis, check_same_shape, check_seed, check_square
 
 #: Largest n for the exact generator (2^n states, dense solve).
 EXACT_MAX = 12
@@ -95,7 +95,7 @@ class CoupledMtjs:
     # -------------------------------------------------------------- the circuit
     def system(self, spins: np.ndarray) -> np.ndarray:
         """The nodal matrix ``diag(Gamma) - g`` for spins [..., n] (+-1)."""
-        G = 1.0 / (1.0 + self.rho * np.asarray(spins, np.float64))
+        G = 1.0 / (1.0 + self.rho * check_last_axis(spins, self.n, "spins", "[..., n] (+-1)"))
         A = -np.broadcast_to(self.g, G.shape[:-1] + self.g.shape).copy()
         idx = np.arange(self.n)
         A[..., idx, idx] = G + self.g.sum(axis=1)
@@ -103,7 +103,7 @@ class CoupledMtjs:
 
     def device_currents(self, spins: np.ndarray) -> np.ndarray:
         """I_j = G_j V_j for spins [..., n] (exact solve of the resistor network)."""
-        s = np.asarray(spins, np.float64)
+        s = check_last_axis(spins, self.n, "spins", "[..., n] (+-1)")
         A = self.system(s)
         V = np.linalg.solve(A, np.broadcast_to(self.currents, s.shape)[..., None])[..., 0]
         return V / (1.0 + self.rho * s)
@@ -221,8 +221,18 @@ class CoupledMtjs:
         return out
 
 
+def _distribution(pi, n: int) -> np.ndarray:
+    """``pi`` as a distribution over the 2^n states of n devices, or an error naming the shape."""
+    pi = np.asarray(pi, np.float64)
+    if pi.shape != (1 << n,):
+        raise MtjscError(f"pi must be a distribution over the 2^{n} = {1 << n} states of {n} devices, "
+                         f"got shape {pi.shape}")
+    return pi
+
+
 def all_states(n: int) -> np.ndarray:
     """Spins of every state index 0..2^n - 1: [2^n, n], s_j = +1 where bit j is 1."""
+    n = check_int(n, "n (devices)", minimum=1, maximum=24, fix="2^n states must fit in memory")
     a = np.arange(1 << n)[:, None]
     return np.where((a >> np.arange(n)) & 1, 1.0, -1.0)
 
@@ -241,7 +251,7 @@ def chain(n: int, g: float, *, ring: bool = False) -> np.ndarray:
 def exact_correlation(m: CoupledMtjs, r_max: int, margin: int = 0, pi=None) -> np.ndarray:
     """<s_i s_{i+r}> of the exact stationary distribution, averaged over i in the bulk, r = 0..r_max."""
     n = m.n
-    pi = m.stationary() if pi is None else pi
+    pi = m.stationary() if pi is None else _distribution(pi, n)
     S = all_states(n)
     out = []
     for r in range(r_max + 1):
@@ -276,6 +286,10 @@ def fit_ising(pi: np.ndarray, n: int) -> dict:
     Returns fields h [n], couplings K [n, n] (symmetric), the fitted
     distribution, and its distances to pi (total variation, KL(pi || fit)).
     """
+    pi = _distribution(pi, check_int(n, "n (devices)", minimum=1, maximum=EXACT_MAX))
+    if (pi <= 0).any():
+        raise MtjscError(f"pi[{int(np.argmax(pi <= 0))}] = 0: the Ising fit is least squares on log pi, so "
+                         f"every state needs a probability > 0 (add a pseudo-count to sampled histograms)")
     S = all_states(n)
     pairs = list(itertools.combinations(range(n), 2))
     X = np.concatenate([np.ones((len(S), 1)), S, np.stack([S[:, a] * S[:, b] for a, b in pairs], 1)], 1)
@@ -312,7 +326,7 @@ def probability_currents(m: CoupledMtjs, pi: np.ndarray | None = None) -> dict:
     """
     n = m.n
     Q = m.generator()
-    pi = m.stationary() if pi is None else pi
+    pi = m.stationary() if pi is None else _distribution(pi, n)
     a = np.arange(1 << n)
     J, flux = [], 0.0
     for j in range(n):
@@ -333,14 +347,18 @@ def probability_currents(m: CoupledMtjs, pi: np.ndarray | None = None) -> dict:
 def chi2_quantile(df: int, p: float = 0.999) -> float:
     """The chi-square quantile by the Wilson-Hilferty approximation (no SciPy here)."""
     # standard normal quantile by Acklam's rational approximation is overkill: a few fixed values
-    z = {0.99: 2.3263479, 0.999: 3.0902323, 0.9999: 3.7190165}[p]
+    quantiles = {0.99: 2.3263479, 0.999: 3.0902323, 0.9999: 3.7190165}
+    if p not in quantiles:
+        raise MtjscError(f"chi-square level p={p!r}: choose one of {', '.join(map(str, quantiles))}")
+    df = check_int(df, "degrees of freedom df", minimum=1)
+    z = quantiles[p]
     return df * (1 - 2 / (9 * df) + z * math.sqrt(2 / (9 * df))) ** 3
 
 
 def chi_square(counts: np.ndarray, p: np.ndarray, min_expected: float = 5.0) -> dict:
     """Pearson chi-square of observed ``counts`` against probabilities ``p``; cells with fewer than
     ``min_expected`` expected counts are pooled into one."""
-    counts, p = np.asarray(counts, np.float64), np.asarray(p, np.float64)
+    counts, p = check_same_shape(np.asarray(counts, np.float64), np.asarray(p, np.float64), "counts and p")
     N = counts.sum()
     e = N * p
     big = e >= min_expected

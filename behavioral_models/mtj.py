@@ -51,6 +51,15 @@ def _positive(value, name: str) -> float:
     return check_float(value, name, positive=True)
 
 
+def _one_bias(v, method: str) -> float:
+    """The simulations follow one device at one bias: ``v`` must be a scalar (V)."""
+    a = np.asarray(v, np.float64)
+    if a.ndim != 0:
+        raise MtjscError(f"TelegraphMTJ.{method} takes one bias v (a scalar in V), got shape {a.shape}; "
+                         f"call it once per bias")
+    return check_float(a, "bias v (V)")
+
+
 @dataclass(frozen=True)
 class TelegraphMTJ:
     """One stochastic MTJ.
@@ -135,6 +144,7 @@ class TelegraphMTJ:
 
     def energy_per_bit(self, v, period) -> float:
         """Read energy per sampled bit (J): V^2 times the mean conductance times T."""
+        v = _one_bias(v, "energy_per_bit")
         p = self.p_parallel(v)
         g = p / self.r_p + (1 - p) / self.r_ap
         return float(np.asarray(v, np.float64) ** 2 * g * _positive(period, "sampling period T"))
@@ -143,6 +153,8 @@ class TelegraphMTJ:
 
     def dwell_times(self, v, count: int, rng: np.random.Generator, start_parallel: bool = True) -> np.ndarray:
         """``count`` alternating dwell times (s), starting in P if ``start_parallel``."""
+        v = _one_bias(v, "dwell_times")
+        count = check_int(count, "count (dwell times)", minimum=0)
         tp, tap = (float(x) for x in self.dwell_means(v))
         scale = np.empty(count)
         scale[0::2], scale[1::2] = (tp, tap) if start_parallel else (tap, tp)
@@ -154,6 +166,7 @@ class TelegraphMTJ:
         The process starts in its stationary state (P with probability P(V));
         dwell times are exponential with the means of :meth:`dwell_means`.
         """
+        v = _one_bias(v, "switch_times")
         horizon = _positive(duration, "duration")
         start_p = bool(rng.random() < float(self.p_parallel(v)))
         mean_dwell = float(np.mean(self.dwell_means(v)))
@@ -187,6 +200,7 @@ class TelegraphMTJ:
         the work is one draw per switch. Statistically identical to
         :meth:`sample_bits_from_dwells` (tests compare them).
         """
+        v = _one_bias(v, "sample_bits")
         T = _positive(period, "sampling period T")
         count = _check_count(count)
         p = float(self.p_parallel(v))
@@ -218,6 +232,7 @@ class TelegraphMTJ:
 
         ``noise`` is the relative standard deviation of Gaussian read noise.
         """
+        v = _one_bias(v, "trace")
         n = int(round(_positive(duration, "duration") / _positive(dt, "dt")))
         bits = self.sample_bits(v, dt, n, rng)
         r = np.where(bits, self.r_p, self.r_ap).astype(np.float64)

@@ -48,6 +48,14 @@ class Trace:
     time: np.ndarray
     state: np.ndarray
 
+    def __post_init__(self):
+        arrays = [np.asarray(getattr(self, k)) for k in ("bias", "time", "state")]
+        if any(a.ndim != 1 for a in arrays) or len({len(a) for a in arrays}) != 1:
+            raise MtjscError("a trace is three 1-D columns of one length (bias, time, state: one entry per "
+                             f"sample), got shapes {', '.join(str(a.shape) for a in arrays)}")
+        for k, a in zip(("bias", "time", "state"), arrays):
+            object.__setattr__(self, k, a)
+
     def dwells(self) -> dict:
         """Uncensored dwell times per bias: {bias: (P dwells, AP dwells)} in seconds."""
         out = {}

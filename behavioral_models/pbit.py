@@ -37,7 +37,7 @@ import numpy as np
 
 from mtjsc.behavioral_models import lfsr
 from mtjsc.errors import MtjscError
-from mtjsc.validate import check_int, check_seed, check_square
+from mtjsc.validate import check_float, check_int, check_last_axis, check_seed, check_square
 
 #: ``layer`` field of the p-bit LFSR seeds (disjoint from the network's layers 0, 1).
 PBIT_LAYER = 16
@@ -147,7 +147,7 @@ class PbitProblem:
 
     def energy(self, m) -> np.ndarray:
         """E = -sum_{i<j} J_ij s_i s_j - sum_i h_i s_i for bits m [..., n] (1 = +1)."""
-        s = 2.0 * np.asarray(m, np.float64) - 1.0
+        s = 2.0 * check_last_axis(m, self.n, "bits m", "[..., n]") - 1.0
         return -0.5 * np.einsum("...i,ij,...j->...", s, self.J, s) - s @ self.h
 
 
@@ -285,6 +285,8 @@ def run(problem: PbitProblem, schedule: Schedule, *, seed: int = 0, replicas: in
 
 def random_graph(n: int, degree: float, seed: int) -> np.ndarray:
     """Adjacency (0/1, symmetric) of an Erdos-Renyi graph with mean degree ``degree``."""
+    n = check_int(n, "n (nodes)", minimum=2)
+    degree = check_float(degree, "degree", minimum=0.0)
     rng = np.random.default_rng([check_seed(seed), 7])
     A = np.triu(rng.random((n, n)) < degree / (n - 1), 1)
     return (A | A.T).astype(np.int64)
@@ -306,7 +308,7 @@ def cut_value(A: np.ndarray, m) -> np.ndarray:
 
 def brute_force_maxcut(A: np.ndarray) -> int:
     """The optimum cut by enumeration (node 0 fixed; n <= 26)."""
-    A = np.asarray(A, np.int64)
+    A = check_square(A, "adjacency A").astype(np.int64)
     n = len(A)
     if n > 26:
         raise MtjscError(f"brute force over 2^{n - 1} cuts is too slow; n <= 26")
@@ -324,10 +326,10 @@ def brute_force_maxcut(A: np.ndarray) -> int:
 
 def local_search_maxcut(A: np.ndarray, restarts: int = 20, seed: int = 0) -> int:
     """Baseline: greedy single-flip local search from random starts; the best cut found."""
-    A = np.asarray(A, np.int64)
+    A = check_square(A, "adjacency A").astype(np.int64)
     rng = np.random.default_rng([check_seed(seed), 11])
     best = 0
-    for _ in range(restarts):
+    for _ in range(check_int(restarts, "restarts", minimum=1)):
         s = rng.choice([-1, 1], len(A))
         while True:
             gain = s * (A @ s)          # flipping i changes the cut by (s_i sum_j A_ij s_j)

@@ -29,8 +29,12 @@ from mtjsc.validate import check_float, check_int, check_seed, check_sng_fits_lf
 from mtjsc.behavioral_models.mtj import READ_PERIOD_RATIO
 
 
-def check_probabilities(p, name="probabilities") -> np.ndarray:
+def check_probabilities(p, name="probabilities", *, matrix: str = "") -> np.ndarray:
+    """``p`` as float64 if every entry is a probability (and, given ``matrix`` such as ``"[m, n]"``,
+    if it is 2-D); else an error naming ``name``."""
     p = np.asarray(p, dtype=np.float64)
+    if matrix and p.ndim != 2:
+        raise MtjscError(f"{name} must be a matrix {matrix}, got shape {p.shape}")
     if p.size and (np.isnan(p).any() or p.min() < 0.0 or p.max() > 1.0):
         bad = p[np.isnan(p) | (p < 0) | (p > 1)].ravel()[0]
         raise MtjscError(f"{name}: P(1) = {bad} outside [0, 1]; bipolar values must lie in [-1, 1]")
@@ -97,8 +101,11 @@ class StreamSource(ABC):
     def input_bits(self, image_ids, p: np.ndarray, L: int) -> np.ndarray:
         """Dense first-layer input bits: bool [N, L, n] (testbenches, references)."""
         L = check_length(L)
-        p = check_probabilities(p, "input probabilities")
+        p = check_probabilities(p, "input probabilities", matrix="[N, n] (one row per image)")
         image_ids = np.asarray(image_ids, dtype=np.int64)
+        if image_ids.shape != (p.shape[0],):
+            raise MtjscError(f"image_ids {image_ids.shape} must name one image per row of the input "
+                             f"probabilities {p.shape}")
         const, val = self.constant(p)
         out = np.broadcast_to(val[:, None, :], (p.shape[0], L, p.shape[1])).copy()
         ii, jj = np.nonzero(~const)
@@ -138,7 +145,7 @@ class IdealSource(StreamSource):
 
     def weight_bits(self, layer, p, L):
         L = check_length(L)
-        p = check_probabilities(p, f"layer {layer} weight probabilities")
+        p = check_probabilities(p, f"layer {layer} weight probabilities", matrix="[m, n]")
         q = ideal_threshold(p)
         rng = generator(self.seed, RngTag.IDEAL_WEIGHT, layer)
         out = np.empty((L,) + p.shape, dtype=bool)
@@ -204,7 +211,7 @@ class LfsrSource(ComparatorSngs, StreamSource):
 
     def weight_bits(self, layer, p, L):
         L = check_length(L)
-        p = check_probabilities(p, f"layer {layer} weight probabilities")
+        p = check_probabilities(p, f"layer {layer} weight probabilities", matrix="[m, n]")
         R = self.comparators(layer, lfsr.ROLE_WEIGHT, p.shape[1], L)
         return R[:, None, :] < self.threshold(p)[None, :, :]
 
@@ -277,7 +284,7 @@ class MtjSource(StreamSource):
 
     def weight_bits(self, layer, p, L):
         L = check_length(L)
-        p = check_probabilities(p, f"layer {layer} weight probabilities")
+        p = check_probabilities(p, f"layer {layer} weight probabilities", matrix="[m, n]")
         const, val = self.constant(p.ravel())
         target = np.where(const, 0.5, p.ravel())
         rng = generator(self.seed, RngTag.MTJ_WEIGHT, layer)
@@ -368,7 +375,7 @@ class MtjPoolSource(StreamSource):
 
     def weight_bits(self, layer, p, L):
         L = check_length(L)
-        p = check_probabilities(p, f"layer {layer} weight probabilities")
+        p = check_probabilities(p, f"layer {layer} weight probabilities", matrix="[m, n]")
         const, val = self.constant(p.ravel())
         rng = generator(self.seed, RngTag.POOL_WEIGHT, layer)
         bits = self._streams(1 + int(layer), np.where(const, 0.5, p.ravel()), L, rng).T.copy()
@@ -483,7 +490,7 @@ class EntropySource(ComparatorSngs, StreamSource):
 
     def image_weight_bits(self, image: int, layer: int, p: np.ndarray, L: int) -> np.ndarray:
         """Weight stream bits of one layer for one image: bool [L, m, n]."""
-        p = check_probabilities(p, f"layer {layer} weight probabilities")
+        p = check_probabilities(p, f"layer {layer} weight probabilities", matrix="[m, n]")
         n1, n2 = self.fan_in
         if p.shape[1] != (n1, n2)[layer]:
             raise MtjscError(f"layer {layer} has fan-in {p.shape[1]} but this entropy source was built for "

@@ -116,11 +116,13 @@ class AcceleratorBoard(wiring.Component):
         if n_self:
             rom = Memory(shape=8, depth=n_self * PIXELS, init=self.selftest[0].ravel().tolist())
             m.submodules.selftest_rom = rom
-            rd = rom.read_port(domain="comb")
+            # a synchronous read port, so the ROM maps to block RAM: it is addressed with the pixel
+            # the stream will hold next clock (address 0 outside SELF, so SELF starts with pixel 0 read)
+            rd = rom.read_port()
             label_of = Array(Const(int(v), 4) for v in labels)
             self_pix = Signal(range(n_self * PIXELS + 1))
             self_taken, self_correct = Signal(range(n_self + 1)), Signal(range(n_self + 1))
-            m.d.comb += rd.addr.eq(self_pix)
+            m.d.comb += rd.addr.eq(Mux(state == SELF, self_pix + (acc.pixels.valid & acc.pixels.ready), 0))
 
         with m.Switch(state):
             with m.Case(IDLE):

@@ -85,3 +85,13 @@ def check_same_shape(a, b, names: str):
     if a.shape != b.shape:
         raise MtjscError(f"{names} must have the same shape, got {a.shape} and {b.shape}")
     return a, b
+
+
+def check_last_axis(a, n: int, name: str, shape: str = "[..., n]"):
+    """``a`` as a float array whose last axis has length ``n``; else an error naming ``name``, the
+    expected ``shape`` and the shape given."""
+    import numpy as np
+    a = np.asarray(a, np.float64)
+    if a.ndim < 1 or a.shape[-1] != n:
+        raise MtjscError(f"{name} must be {shape} with n = {n}, got shape {a.shape}")
+    return a

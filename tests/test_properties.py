@@ -259,9 +259,65 @@ def _device_and_baseline_shapes():
     ]
 
 
-@pytest.mark.parametrize("k", range(28))
+def _simulation_and_source_shapes():
+    from mtjsc.behavioral_models import ising, mtj, mtj_fit, pbit, sources
+    d = mtj.TelegraphMTJ()
+    rng = np.random.default_rng(0)
+    m = ising.CoupledMtjs(ising.chain(3, 0.5), np.full(3, 0.5))
+    A = pbit.random_graph(6, 2.0, 0)
+    prob = pbit.maxcut_problem(A)
+    lfsr_src = sources.make_source("lfsr", seed=0)
+    p_in = np.full((2, 785), 0.5)
+    return [
+        (lambda: d.dwell_times(0.0, 5, rng).shape == (5,), True, ""),
+        (lambda: d.dwell_times(np.zeros(2), 5, rng), False, r"dwell_times takes one bias v .*shape \(2,\)"),
+        (lambda: d.dwell_times(0.0, -1, rng), False, r"count \(dwell times\)=-1"),
+        (lambda: d.switch_times(np.zeros((2, 2)), 1e-6, rng), False, "switch_times takes one bias v"),
+        (lambda: d.sample_bits(0.0, 1e-9, 7, rng).shape == (7,), True, ""),
+        (lambda: d.sample_bits(np.zeros(3), 1e-9, 7, rng), False, "sample_bits takes one bias v"),
+        (lambda: [a.shape for a in d.trace(0.0, 1e-8, 1e-9, rng)] == [(10,)] * 3, True, ""),
+        (lambda: d.trace([0.0, 0.1], 1e-8, 1e-9, rng), False, "trace takes one bias v"),
+        (lambda: d.energy_per_bit(np.zeros(3), 1e-8), False, "energy_per_bit takes one bias v"),
+        (lambda: d.autocorrelation(np.zeros((2, 3)), 1e-8).shape == (2, 3), True, ""),
+        (lambda: mtj_fit.Trace(np.zeros(5), np.arange(4.0), np.zeros(5)), False,
+         r"three 1-D columns of one length.*\(5,\), \(4,\), \(5,\)"),
+        (lambda: mtj_fit.Trace(np.zeros((2, 3)), np.zeros((2, 3)), np.zeros((2, 3))), False, "three 1-D columns"),
+        (lambda: m.rates(ising.all_states(3)).shape == (8, 3), True, ""),
+        (lambda: m.rates(np.ones((2, 5))), False, r"spins must be \[\.\.\., n\] \(\+-1\) with n = 3, got shape \(2, 5\)"),
+        (lambda: m.device_currents(np.ones(4)), False, "spins must be"),
+        (lambda: ising.all_states(-1), False, r"n \(devices\)=-1"),
+        (lambda: set(ising.fit_ising(m.stationary(), 3)) >= {"h", "K", "p", "tv", "kl"}, True, ""),
+        (lambda: ising.fit_ising(np.ones(7) / 7, 3), False, r"2\^3 = 8 states of 3 devices, got shape \(7,\)"),
+        (lambda: ising.fit_ising(np.array([0.5, 0.5, 0, 0]), 2), False, r"pi\[2\] = 0: .*log pi"),
+        (lambda: ising.probability_currents(m, np.ones(4) / 4), False, "got shape \\(4,\\)"),
+        (lambda: ising.exact_correlation(m, 1, pi=np.ones(3)), False, "8 states of 3 devices"),
+        (lambda: ising.chi_square(np.full(4, 10), np.ones(4) / 4)["df"] == 3, True, ""),
+        (lambda: ising.chi_square(np.ones(4), np.ones(3) / 3), False, r"counts and p .*\(4,\) and \(3,\)"),
+        (lambda: ising.chi2_quantile(3, 0.95), False, r"p=0.95: choose one of 0.99, 0.999, 0.9999"),
+        (lambda: prob.energy(np.ones((3, 6))).shape == (3,), True, ""),
+        (lambda: prob.energy(np.ones(5)), False, r"bits m must be \[\.\.\., n\] with n = 6"),
+        (lambda: pbit.brute_force_maxcut(np.zeros((3, 4))), False, r"adjacency A must be a square matrix"),
+        (lambda: pbit.local_search_maxcut(np.zeros((3, 4))), False, r"adjacency A must be a square matrix"),
+        (lambda: pbit.local_search_maxcut(A, restarts=0), False, "restarts=0"),
+        (lambda: pbit.random_graph(1, 2.0, 0), False, r"n \(nodes\)=1"),
+        (lambda: lfsr_src.input_bits(np.arange(2), p_in, 8).shape == (2, 8, 785), True, ""),
+        (lambda: lfsr_src.input_bits(np.arange(2), np.full((3, 785), 0.5), 8), False,
+         r"image_ids \(2,\) must name one image per row .*\(3, 785\)"),
+        (lambda: lfsr_src.input_bits(np.arange(1), np.full(785, 0.5), 8), False,
+         r"input probabilities must be a matrix \[N, n\]"),
+        (lambda: lfsr_src.weight_bits(0, np.full((3, 785), 0.5), 8).shape == (8, 3, 785), True, ""),
+    ] + [(lambda s=s: sources.make_source(s, seed=0).weight_bits(0, np.full(785, 0.5), 8), False,
+          r"layer 0 weight probabilities must be a matrix \[m, n\], got shape \(785,\)")
+         for s in ("ideal", "lfsr", "mtj", "mtj-pool")]
+
+
+def _all_other_shapes():
+    return _more_shapes() + _simulation_and_source_shapes()
+
+
+@pytest.mark.parametrize("k", range(len(_all_other_shapes())))
 def test_public_functions_of_the_other_models_take_their_shapes_or_say_which(k):
-    call, accepted, words = _more_shapes()[k]
+    call, accepted, words = _all_other_shapes()[k]
     if accepted:
         assert call() is True
     else:
