@@ -22,8 +22,8 @@ Bytes that arrive while a reply is being sent are dropped: the host waits for ea
 from __future__ import annotations
 
 import numpy as np
-from amaranth import Array, Cat, Const, Module, Mux, Signal
-from amaranth.lib import wiring
+from amaranth import Array, Cat, Const, Elaboratable, Module, Mux, Signal
+from amaranth.lib import io, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
@@ -199,4 +199,49 @@ class AcceleratorBoard(wiring.Component):
             with m.Else():
                 m.d.sync += idx.eq(idx + 1)
         m.d.comb += self.busy.eq(state != IDLE)
+        return m
+
+
+#: Largest relative error of the UART bit time against the host's (8N1 keeps its sample points in the
+#: bit for about 4 %, shared by both ends).
+BAUD_TOLERANCE = 0.02
+
+
+def uart_divisor(clock_hz: float, baud: int, *, flag: str = "--baud") -> int:
+    """Clocks per UART bit for ``baud`` at ``clock_hz``; an error naming ``flag`` when the rate is more
+    than :data:`BAUD_TOLERANCE` off (with the rates that work at this clock)."""
+    baud = check_int(baud, flag, minimum=300, maximum=12_000_000)
+    divisor = max(1, round(clock_hz / baud))
+    error = abs(clock_hz / divisor - baud) / baud
+    if divisor < 4 or error > BAUD_TOLERANCE:
+        good = [b for b in (115_200, 230_400, 460_800, 500_000, 921_600, 1_000_000, 1_500_000, 2_000_000, 3_000_000)
+                if round(clock_hz / b) >= 4 and abs(clock_hz / round(clock_hz / b) - b) / b <= BAUD_TOLERANCE]
+        raise MtjscError(f"{flag} {baud}: at the {clock_hz / 1e6:g} MHz clock a bit is {clock_hz / baud:.2f} clocks, "
+                         f"so the UART runs {100 * error:.1f} % off (at most {100 * BAUD_TOLERANCE:g} %); "
+                         f"rates that work at this clock: {', '.join(map(str, good))}")
+    return divisor
+
+
+class AcceleratorBoardTop(Elaboratable):
+    """:class:`AcceleratorBoard` on an amaranth-boards platform: the UART's rx/tx pins (the ULX3S's
+    FT231X), LED 0 busy, LED 1 error. The divisor comes from the platform's clock and ``baud``."""
+
+    def __init__(self, *, model, config, seed: int = 0, baud: int = 115_200, selftest_pixels=None,
+                 selftest_labels=None):
+        self.kw = dict(model=model, config=config, seed=seed, selftest_pixels=selftest_pixels,
+                       selftest_labels=selftest_labels)
+        self.baud = check_int(baud, "--baud", minimum=300, maximum=12_000_000)
+
+    def elaborate(self, platform):
+        if platform is None:
+            raise MtjscError("AcceleratorBoardTop needs an amaranth-boards platform (simulate AcceleratorBoard)")
+        m = Module()
+        divisor = uart_divisor(platform.default_clk_frequency, self.baud)
+        m.submodules.board = board = AcceleratorBoard(**self.kw, divisor=divisor)
+        uart = platform.request("uart", 0, dir="-")
+        m.submodules.rx = rx = io.Buffer("i", uart.rx)
+        m.submodules.tx = tx = io.Buffer("o", uart.tx)
+        m.submodules.led_busy = busy = io.Buffer("o", platform.request("led", 0, dir="-"))
+        m.submodules.led_error = error = io.Buffer("o", platform.request("led", 1, dir="-"))
+        m.d.comb += [board.rx.eq(rx.i), tx.o.eq(board.tx), busy.o.eq(board.busy), error.o.eq(board.error)]
         return m

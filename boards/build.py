@@ -14,8 +14,11 @@ import os
 import time
 from pathlib import Path
 
+import numpy as np
+
 from mtjsc.errors import MtjscError
 from mtjsc.toolchain import TOOL_ENV, tool_executable
+from mtjsc.validate import check_int
 
 #: Board name -> (amaranth-boards module, platform class, tools, bitstream suffix).
 BOARDS = {
@@ -47,17 +50,17 @@ def platform_for(board: str):
     return BuildOnly()
 
 
-def build(board: str, *, problem, schedule, seed: int = 0, rng: str = "slot-lfsr", units: str = "slot",
-          out, name: str = "pbit_board") -> dict:
-    """Build the p-bit board design for ``board`` in ``out``; return device use, Fmax and the report bytes."""
-    from mtjsc.boards.pbit_board import BoardTop, expected_report
+def _platform_build(board: str, top, *, name: str, out) -> tuple:
+    """Run ``board``'s amaranth-boards build of ``top`` in ``out``; return ``(platform, nextpnr report,
+    seconds)``. A design that does not fit raises an error with nextpnr's utilisation lines."""
+    import subprocess
     plat = platform_for(board)
     tools = BOARDS[board][2]
     env = {TOOL_ENV[t]: os.environ.get(TOOL_ENV[t]) for t in tools}
     paths = {t: tool_executable(t) for t in tools}          # fails with the install hint before any work
     out = Path(out).absolute()
     out.mkdir(parents=True, exist_ok=True)
-    top = BoardTop(problem=problem, schedule=schedule, seed=seed, rng=rng, units=units)
+    (out / "report.json").unlink(missing_ok=True)          # an earlier build's report must not be read as this one's
     t0 = time.time()
     try:
         for t, p in paths.items():
@@ -65,15 +68,44 @@ def build(board: str, *, problem, schedule, seed: int = 0, rng: str = "slot-lfsr
         # the build script runs in ``out`` with relative paths (yowasp tools see only that tree)
         plat.build(top, name=name, build_dir=str(out), do_program=False,
                    nextpnr_opts="--report report.json --seed 1")
+    except subprocess.CalledProcessError:
+        raise MtjscError(_failure(board, out, name)) from None
     finally:
         for k, v in env.items():
             if v is None:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    seconds = time.time() - t0
-    report = json.loads((out / "report.json").read_text())
-    fmax = {clk: round(v["achieved"], 2) for clk, v in report.get("fmax", {}).items()}
+    return plat, json.loads((out / "report.json").read_text()), time.time() - t0
+
+
+def _failure(board: str, out: Path, name: str) -> str:
+    """What a failed build says: the resources over 100 % (by how much) or the tool's ERROR lines."""
+    import re
+    log = next((p for p in (out / f"{name}.tim", out / f"{name}.rpt", out / f"{name}.log") if p.exists()), None)
+    text = log.read_text(errors="replace") if log else ""
+    over = [(k, int(u), int(a)) for k, u, a in re.findall(r"(\w+):\s+(\d+)/\s*(\d+)\s+\d+%", text) if int(u) > int(a)]
+    if over:
+        short = "; ".join(f"{k} {u} of {a} ({u - a} over, {100 * u / a:.0f} %)" for k, u, a in over)
+        return (f"the design does not fit the {board}: {short}. Use a smaller design "
+                f"(fewer --parallel neurons or --lanes) and build again; log {log}")
+    errors = [line for line in text.splitlines() if "ERROR" in line][:5]
+    return (f"the {board} build failed in {out}" + (": " + " | ".join(errors) if errors else "") +
+            (f"; log {log}" if log else "; see the tool output above"))
+
+
+def _fmax(report: dict) -> dict:
+    return {clk: round(v["achieved"], 2) for clk, v in report.get("fmax", {}).items()}
+
+
+def build(board: str, *, problem, schedule, seed: int = 0, rng: str = "slot-lfsr", units: str = "slot",
+          out, name: str = "pbit_board") -> dict:
+    """Build the p-bit board design for ``board`` in ``out``; return device use, Fmax and the report bytes."""
+    from mtjsc.boards.pbit_board import BoardTop, expected_report
+    out = Path(out).absolute()
+    top = BoardTop(problem=problem, schedule=schedule, seed=seed, rng=rng, units=units)
+    plat, report, seconds = _platform_build(board, top, name=name, out=out)
+    fmax = _fmax(report)
     util = {k: v for k, v in report.get("utilization", {}).items() if v.get("used")}
     clk_hz = plat.default_clk_frequency
     return {"board": board, "device": f"{plat.device}", "design": "PbitBoard", "n": problem.n,
@@ -82,4 +114,82 @@ def build(board: str, *, problem, schedule, seed: int = 0, rng: str = "slot-lfsr
             "utilization": util, "bitstream": str(out / (name + BOARDS[board][3])),
             "run_clocks": schedule.sweeps * len(problem.groups),
             "expected_report": bytes(expected_report(problem, schedule, seed=seed, rng=rng)).hex(" "),
+            "build_s": round(seconds, 1)}
+
+
+#: Block RAM a design can use, in bits: the iCE40UP5K's 30 EBR of 4 kbit (its 1 Mbit SPRAM is four
+#: single-port 16-bit banks the accelerator's memories do not map to) and the LFE5U-85F's 208 DP16KD of 18 kbit.
+BLOCK_RAM_BITS = {"icebreaker": 30 * 4096, "ulx3s-85f": 208 * 18432}
+
+
+def check_network_fits(board: str, accelerator, selftest: int) -> dict:
+    """The accelerator's memory bits (plus the self-test ROM) against ``board``'s block RAM: an error
+    saying by how much when they cannot fit, before any tool runs."""
+    from mtjsc.config import PIXELS
+    if board not in BOARDS:
+        raise MtjscError(f"--board {board!r}: choose one of {', '.join(BOARDS)}")
+    need = accelerator.describe()["memory_bits"] + selftest * PIXELS * 8
+    have = BLOCK_RAM_BITS[board]
+    if need > have:
+        hint = ("no P or W helps: the thresholds alone are 916 kbit at B = 8; build for --board ulx3s-85f"
+                if board == "icebreaker" else "use fewer --selftest-images, or a smaller --sng-bits")
+        raise MtjscError(f"the network needs {need / 1024:.0f} kbit of memory (thresholds, LFSR states and seeds"
+                         f"{', the self-test ROM' if selftest else ''}) and the {board} has {have / 1024:.0f} kbit of "
+                         f"block RAM it can use: {(need - have) / 1024:.0f} kbit short ({need / have:.1f} x); {hint}")
+    return {"memory_bits": need, "block_ram_bits": have}
+
+
+def build_network(board: str, *, model, config, seed: int = 0, baud: int = 115_200, selftest: int = 64,
+                  selftest_set=None, out, name: str = "network_board") -> dict:
+    """Build :class:`~mtjsc.boards.accelerator_board.AcceleratorBoardTop` for ``board`` in ``out``.
+
+    Parameters
+    ----------
+    model, config, seed
+        The network and its configuration (``lfsr`` SNGs, as the golden model's ``lfsr`` source).
+    baud : int
+        The UART rate (checked against the board clock).
+    selftest : int
+        Test images in the on-chip ROM (0: no self-test), the first ones of ``selftest_set``
+        (an :class:`~mtjsc.mnist.Dataset`).
+
+    Returns
+    -------
+    dict
+        Device use, Fmax against the clock, clocks per image, images/s from compute and over the
+        link, the self-test's expected count (the golden model's) and the bitstream's path.
+    """
+    from mtjsc.behavioral_models import golden
+    from mtjsc.behavioral_models.sources import make_source
+    from mtjsc.boards import frames
+    from mtjsc.boards.accelerator_board import AcceleratorBoardTop, uart_divisor
+    from mtjsc.hdl.accelerator import ScMlpAccelerator
+    selftest = check_int(selftest, "--selftest-images", minimum=0, maximum=255)
+    out = Path(out).absolute()
+    acc = ScMlpAccelerator(model=model, config=config, seed=seed, sng="lfsr")
+    fits = check_network_fits(board, acc, selftest)
+    clk_hz = platform_for(board).default_clk_frequency
+    divisor = uart_divisor(clk_hz, baud)                      # before the build: a bad rate costs nothing
+    px = lab = None
+    expect = {"images": 0, "correct": 0}
+    if selftest:
+        px = np.asarray(selftest_set.images[:selftest], np.uint8).reshape(selftest, -1)
+        lab = np.asarray(selftest_set.labels[:selftest])
+        res = golden.run_network(model, px / 255.0, source=make_source("lfsr", seed=seed, config=config),
+                                 config=config, image_ids=np.arange(selftest))
+        expect = {"images": selftest, "correct": int((res.classes == lab).sum())}
+    top = AcceleratorBoardTop(model=model, config=config, seed=seed, baud=baud, selftest_pixels=px,
+                              selftest_labels=lab)
+    plat, report, seconds = _platform_build(board, top, name=name, out=out)
+    fmax = _fmax(report)
+    util = {k: v for k, v in report.get("utilization", {}).items() if v.get("used")}
+    cycles = acc.cycles_per_image()
+    return {"board": board, "device": f"{plat.device}", "design": "AcceleratorBoard", "config": config.as_dict(),
+            "seed": seed, "clock_mhz": clk_hz / 1e6, "fmax_mhz": fmax,
+            "meets_clock": all(v >= clk_hz / 1e6 for v in fmax.values()), "utilization": util, **fits,
+            "baud": baud, "uart_divisor": divisor, "cycles_per_image": cycles,
+            "images_per_s_compute": round(clk_hz / cycles, 1),
+            # the host sends a frame, waits for the reply: the bytes at the baud rate plus the computation
+            "images_per_s_link": round(1.0 / (frames.link_seconds_per_image(baud) + cycles / clk_hz), 1),
+            "selftest_expected": expect, "bitstream": str(out / (name + BOARDS[board][3])),
             "build_s": round(seconds, 1)}

@@ -3,6 +3,9 @@ the golden model, the error frames answered and the next image still right, the 
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -149,3 +152,47 @@ def test_board_run_says_when_the_board_is_silent_or_absent(model, test_set, caps
     assert f"--port {tmp_path / 'ttyNONE'}: cannot open it at 115200 baud" in capsys.readouterr().err
     assert main(["board", "run", "--images", "0", "--port", "x"]) == 2
     assert "--images" in capsys.readouterr().err
+
+
+# --- the bitstream: what the build refuses before any tool runs, and (slow) the whole flow ------------
+
+@pytest.mark.parametrize("clock, baud, divisor", [(25e6, 115_200, 217), (25e6, 1_000_000, 25), (30e6, 3_000_000, 10)])
+def test_uart_divisor_is_the_nearest_whole_bit_time(clock, baud, divisor):
+    from mtjsc.boards.accelerator_board import uart_divisor
+    assert uart_divisor(clock, baud) == divisor
+
+
+def test_uart_divisor_names_the_flag_and_the_rates_that_work():
+    from mtjsc.boards.accelerator_board import uart_divisor
+    with pytest.raises(MtjscError, match=r"--baud 3000000: at the 25 MHz clock a bit is 8.33 clocks, so the UART "
+                                         r"runs 4.2 % off .*: 115200, 230400, 460800, 500000, 921600, 1000000, 1500000$"):
+        uart_divisor(25e6, 3_000_000)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--board", "icebreaker"], r"the network needs \d+ kbit of memory .* the icebreaker has 120 kbit of block RAM "
+                                r"it can use: \d+ kbit short .* no P or W helps"),
+    (["--board", "ulx3s-85f", "--baud", "3000000"], "--baud 3000000: at the 25 MHz clock"),
+    (["--board", "ulx3s-85f", "--selftest-images", "256"], "--selftest-images=256 must be an integer in 0..255"),
+])
+def test_network_build_refuses_what_cannot_work_before_building(tmp_path, capsys, args, message):
+    from mtjsc.cli import main
+    assert main(["board", "build", "--design", "accelerator", "--selftest-images", "2", "--out", str(tmp_path)]
+                + args) == 2
+    assert re.search(message, capsys.readouterr().err)
+    assert not any(tmp_path.iterdir())                       # nothing built
+
+
+@pytest.mark.slow
+def test_ulx3s_network_bitstream_builds_and_meets_its_clock(model, tmp_path):
+    """The whole flow (needs `pip install -e .[fpga]`, about 15 minutes): the L = 64, P = W = 16 network with
+    8 self-test images through Yosys, nextpnr-ecp5 and ecppack; it fits the 85F and meets 25 MHz."""
+    from mtjsc import mnist
+    from mtjsc.boards.build import build_network
+    cfg = ScConfig.from_model(model, L=64, parallel_neurons=16, input_lanes=16)
+    res = build_network("ulx3s-85f", model=model, config=cfg, selftest=8, selftest_set=mnist.load("test"),
+                        out=tmp_path)
+    assert res["meets_clock"] and Path(res["bitstream"]).stat().st_size > 100_000
+    assert 0 < res["utilization"]["DP16KD"]["used"] <= res["utilization"]["DP16KD"]["available"]
+    assert res["images_per_s_compute"] == round(25e6 / res["cycles_per_image"], 1)
+    assert 0 <= res["selftest_expected"]["correct"] <= res["selftest_expected"]["images"] == 8
