@@ -119,10 +119,19 @@ class AcceleratorBoard(wiring.Component):
             # a synchronous read port, so the ROM maps to block RAM: it is addressed with the pixel
             # the stream will hold next clock (address 0 outside SELF, so SELF starts with pixel 0 read)
             rd = rom.read_port()
-            label_of = Array(Const(int(v), 4) for v in labels)
             self_pix = Signal(range(n_self * PIXELS + 1))
             self_taken, self_correct = Signal(range(n_self + 1)), Signal(range(n_self + 1))
-            m.d.comb += rd.addr.eq(Mux(state == SELF, self_pix + (acc.pixels.valid & acc.pixels.ready), 0))
+            # the labels in a ROM read the same way, by the image whose result comes next (an Array of
+            # constants indexed by a register that has not changed since reset is X in Icarus: its
+            # always @* block never ran)
+            m.submodules.label_rom = label_rom = Memory(shape=4, depth=n_self, init=[int(v) for v in labels])
+            label_rd = label_rom.read_port()
+            next_label = self_taken + acc.result.valid
+            m.d.comb += label_rd.addr.eq(Mux((state == SELF) & (next_label < n_self), next_label, 0))
+            label = label_rd.data
+            following = self_pix + (acc.pixels.valid & acc.pixels.ready)
+            # past the last pixel it reads address 0, not outside the ROM (which a four-state simulator reads as X)
+            m.d.comb += rd.addr.eq(Mux((state == SELF) & (following < n_self * PIXELS), following, 0))
 
         with m.Switch(state):
             with m.Case(IDLE):
@@ -168,11 +177,11 @@ class AcceleratorBoard(wiring.Component):
                         m.d.sync += self_pix.eq(self_pix + 1)
                     with m.If(acc.result.valid):
                         m.d.sync += [self_taken.eq(self_taken + 1),
-                                     self_correct.eq(self_correct + (acc.result.payload.cls == label_of[self_taken]))]
+                                     self_correct.eq(self_correct + (acc.result.payload.cls == label))]
                         with m.If(self_taken == n_self - 1):
                             m.d.sync += [state.eq(SEND), counting.eq(0), cls.eq(n_self)]
                             m.d.sync += [s.eq(0) for s in scores[1:]]
-                            m.d.sync += scores[0].eq(self_correct + (acc.result.payload.cls == label_of[self_taken]))
+                            m.d.sync += scores[0].eq(self_correct + (acc.result.payload.cls == label))
             with m.Case(SEND):
                 pass
 
@@ -224,19 +233,26 @@ def uart_divisor(clock_hz: float, baud: int, *, flag: str = "--baud") -> int:
 
 class AcceleratorBoardTop(Elaboratable):
     """:class:`AcceleratorBoard` on an amaranth-boards platform: the UART's rx/tx pins (the ULX3S's
-    FT231X), LED 0 busy, LED 1 error. The divisor comes from the platform's clock and ``baud``."""
+    FT231X), LED 0 busy, LED 1 error. It runs at the platform's clock, or at ``clock_mhz`` from an ECP5
+    PLL (:mod:`mtjsc.boards.clocks`); the UART divisor comes from that clock and ``baud``."""
 
-    def __init__(self, *, model, config, seed: int = 0, baud: int = 115_200, selftest_pixels=None,
-                 selftest_labels=None):
+    def __init__(self, *, model, config, seed: int = 0, baud: int = 115_200, clock_mhz: float | None = None,
+                 selftest_pixels=None, selftest_labels=None):
         self.kw = dict(model=model, config=config, seed=seed, selftest_pixels=selftest_pixels,
                        selftest_labels=selftest_labels)
         self.baud = check_int(baud, "--baud", minimum=300, maximum=12_000_000)
+        self.clock_mhz = clock_mhz
 
     def elaborate(self, platform):
         if platform is None:
             raise MtjscError("AcceleratorBoardTop needs an amaranth-boards platform (simulate AcceleratorBoard)")
         m = Module()
-        divisor = uart_divisor(platform.default_clk_frequency, self.baud)
+        clock_hz = platform.default_clk_frequency
+        if self.clock_mhz is not None and abs(self.clock_mhz * 1e6 - clock_hz) > 1:
+            from mtjsc.boards.clocks import Ecp5Pll
+            m.submodules.pll = Ecp5Pll(output_mhz=self.clock_mhz)
+            clock_hz = self.clock_mhz * 1e6
+        divisor = uart_divisor(clock_hz, self.baud)
         m.submodules.board = board = AcceleratorBoard(**self.kw, divisor=divisor)
         uart = platform.request("uart", 0, dir="-")
         m.submodules.rx = rx = io.Buffer("i", uart.rx)

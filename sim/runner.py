@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import sys
 import uuid
@@ -105,11 +106,26 @@ def build(component, *, name: str, simulator: str, build_root=None, waves: bool 
     """Generate Verilog and build it for ``simulator`` (cached). Returns the build directory."""
     prepare_simulator(simulator)
     verilog = to_verilog(component, name)
+    if simulator == "icarus":
+        verilog = icarus_time_zero(verilog)
     flags = VERILATOR_COCOTB_MAKEFLAGS if simulator == "verilator" else ""
     bdir = build_dir(build_root, name, simulator, f"{simulator}:{waves}:{flags}:{verilog}")
     build_once(bdir, bdir / ".built",
                lambda: _build_locked(bdir, verilog, name=name, simulator=simulator, waves=waves, flags=flags))
     return bdir
+
+
+_TIME_ZERO = re.compile(r"^(\s*)reg (\\\S*dump_module\S*) += 0;$", re.M)
+
+
+def icarus_time_zero(verilog: str) -> str:
+    """Yosys's ``write_verilog`` makes every ``always @*`` block read a register ``dump_module$N``
+    declared ``= 0`` so that the block runs once at time 0. Icarus 11 may apply that declaration
+    before the blocks wait for it; a block whose inputs then do not change before they are used
+    (a label ROM's index, a register still at its reset value) keeps X. An ``initial #0`` write of
+    each such register, after every process has started, runs each block once. The design's logic
+    is untouched: only when the blocks first evaluate changes."""
+    return _TIME_ZERO.sub(lambda m: f"{m.group(0)}\n{m.group(1)}initial #0 {m.group(2)} = 1'b1;", verilog)
 
 
 def _build_locked(bdir: Path, verilog: str, *, name: str, simulator: str, waves: bool, flags: str) -> None:

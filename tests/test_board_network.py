@@ -22,7 +22,7 @@ def model(shipped):
     return shipped["L64"]
 
 
-@pytest.mark.parametrize("simulator, L, selftest", [("verilator", 8, 2)])
+@pytest.mark.parametrize("simulator, L, selftest", [("verilator", 8, 2), ("icarus", 8, 2)])
 def test_board_replies_equal_the_golden_model(model, test_set, simulator, L, selftest):
     cfg = ScConfig.from_model(model, L=L, parallel_neurons=16, input_lanes=16)
     r = board_cosim(model, test_set.images[:5], test_set.labels[:5], config=cfg, simulator=simulator,
@@ -174,6 +174,8 @@ def test_uart_divisor_names_the_flag_and_the_rates_that_work():
                                 r"it can use: \d+ kbit short .* no P or W helps"),
     (["--board", "ulx3s-85f", "--baud", "3000000"], "--baud 3000000: at the 25 MHz clock"),
     (["--board", "ulx3s-85f", "--selftest-images", "256"], "--selftest-images=256 must be an integer in 0..255"),
+    (["--board", "icebreaker", "--parallel", "1", "--lanes", "1", "--clock-mhz", "30"], "no P or W helps"),
+    (["--board", "ulx3s-85f", "--clock-mhz", "30", "--baud", "2400000"], r"--baud 2400000: at the 30 MHz clock a bit is 12.50 clocks"),
 ])
 def test_network_build_refuses_what_cannot_work_before_building(tmp_path, capsys, args, message):
     from mtjsc.cli import main
@@ -196,3 +198,20 @@ def test_ulx3s_network_bitstream_builds_and_meets_its_clock(model, tmp_path):
     assert 0 < res["utilization"]["DP16KD"]["used"] <= res["utilization"]["DP16KD"]["available"]
     assert res["images_per_s_compute"] == round(25e6 / res["cycles_per_image"], 1)
     assert 0 <= res["selftest_expected"]["correct"] <= res["selftest_expected"]["images"] == 8
+
+
+@pytest.mark.parametrize("fin, fout", [(25, 30), (25, 40), (25, 50), (12, 48), (25, 25)])
+def test_pll_dividers_make_the_frequency_within_the_ecp5_limits(fin, fout):
+    from mtjsc.boards.clocks import PFD_MIN, VCO_MAX, VCO_MIN, pll_dividers
+    d = pll_dividers(fin, fout)
+    assert abs(d.output_mhz(fin) - fout) < 1e-3
+    assert VCO_MIN <= d.vco_mhz(fin) <= VCO_MAX and fin / d.clki_div >= PFD_MIN
+    assert d.clkop_cphase == (d.clkop_div - 1) // 2
+
+
+def test_pll_dividers_say_what_the_pll_can_make_instead():
+    from mtjsc.boards.clocks import pll_dividers
+    with pytest.raises(MtjscError, match=r"--clock-mhz 500: the ECP5 PLL makes 3.125 to 400 MHz"):
+        pll_dividers(25, 500)
+    with pytest.raises(MtjscError, match=r"--clock-mhz 30.01: the ECP5 PLL cannot make it from 25 MHz; the nearest is 30 MHz"):
+        pll_dividers(25, 30.01)

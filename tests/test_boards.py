@@ -79,6 +79,13 @@ def test_icebreaker_bitstream_builds_and_meets_its_clock(tmp_path):
     assert res["expected_report"].startswith("a5 ")
 
 
+@pytest.mark.parametrize("board", ["icebreaker", "ulx3s-85f"])
+def test_crystal_table_equals_the_platforms_clock(board):
+    """The refusals before a build read the crystal from a table; it must be the platform's own."""
+    from mtjsc.boards.build import CRYSTAL_HZ, platform_for
+    assert CRYSTAL_HZ[board] == platform_for(board).default_clk_frequency
+
+
 def test_unknown_board_is_named():
     from mtjsc.boards.build import platform_for
     with pytest.raises(MtjscError, match="board 'de10': choose one of icebreaker, ulx3s-85f"):

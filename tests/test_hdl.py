@@ -1,5 +1,6 @@
 """RTL blocks on Icarus and Verilator, equal to their references and to the golden model."""
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ from mtjsc.behavioral_models.sources import make_source
 from mtjsc.config import ScConfig
 from mtjsc.errors import MtjscError
 from mtjsc.hdl import ApproxParallelCounter, BtanhCounter, BtanhUpdate, ComparatorSng, LaneApc, Lfsr, ScNeuron, XnorArray
+from mtjsc.hdl.export import to_verilog
 from mtjsc.sim import runner, scoreboard
 from mtjsc.sim.harness import ApcBank
 from mtjsc.sim.network import hidden_neuron_cosim
@@ -65,6 +67,31 @@ def test_missing_simulator_is_reported(monkeypatch):
         runner.prepare_simulator("icarus")
     with pytest.raises(MtjscError, match="unknown simulator 'modelsim'"):
         runner.prepare_simulator("modelsim")
+
+
+def test_icarus_builds_run_every_always_block_at_time_zero():
+    """Yosys's time-zero trigger registers each get an ``initial #0`` write for Icarus (without it the
+    board's self-test read an Array of constant labels as X: its always @* block never ran)."""
+    from amaranth.lib import wiring
+    from amaranth.lib.wiring import Out
+    from amaranth import Array, Const, Module, Signal
+
+    class ConstantIndex(wiring.Component):
+        out: Out(4)
+
+        def elaborate(self, platform):
+            m = Module()
+            idx = Signal(2)
+            m.d.sync += idx.eq(idx)
+            m.d.comb += self.out.eq(Array(Const(v, 4) for v in (7, 2, 1))[idx])
+            return m
+
+    verilog = to_verilog(ConstantIndex(), "constant_index")
+    triggers = re.findall(r"reg (\\\S*dump_module\S*) += 0;", verilog)
+    patched = runner.icarus_time_zero(verilog)
+    assert triggers and all(f"initial #0 {t} = 1'b1;" in patched for t in triggers)
+    assert patched.count("initial #0") == len(triggers)
+    assert patched.replace("\n", "").count("always") == verilog.replace("\n", "").count("always")
 
 
 def test_apc_latency_attribute():

@@ -28,6 +28,9 @@ def add_arguments(bd) -> None:
                     help="build: the p-bit machine (default) or the SC network (accelerator) behind a UART")
     bd.add_argument("--selftest-images", type=int, default=64,
                     help="build --design accelerator: test images in the on-chip self-test ROM (0..255, default 64)")
+    bd.add_argument("--clock-mhz", type=float,
+                    help="build --design accelerator on the ulx3s-85f: run the design at this clock from the ECP5 PLL "
+                         "(default: the 25 MHz crystal); 30 makes 3000000 baud exact")
     bd.add_argument("--allow-timing-fail", action="store_true",
                     help="build: exit 0 even when the design misses the board clock")
     bd.add_argument("--pbits", dest="n", type=int, default=64, help="p-bits (nodes of the random graph; default 64)")
@@ -105,9 +108,10 @@ def build_network_board(a) -> int:
     name, model, cfg = model_and_config(a.model, L, **config_kwargs(a))
     selftest = check_int(a.selftest_images, "--selftest-images", minimum=0, maximum=255)
     print(f"building the network for {a.board}: L = {cfg.L}, P = {cfg.parallel_neurons}, W = {cfg.input_lanes}, "
-          f"{selftest} self-test images, {a.baud} baud (Yosys, nextpnr, packer: tens of minutes)", file=sys.stderr)
+          f"{selftest} self-test images, {a.baud} baud" + (f", {a.clock_mhz:g} MHz from the PLL" if a.clock_mhz else "")
+          + " (Yosys, nextpnr, packer: tens of minutes)", file=sys.stderr)
     res = build_network(a.board, model=model, config=cfg, seed=check_seed(a.seed, "--seed"), baud=a.baud,
-                        selftest=selftest, selftest_set=mnist.load("test", a.data) if selftest else None, out=out)
+                        clock_mhz=a.clock_mhz, selftest=selftest, selftest_set=mnist.load("test", a.data) if selftest else None, out=out)
     res["model"] = name
     write_text(out / "board.json", json.dumps(res, indent=1))
     util = ", ".join(f"{k} {v['used']}/{v['available']}" for k, v in res["utilization"].items())
