@@ -79,7 +79,11 @@ class Trace:
 
 
 def trace_from_model(device: TelegraphMTJ, biases, duration: float, dt: float, seed: int = 0) -> Trace:
-    """A synthetic trace made by the model (one stretch per bias)."""
+    """A synthetic trace made by the model (one stretch per bias; ``biases`` a 1-D sequence in V)."""
+    b = np.asarray(biases, float)
+    if b.ndim != 1 or len(b) == 0:
+        raise MtjscError(f"trace_from_model takes biases as a 1-D sequence of volts (one stretch each), got "
+                         f"shape {b.shape}; give a list such as [0.1] for one bias")
     rng = np.random.default_rng(seed)
     parts = [device.trace(v, duration, dt, rng) for v in biases]
     return Trace(bias=np.concatenate([np.full(len(p[0]), float(v)) for v, p in zip(biases, parts)]),

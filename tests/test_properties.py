@@ -266,6 +266,7 @@ def _simulation_and_source_shapes():
     m = ising.CoupledMtjs(ising.chain(3, 0.5), np.full(3, 0.5))
     A = pbit.random_graph(6, 2.0, 0)
     prob = pbit.maxcut_problem(A)
+    sched = pbit.Schedule((0.5,))
     lfsr_src = sources.make_source("lfsr", seed=0)
     p_in = np.full((2, 785), 0.5)
     return [
@@ -282,6 +283,9 @@ def _simulation_and_source_shapes():
         (lambda: mtj_fit.Trace(np.zeros(5), np.arange(4.0), np.zeros(5)), False,
          r"three 1-D columns of one length.*\(5,\), \(4,\), \(5,\)"),
         (lambda: mtj_fit.Trace(np.zeros((2, 3)), np.zeros((2, 3)), np.zeros((2, 3))), False, "three 1-D columns"),
+        (lambda: len(mtj_fit.trace_from_model(d, [0.0, 0.1], 1e-8, 1e-9).time) == 20, True, ""),
+        (lambda: mtj_fit.trace_from_model(d, 0.1, 1e-8, 1e-9), False, r"1-D sequence of volts .* got shape \(\)"),
+        (lambda: mtj_fit.trace_from_model(d, np.zeros((2, 2)), 1e-8, 1e-9), False, r"got shape \(2, 2\)"),
         (lambda: m.rates(ising.all_states(3)).shape == (8, 3), True, ""),
         (lambda: m.rates(np.ones((2, 5))), False, r"spins must be \[\.\.\., n\] \(\+-1\) with n = 3, got shape \(2, 5\)"),
         (lambda: m.device_currents(np.ones(4)), False, "spins must be"),
@@ -300,6 +304,13 @@ def _simulation_and_source_shapes():
         (lambda: pbit.local_search_maxcut(np.zeros((3, 4))), False, r"adjacency A must be a square matrix"),
         (lambda: pbit.local_search_maxcut(A, restarts=0), False, "restarts=0"),
         (lambda: pbit.random_graph(1, 2.0, 0), False, r"n \(nodes\)=1"),
+        (lambda: pbit.PbitProblem(np.zeros((3, 4)), np.zeros(3)), False, r"J must be a square matrix, got shape \(3, 4\)"),
+        (lambda: pbit.entropy_words(prob, sched, np.zeros(64, bool)).shape == (2, 3), True, ""),
+        (lambda: pbit.entropy_words(prob, sched, np.zeros(3, bool)), False, r"3 entropy bits given, the run needs 48"),
+        (lambda: pbit.run(prob, sched, rng="entropy", replicas=2), False, "the entropy port feeds one replica"),
+        (lambda: pbit.run(prob, sched, replicas=2)["states"].shape == (2, 1, 6), True, ""),
+        (lambda: pbit.lfsr_seeds(prob, sched, 0).shape == (6,), True, ""),
+        (lambda: pbit.initial_state(prob, 0).shape == (6,), True, ""),
         (lambda: lfsr_src.input_bits(np.arange(2), p_in, 8).shape == (2, 8, 785), True, ""),
         (lambda: lfsr_src.input_bits(np.arange(2), np.full((3, 785), 0.5), 8), False,
          r"image_ids \(2,\) must name one image per row .*\(3, 785\)"),
