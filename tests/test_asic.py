@@ -114,6 +114,22 @@ def test_a_design_without_a_clock_cannot_be_timed(cache):
 
 
 @needs_asic
+def test_a_combinational_loop_is_refused_with_its_cells(cache):
+    """Yosys keeps the loop of a cross-coupled NAND pair (as a NAND and an inverter); OpenSTA would time
+    it without a word, so the flow names the loop's cells instead."""
+    verilog = ("module t_loop(input clk, input a, output reg q);\n  wire x, y;\n  assign x = ~(y & a);\n"
+               "  assign y = ~(x & a);\n  always @(posedge clk) q <= x;\nendmodule\n")
+    net = flow.synthesize(verilog, "t_loop", cache_root=cache)
+    loop = flow.combinational_loop(net)
+    assert loop and loop[0] == loop[-1] and {net.instances[i] for i in loop} <= {"NAND2X1", "INVX1"}
+    with pytest.raises(MtjscError, match=r"t_loop has a combinational loop: n\d \((NAND2X1|INVX1)\) -> .*register a net"):
+        flow.sta(net, period_ns=10, default_activity=0.1)
+    # a registered feedback is no loop
+    clocked = flow.synthesize(to_verilog(_Clocked(), "t_clocked"), "t_clocked", cache_root=cache)
+    assert flow.combinational_loop(clocked) is None
+
+
+@needs_asic
 def test_sta_needs_an_activity(cache):
     net = flow.synthesize(to_verilog(_Clocked(), "t_clocked"), "t_clocked", cache_root=cache)
     with pytest.raises(MtjscError, match="give the switching activity"):
@@ -159,18 +175,23 @@ def test_energy_per_image_grows_with_the_stream_length(small_accelerators):
 @needs_asic
 def test_smtj_sources_replace_what_they_say(small_accelerators):
     """smtj-comparator drops the LFSR leaps and their memories and adds L (2 n1 + n2) B device reads;
-    smtj-biased also drops the comparators and needs one read per stream bit."""
-    from mtjsc.asic import sng
+    smtj-biased needs one read per stream bit and the shared bias DAC (its selection trees costed as the
+    comparators they replace)."""
+    from mtjsc.asic import library, sng
     r = small_accelerators[16]
-    c = sng.replace(r, "smtj-comparator")
-    b = sng.replace(r, "smtj-biased")
+    c = sng.replace(r, "smtj-comparator", clock_period_s=1e-7)
+    b = sng.replace(r, "smtj-biased", clock_period_s=1e-7)
     split = r["logic_leap_comparator_per_image_j"]
-    assert c["removed_logic_j"] == pytest.approx(split["leap"])
-    assert b["removed_logic_j"] == pytest.approx(split["leap"] + split["comparator"])
+    assert c["removed_logic_j"] == b["removed_logic_j"] == pytest.approx(split["leap"]) and split["leap"] > 0
+    dac = library.supply_voltage() ** 2 / (256 * sng.DAC_UNIT_OHM) * r["cycles_per_image"] * 1e-7
+    assert c["dac_j"] == 0 and dac > 0 and b["dac_j"] == pytest.approx(dac)
     lfsr_mem = sum(m["energy_j"] for m in r["memory_rows"] if m["name"].endswith(("_state", "_seed")))
     assert c["removed_memory_j"] == b["removed_memory_j"] == pytest.approx(lfsr_mem) and lfsr_mem > 0
     assert c["bits_per_image"] == 16 * (2 * 785 + 129) * 8 and b["bits_per_image"] == 16 * (2 * 785 + 129)
     per_bit = sng.device_energy_j(sng.READ_PERIOD_S) + sng.read_circuit_energy_j()
     assert c["added_j"] == pytest.approx(c["bits_per_image"] * per_bit)
+    assert b["added_j"] == pytest.approx(b["bits_per_image"] * per_bit + dac)
+    # the DAC is on for the whole image: a slower clock costs it more
+    assert sng.replace(r, "smtj-biased", clock_period_s=2e-7)["dac_j"] == pytest.approx(2 * dac)
     with pytest.raises(MtjscError, match="--sng 'trng' is not an SNG kind of the cost model"):
         sng.check_kind("trng")

@@ -112,6 +112,44 @@ def read_netlist(d: Path, top: str) -> Netlist:
     return Netlist(Path(d), top, instances, drivers, loads)
 
 
+#: Cells whose outputs do not follow their inputs combinationally (a path through one is not a loop).
+SEQUENTIAL_CELLS = ("DFFPOSX1", "DFFNEGX1", "DFFSR", "LATCH", "MTJSC_MEM")
+
+
+def combinational_loop(net: Netlist) -> list | None:
+    """A cycle of combinational cells in ``net`` (their instance names, in order), or None.
+
+    OpenSTA breaks such a loop without a word and times a different circuit, and a simulation of
+    it may oscillate, so :func:`sta` refuses a netlist that has one."""
+    succ = {}
+    for n, drv in net.drivers.items():
+        src = drv.split("/")[0]
+        if net.instances.get(src) in SEQUENTIAL_CELLS:
+            continue
+        for load in net.loads.get(n, ()):
+            dst = load.split("/")[0]
+            if net.instances.get(dst) not in SEQUENTIAL_CELLS:
+                succ.setdefault(src, []).append(dst)
+    colour = {}                                  # absent: not seen; 1: on the current path; 2: done
+    for root in succ:
+        if root in colour:
+            continue
+        path, stack = [root], [iter(succ.get(root, ()))]
+        colour[root] = 1
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                colour[path.pop()] = 2
+                stack.pop()
+            elif colour.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            elif nxt not in colour:
+                colour[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(succ.get(nxt, ())))
+    return None
+
+
 def block_of(instance: str, component=None, top_block: str = "control") -> str:
     """The block of a flattened instance name: the tag of its submodule path (:mod:`mtjsc.hdl.tags`)."""
     parts = instance.split(".")[:-1]
@@ -187,6 +225,11 @@ def sta(net: Netlist, *, period_ns: float, rates: dict | None = None, default_ac
     ``blocks_w`` (total power per block).
     """
     period_ns = check_period(period_ns)
+    loop = combinational_loop(net)
+    if loop:
+        cells = " -> ".join(f"{i} ({net.instances[i]})" for i in loop[:8]) + (" -> ..." if len(loop) > 8 else "")
+        raise MtjscError(f"{net.top} has a combinational loop: {cells}. OpenSTA would break it silently and "
+                         "time another circuit; register a net of the loop (a latch or feedback without a clock)")
     if rates is not None:
         act = activity_tcl(net, rates)
     elif default_activity is not None:

@@ -55,8 +55,8 @@ def run(a) -> int:
     images = check_int(a.images, "--images", minimum=1, maximum=10000)
     library.library_dir()
     tool_executable("sta")
-    res = asic.validation(cycles=cycles, clock_mhz=mhz, cache_root=a.cache)
-    write_and_print_report(out, "asic-validation", res, asic.markdown(res))
+    checked = asic.validation(cycles=cycles, clock_mhz=mhz, cache_root=a.cache)
+    write_and_print_report(out, "asic-validation", checked, asic.markdown(checked))
     if a.validate_only:
         return 0
     with progress_bar(len(lengths) * len(apcs) + len(widths), "designs", unit="design") as bar:
@@ -65,5 +65,5 @@ def run(a) -> int:
                            smtj_accuracy_images=check_int(a.smtj_accuracy_images, "--smtj-accuracy-images", minimum=1,
                                                           maximum=10000),
                            cache_root=a.cache, progress=bar.update)
-    write_and_print_report(out, "asic", res, asic.designs_markdown(res), asic.plot_designs)
+    write_and_print_report(out, "asic", res, asic.designs_markdown(res, checked), asic.plot_designs)
     return 0

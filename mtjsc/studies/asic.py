@@ -129,7 +129,7 @@ def sc_design(L: int, apc: str, *, parallel: int, lanes: int, images_sim: int, p
     row = accelerator_energy(model, imgs, config=cfg, period_ns=period_ns, cache_root=cache_root)
     out = []
     for kind in kinds:
-        r = sng.replace(row, kind)
+        r = sng.replace(row, kind, clock_period_s=period_ns * 1e-9)
         logic = row["logic_energy_per_image_j"] - r["removed_logic_j"]
         memory_j = row["memory_energy_per_image_j"]["total_j"] - r["removed_memory_j"]
         total = logic + memory_j + r["added_j"]
@@ -143,7 +143,7 @@ def sc_design(L: int, apc: str, *, parallel: int, lanes: int, images_sim: int, p
                         "logic_j": logic, "memory_j": memory_j, "random_source_j": r["added_j"], "total_j": total,
                         "blocks_j": row["logic_blocks_per_image_j"], "sng_split_j": row["logic_leap_comparator_per_image_j"],
                         "per_synapse_bit_j": total / (L * (model.hidden * 785 + 10 * (model.hidden + 1)))},
-                    "replacement": r, "gate_level_images": row["images"], "lower_bound": r.get("lower_bound", False)})
+                    "replacement": r, "gate_level_images": row["images"]})
     return out
 
 
@@ -165,7 +165,7 @@ def binary_design(wbits: int, abits: int, *, parallel: int, images_sim: int, per
             "energy": {"logic_j": logic, "memory_j": memory_j, "random_source_j": 0.0, "total_j": total,
                        "blocks_j": row["logic_blocks_per_image_j"],
                        "per_synapse_bit_j": total / (model.hidden * 785 + 10 * (model.hidden + 1))},
-            "gate_level_images": row["images"], "lower_bound": False}
+            "gate_level_images": row["images"]}
 
 
 def designs(*, lengths=(64, 256, 1024), apcs=("exact", "approx"), widths=((8, 8), (4, 4), (1, 1)),
@@ -199,34 +199,105 @@ def designs(*, lengths=(64, 256, 1024), apcs=("exact", "approx"), widths=((8, 8)
                           "kim_energy_saving": 0.70}}
 
 
-#: First-order constant-field scaling of energy per operation, E ~ C V^2 with C ~ feature size, from
-#: 0.18 um at 1.8 V to 45 nm at 0.9 V (the rule the memory model uses the other way round).
-SCALE_TO_45NM = 1 / ((180 / 45) * (1.8 / 0.9) ** 2)
-
-
-def designs_markdown(res: dict) -> str:
+def designs_markdown(res: dict, validation_res: dict | None = None) -> str:
+    """The comparison table at 0.18 um, the same rows scaled to 45 nm and 7 nm, and what they say."""
+    from mtjsc.asic import scaling
     lines = [f"Standard-cell cost at {res['clock_mhz']:g} MHz, {res['library']}; P = {res['parallel']} "
              f"(SC: W = {res['lanes']}); activity from {res['gate_level_images']} test images simulated at gate "
              f"level (bit-exact with the golden model); accuracy on the test images given beside it.", "",
              "| design | random source | accuracy (images) | clocks/image | logic area (um^2) | memory area (um^2) | Fmax | "
-             "energy/image: logic | memory | random source | total | per synapse-bit | images/s at Fmax | "
-             "total scaled to 45 nm |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "energy/image: logic | memory | random source | total | per synapse-bit | images/s at Fmax |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in res["rows"]:
         e = r["energy"]
-        lb = " (lower bound)" if r["lower_bound"] else ""
         lines.append(f"| {r['design']} | {r['sng']} | {100 * r['accuracy']:.2f} % ({r['accuracy_images']:,}) | "
                      f"{r['cycles_per_image']:,.0f} | "
                      f"{r['area']['logic_um2']:,.0f} | {r['memory_area_um2']:,.0f} | {r['timing']['fmax_mhz']:.1f} MHz"
                      f"{'' if r.get('meets_clock', True) else ' (below the clock)'} | "
                      f"{1e9 * e['logic_j']:,.2f} nJ | {1e9 * e['memory_j']:,.2f} nJ | {1e9 * e['random_source_j']:,.2f} nJ | "
-                     f"**{1e9 * e['total_j']:,.2f} nJ**{lb} | {1e15 * e['per_synapse_bit_j']:,.1f} fJ | "
-                     f"{r['images_per_s_at_fmax']:,.1f} | {1e9 * SCALE_TO_45NM * e['total_j']:,.1f} nJ (scaled) |")
+                     f"**{1e9 * e['total_j']:,.2f} nJ** | {1e15 * e['per_synapse_bit_j']:,.1f} fJ | "
+                     f"{r['images_per_s_at_fmax']:,.1f} |")
     lines += ["", f"Memories: {res['memory_model']}.",
-              "Scaled: the total x 1/16, first-order constant-field scaling (E ~ C V^2, C ~ feature size) from "
-              "0.18 um at 1.8 V to 45 nm at 0.9 V; a rule, not a measurement. Fmax: OpenSTA on the unbuffered "
-              "netlist (no placement, no buffer insertion), so high-fanout nets set it."]
+              "Fmax: OpenSTA on the unbuffered netlist (no placement, no buffer insertion), so high-fanout nets set it.",
+              "", f"**Scaled, not measured**: the rows above scaled by {scaling.SOURCE} "
+              "(mtjsc.asic.scaling: logic and read circuits by the energy equations, memories from Horowitz's "
+              "45 nm figures, the sMTJ device's own read energy unscaled).", "",
+              "| design | random source | 45 nm: energy/image | logic + memory area (mm^2) | images/s at Fmax | "
+              "7 nm: energy/image | logic + memory area (mm^2) | images/s at Fmax |",
+              "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for r in res["rows"]:
+        cells = []
+        for node in ("45nm", "7nm"):
+            x = scaling.scale_row(r, node)
+            cells += [f"{1e9 * x['total_j']:,.1f} nJ", f"{(x['logic_um2'] + x['memory_um2']) / 1e6:,.3f}",
+                      f"{x['images_per_s_at_fmax']:,.0f}"]
+        lines.append(f"| {r['design']} | {r['sng']} | " + " | ".join(cells) + " |")
+    lines += ["", "## What the numbers say", ""] + findings(res, validation_res)
     return "\n".join(lines) + "\n"
+
+
+def findings(res: dict, validation_res: dict | None = None) -> list:
+    """Where SC with sMTJs wins and loses against binary, in numbers from ``res``, beside the published
+    claims (:data:`designs`' ``published``): bullet lines for the report."""
+    from mtjsc.asic import scaling
+    rows, pub = res["rows"], res["published"]
+    sc = [r for r in rows if r["sng"] != "-"]
+    binary = {r["design"]: r for r in rows if r["sng"] == "-"}
+    out = []
+    if sc and binary:
+        best_bin = min(binary.values(), key=lambda r: r["energy"]["total_j"])
+        ref = binary.get("binary 8/8", best_bin)
+        cheapest = min(sc, key=lambda r: r["energy"]["total_j"])
+        ratios = [r["energy"]["total_j"] / ref["energy"]["total_j"] for r in sc]
+        wins = [r for r in sc if r["energy"]["total_j"] < ref["energy"]["total_j"] and r["accuracy"] >= ref["accuracy"]]
+        out.append(f"- **SC against binary.** The cheapest SC row ({cheapest['design']}, {cheapest['sng']}) costs "
+                   f"{1e9 * cheapest['energy']['total_j']:,.0f} nJ per image at {100 * cheapest['accuracy']:.2f} %; "
+                   f"{ref['design']} costs {1e9 * ref['energy']['total_j']:,.0f} nJ at {100 * ref['accuracy']:.2f} %. "
+                   f"Every SC row costs {min(ratios):.1f} to {max(ratios):.1f} times {ref['design']}'s energy; "
+                   + (f"{len(wins)} SC rows beat it on both energy and accuracy." if wins else
+                      "no SC row beats it on energy, whatever its accuracy.")
+                   + f" Kim et al. (DAC 2016) report about {100 * pub['kim_energy_saving']:.0f} % less energy than "
+                   f"binary; here the best SC row uses " + (f"{100 * (min(ratios) - 1):,.0f} % more." if min(ratios) > 1
+                                                       else f"{100 * (1 - min(ratios)):.0f} % less."))
+        mem = [r["energy"]["memory_j"] / r["energy"]["total_j"] for r in sc]
+        out.append(f"- **Memory reads** are {100 * min(mem):.0f} to {100 * max(mem):.0f} % of every SC row's energy: "
+                   "every memory is read on every clock, and an SC image takes "
+                   f"{min(r['cycles_per_image'] for r in sc):,.0f} clocks or more against the baselines' "
+                   f"{min(r['cycles_per_image'] for r in binary.values()):,.0f}.")
+    for L in sorted({r["L"] for r in sc}):
+        for apc in sorted({r["apc"] for r in sc if r["L"] == L}):
+            by = {r["sng"]: r for r in sc if r["L"] == L and r["apc"] == apc}
+            if "lfsr" in by and "smtj-comparator" in by:
+                a, c = by["lfsr"]["energy"]["total_j"], by["smtj-comparator"]["energy"]["total_j"]
+                rep = by["smtj-comparator"]["replacement"]
+                line = (f"- **What the sMTJ removes at L = {L} {apc}** (the paper's premise): the LFSR source costs "
+                        f"{1e9 * (rep['removed_logic_j'] + rep['removed_memory_j']):,.0f} nJ per image (leap logic and "
+                        f"state/seed memory reads), {100 * (1 - c / a):.0f} % of the design; the sMTJ bits that replace "
+                        f"it cost {1e9 * rep['added_j']:,.1f} nJ ({rep['bits_per_image']:,} bits of "
+                        f"{1e15 * (rep['device_energy_per_bit_j'] + rep['read_circuit_energy_per_bit_j']):.0f} fJ).")
+                if "smtj-biased" in by:
+                    b = by["smtj-biased"]
+                    line += (f" smtj-biased: {1e9 * b['energy']['total_j']:,.0f} nJ, of which the shared bias DAC "
+                             f"{1e9 * b['replacement']['dac_j']:,.1f} nJ.")
+                out.append(line)
+    if validation_res:
+        lb = validation_res["lfsr_energy_per_bit_j"]
+        dev = next((r["replacement"] for r in sc if r["sng"] == "smtj-comparator"), None)
+        out.append(f"- **Energy per random bit.** A free-running LFSR in this flow: {1e15 * lb:,.0f} fJ per bit "
+                   f"at 0.18 um ({1e15 * lb * scaling.energy_factor('45nm'):,.0f} fJ scaled to 45 nm), against "
+                   f"Shao et al.'s about {1e15 * pub['shao_lfsr_bit_j']:.0f} fJ"
+                   + (f"; an sMTJ bit {1e15 * dev['device_energy_per_bit_j']:.1f} fJ for the device and "
+                      f"{1e15 * dev['read_circuit_energy_per_bit_j']:.0f} fJ for its read circuit, against their "
+                      f"about {1e15 * pub['shao_mtj_bit_j']:.0f} fJ." if dev else "."))
+    if sc:
+        cheapest = min(sc, key=lambda r: r["energy"]["total_j"])
+        at45 = scaling.scale_row(cheapest, "45nm")["total_j"]
+        out.append(f"- **Against Daniels et al.** (about {1e9 * pub['daniels_inference_j']:.0f} nJ per MNIST inference "
+                   f"with sMTJ SC): the cheapest SC row here scales to {1e9 * at45:,.0f} nJ at 45 nm "
+                   f"({at45 / pub['daniels_inference_j']:,.0f} times)"
+                   + (", most of it memory reads." if cheapest["energy"]["memory_j"] > cheapest["energy"]["total_j"] / 2
+                      else "."))
+    return out
 
 
 def plot_designs(res: dict, path) -> None:
