@@ -131,3 +131,51 @@ def test_board_read_compares_a_report_from_a_serial_port(tmp_path, capsys):
         os.close(master)
         os.close(slave)
     assert "0 of 3 report bytes in 0.2 s; press the board's button 0" in capsys.readouterr().err
+
+
+# --- flashing: openFPGALoader's arguments and what its failures say ------------------------------------
+
+def _fake_loader(tmp_path, monkeypatch, *, out: str, code: int):
+    """A stand-in for openfpgaloader-cli that records its arguments and prints ``out``."""
+    script = tmp_path / "loader"
+    script.write_text(f"#!/bin/sh\necho \"$@\" > {tmp_path / 'argv'}\nprintf '%s\\n' '{out}'\nexit {code}\n")
+    script.chmod(0o755)
+    monkeypatch.setenv("OPENFPGALOADER", str(script))
+    return tmp_path / "argv"
+
+
+@pytest.mark.parametrize("board, name, persist, flags", [("ulx3s-85f", "x.bit", False, "-b ulx3s"),
+                                                          ("ulx3s-85f", "x.bit", True, "-b ulx3s -f"),
+                                                          ("icebreaker", "x.bin", True, "-b ice40_generic")])
+def test_flash_gives_the_loader_the_board_and_the_file(tmp_path, monkeypatch, board, name, persist, flags):
+    from mtjsc.boards.flash import flash
+    bit = tmp_path / name
+    bit.write_bytes(b"\0" * 16)
+    argv = _fake_loader(tmp_path, monkeypatch, out="Done", code=0)
+    assert "Done" in flash(board, bit, persist=persist)
+    assert argv.read_text().split() == flags.split() + [str(bit)]
+
+
+@pytest.mark.parametrize("out, code, message", [
+    ("JTAG init failed with: unable to open ftdi device", 1, r"no ulx3s-85f answered on USB: connect it .*unable to open ftdi"),
+    ("openFPGALoader: error while loading shared libraries: libftdi1.so.2: cannot open shared object file", 127,
+     r"needs the shared library libftdi1.so.2: apt-get install libusb-1.0-0 libftdi1-2"),
+    ("Error: bitstream is for another device", 1, r"openFPGALoader failed programming the ulx3s-85f \(exit 1\): .*another device"),
+])
+def test_flash_failures_say_what_to_do(tmp_path, monkeypatch, out, code, message):
+    from mtjsc.boards.flash import flash
+    bit = tmp_path / "x.bit"
+    bit.write_bytes(b"\0")
+    _fake_loader(tmp_path, monkeypatch, out=out, code=code)
+    with pytest.raises(MtjscError, match=message):
+        flash("ulx3s-85f", bit)
+
+
+def test_flash_command_names_a_missing_or_wrong_bitstream(tmp_path, capsys):
+    assert main(["board", "flash", "--board", "ulx3s-85f", "--bitstream", str(tmp_path / "none.bit")]) == 2
+    err = capsys.readouterr().err
+    assert f"--bitstream {tmp_path / 'none.bit'}: no such file; build it first (mtjsc board build" in err
+    wrong = tmp_path / "x.bin"
+    wrong.write_bytes(b"\0")
+    assert main(["board", "flash", "--board", "ulx3s-85f", "--bitstream", str(wrong)]) == 2
+    assert "the ulx3s-85f takes a .bit file" in capsys.readouterr().err

@@ -20,9 +20,10 @@ HELP = ("bitstream of the p-bit board design (anneal a random Max-Cut graph, rep
 
 
 def add_arguments(bd) -> None:
-    bd.add_argument("action", nargs="?", choices=("build", "run"), default="build",
-                    help="build (default): the p-bit board's bitstream (or --read its report); run: send test images "
-                         "to the network on a board over --port and check every reply")
+    bd.add_argument("action", nargs="?", choices=("build", "flash", "run"), default="build",
+                    help="build (default): the p-bit board's bitstream (or --read its report); flash: program the "
+                         "board with a built bitstream (openFPGALoader); run: send test images to the network on a "
+                         "board over --port and check every reply")
     bd.add_argument("--board", choices=("icebreaker", "ulx3s-85f"), default="icebreaker")
     bd.add_argument("--design", choices=("pbit", "accelerator"), default="pbit",
                     help="build: the p-bit machine (default) or the SC network (accelerator) behind a UART")
@@ -40,7 +41,12 @@ def add_arguments(bd) -> None:
     bd.add_argument("--stages", type=int, default=8, help="annealing stages (beta 0.2 to 2.0)")
     bd.add_argument("--sweeps-per-stage", type=int, default=16)
     add_design_options(bd, length=64, blocks=False)     # --seed: the p-bit machine's, or the network's LFSRs
-    bd.add_argument("--out", help="build directory (default out/board/<board>)")
+    bd.add_argument("--out", help="build directory (default out/board/<board>, with --design accelerator "
+                                  "out/board/<board>-accelerator)")
+    bd.add_argument("--bitstream", help="flash: the bitstream (default: the one the build of --board and --design "
+                                        "wrote in its default --out)")
+    bd.add_argument("--persist", action="store_true",
+                    help="flash: write the ULX3S's SPI flash (kept at power-off) instead of its SRAM")
     bd.add_argument("--read", metavar="PORT", help="do not build: read a report from the board's serial port "
                                                     "(e.g. /dev/ttyUSB1) and compare it with the model's")
     bd.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a report (--read) or a reply (run)")
@@ -103,7 +109,7 @@ def build_network_board(a) -> int:
     from mtjsc import mnist
     from mtjsc.boards.build import build_network
     from mtjsc.designs import model_and_config
-    out = check_output_dir(a.out or f"out/board/{a.board}-accelerator", "--out")
+    out = check_output_dir(default_out(a), "--out")
     L = check_int(a.length, "--length", minimum=1)
     name, model, cfg = model_and_config(a.model, L, **config_kwargs(a))
     selftest = check_int(a.selftest_images, "--selftest-images", minimum=0, maximum=255)
@@ -125,14 +131,35 @@ def build_network_board(a) -> int:
     return 0 if res["meets_clock"] or a.allow_timing_fail else 1
 
 
+def default_out(a) -> str:
+    return a.out or (f"out/board/{a.board}-accelerator" if a.design == "accelerator" else f"out/board/{a.board}")
+
+
+def flash_board(a) -> int:
+    """`mtjsc board flash`: a built bitstream onto the board through openFPGALoader."""
+    from pathlib import Path
+
+    from mtjsc.boards.build import BOARDS
+    from mtjsc.boards.flash import flash, loader_args
+    name = "network_board" if a.design == "accelerator" else "pbit_board"
+    bit = a.bitstream or str(Path(default_out(a)) / (name + BOARDS[a.board][3]))
+    loader_args(a.board, bit, persist=a.persist)             # a missing or wrong file is named before anything runs
+    print(f"programming the {a.board} with {bit} (openFPGALoader)", file=sys.stderr)
+    flash(a.board, bit, persist=a.persist)
+    print(f"{a.board} programmed with {bit}" + (" (flash)" if a.persist or a.board == "icebreaker" else " (SRAM)"))
+    return 0
+
+
 def run(a) -> int:
     if a.action == "run":
         return run_network_board(a)
+    if a.action == "flash":
+        return flash_board(a)
     if a.design == "accelerator":
         return build_network_board(a)
     from mtjsc.behavioral_models import pbit
     from mtjsc.boards.build import build
-    out = check_output_dir(a.out or f"out/board/{a.board}", "--out")
+    out = check_output_dir(default_out(a), "--out")
     n = check_int(a.n, spelled(a, "n", "--pbits"), minimum=2, maximum=4096)
     problem = pbit.maxcut_problem(pbit.random_graph(n, check_float(a.degree, "--degree", positive=True),
                                                     seed=check_seed(a.graph_seed, "--graph-seed")))

