@@ -12,6 +12,11 @@ states at t = 0 (all LFSRs restart at every image). Every memory is read
 with the core's next-clock coordinates, so a transfer is ready every clock.
 The result equals the golden model with the ``lfsr`` source of the same
 run seed, B and LFSR width, at any P and W.
+
+An OR-neuron model (``config.neuron == "or"``) gets :class:`OrMlpCore` in the
+same frame: unipolar pixel thresholds (P = pixel), thresholds of the weight
+magnitudes, and per neuron slot a sign memory addressed like the thresholds
+(the transfer's ``neg`` field); its scores are signed.
 """
 
 from __future__ import annotations
@@ -24,12 +29,14 @@ from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from mtjsc.behavioral_models import lfsr as lfsr_def
+from mtjsc.behavioral_models import or_network
 from mtjsc.behavioral_models.coding import bipolar_to_p, image_probabilities
 from mtjsc.config import CLASSES, PIXELS, ScConfig
 from mtjsc.errors import MtjscError
 from mtjsc.hdl.core import ScMlpCore, result_layout
 from mtjsc.hdl.lfsr import ComparatorSng, LfsrLeap
 from mtjsc.hdl.memory import MemoryBlock
+from mtjsc.hdl.or_core import OrMlpCore
 from mtjsc.hdl.tags import add_submodule
 from mtjsc.validate import check_seed
 
@@ -38,9 +45,11 @@ from mtjsc.validate import check_seed
 SNG_KINDS = ("lfsr", "entropy")
 
 
-def pixel_thresholds(encoding: str, bits: int) -> list:
-    """q = round(P 2^B) of each pixel byte 0..255 under ``encoding`` (the golden ``lfsr`` source's)."""
-    p = image_probabilities(np.arange(256, dtype=np.float64)[:, None].repeat(PIXELS, 1) / 255.0, encoding)
+def pixel_thresholds(encoding: str, bits: int, neuron: str = "btanh") -> list:
+    """q = round(P 2^B) of each pixel byte 0..255 under ``encoding`` (the golden ``lfsr`` source's);
+    an OR network codes a pixel unipolar whatever the encoding (P = pixel)."""
+    px = np.arange(256, dtype=np.float64)[:, None].repeat(PIXELS, 1) / 255.0
+    p = or_network.input_probabilities(px) if neuron == "or" else image_probabilities(px, encoding)
     return lfsr_def.sng_threshold(p[:, 0], bits).tolist()
 
 
@@ -80,11 +89,11 @@ class ScMlpAccelerator(wiring.Component):
                              f"not match the configuration (K={config.K}, hidden={config.hidden}, encoding="
                              f"{config.encoding!r}); build it with ScConfig.from_model(model, ...)")
         self.model, self.config, self.seed, self.sng = model, config, check_seed(seed), sng
-        self.core = ScMlpCore(config=config)
+        self.core = OrMlpCore(config=config) if config.neuron == "or" else ScMlpCore(config=config)
         self.schedule = self.core.schedule
         self.score_bits = self.core.score_bits
         ports = {"pixels": In(stream.Signature(8)),
-                 "result": Out(stream.Signature(result_layout(self.score_bits))),
+                 "result": Out(stream.Signature(result_layout(self.score_bits, config.neuron == "or"))),
                  "busy": Out(1)}
         if sng == "entropy":
             ports["entropy"] = In(stream.Signature(self.entropy_width))
@@ -133,8 +142,13 @@ class ScMlpAccelerator(wiring.Component):
         q, LW = cfg.sng_bits + 1, cfg.lfsr_width
         mems = [{"name": "w0_q<p>", "count": s.P, "depth": s.G1 * s.C1, "width": s.W * q},
                 {"name": "w1_q<p>", "count": s.P2, "depth": s.G2 * s.C2, "width": s.W2 * q},
-                {"name": "pixel_q", "count": 1, "depth": s.C1, "width": s.W * q},
-                {"name": "btanh states", "count": 1, "depth": s.G1, "width": s.P * max(1, (cfg.K[0] - 1).bit_length())}]
+                {"name": "pixel_q", "count": 1, "depth": s.C1, "width": s.W * q}]
+        if cfg.neuron == "or":      # the weights' signs; an OR neuron keeps no state between stream indices
+            mems += [{"name": "w0_neg<p>", "count": s.P, "depth": s.G1 * s.C1, "width": s.W},
+                     {"name": "w1_neg<p>", "count": s.P2, "depth": s.G2 * s.C2, "width": s.W2}]
+        else:
+            mems.append({"name": "btanh states", "count": 1, "depth": s.G1,
+                         "width": s.P * max(1, (cfg.K[0] - 1).bit_length())})
         if self.sng == "lfsr":
             for name, depth, lanes in (("sng_in0", s.C1, s.W), ("sng_w0", s.C1, s.W), ("sng_w1", s.C2, s.W2)):
                 mems += [{"name": f"{name}_state", "count": 1, "depth": depth, "width": lanes * LW},
@@ -170,10 +184,16 @@ class ScMlpAccelerator(wiring.Component):
         """Initial contents of a layer's threshold memories: for each of the P (or P2) neuron slots a
         list of words, one per (group, chunk), of W (or W2) thresholds. (One memory per slot keeps
         every word narrow: P x W thresholds in one word would exceed what a netlist value holds.)"""
-        cfg, s = self.config, self.schedule
-        B = cfg.sng_bits
         w = self.model.weights[layer]
-        q = lfsr_def.sng_threshold(bipolar_to_p(w), B)
+        p = or_network.weight_probabilities(w) if self.config.neuron == "or" else bipolar_to_p(w)
+        return self._slot_words(layer, lfsr_def.sng_threshold(p, self.config.sng_bits), self.config.sng_bits + 1)
+
+    def sign_words(self, layer: int) -> list:
+        """An OR network's weight signs (1 = negative), laid out as :meth:`weight_words`, one bit a lane."""
+        return self._slot_words(layer, (self.model.weights[layer] < 0).astype(np.int64), 1)
+
+    def _slot_words(self, layer: int, q, width: int) -> list:
+        s = self.schedule
         P, W, G, C = (s.P, s.W, s.G1, s.C1) if layer == 0 else (s.P2, s.W2, s.G2, s.C2)
         m, n = q.shape
         banks = [[] for _ in range(P)]
@@ -183,7 +203,7 @@ class ScMlpAccelerator(wiring.Component):
                 rows = q[g * P:(g + 1) * P, c * W:min(n, (c + 1) * W)]
                 block[:rows.shape[0], :rows.shape[1]] = rows
                 for p in range(P):
-                    banks[p].append(_pack(block[p], B + 1))
+                    banks[p].append(_pack(block[p], width))
         return banks
 
     def seed_words(self, layer: int, role: int) -> list:
@@ -254,7 +274,7 @@ class ScMlpAccelerator(wiring.Component):
         # ------------------------------------------------------------ image load and result
         ls = self.load_state
         loading, idx, kick, result_valid = ls.loading, ls.idx, ls.kick, ls.result_valid
-        lut = Array(Const(q, B + 1) for q in pixel_thresholds(cfg.encoding, B))
+        lut = Array(Const(q, B + 1) for q in pixel_thresholds(cfg.encoding, B, cfg.neuron))
         pix = MemoryBlock(width=W * (B + 1), depth=s.C1, writable=True, granularity=B + 1)
         add_submodule(self, m, "mem_pixel_q", pix, "memories")
         pw, pr = pix.wr, pix.rd
@@ -288,7 +308,9 @@ class ScMlpAccelerator(wiring.Component):
         t0 = core.req.t == 0
         m.d.comb += pr.addr.eq(core.nxt.chunk)
         rd0, rd1 = [], []
-        for layer, (PP, WW, G, C, out) in enumerate(((P, W, s.G1, s.C1, rd0), (P2, W2, s.G2, s.C2, rd1))):
+        neg0, neg1 = [], []
+        for layer, (PP, WW, G, C, out, signs) in enumerate(((P, W, s.G1, s.C1, rd0, neg0),
+                                                             (P2, W2, s.G2, s.C2, rd1, neg1))):
             # the word of the next request, g C + c, kept as a counter: the product of the core's
             # next-clock coordinates mapped to DSP multipliers on the memories' address path
             addr, nxt = Signal(range(G * C), name=f"w{layer}_addr"), Signal(range(G * C), name=f"w{layer}_nxt")
@@ -302,6 +324,12 @@ class ScMlpAccelerator(wiring.Component):
                 rp = mem.rd
                 m.d.comb += rp.addr.eq(nxt)
                 out.append(rp.data)
+            if cfg.neuron == "or":
+                for p, words in enumerate(self.sign_words(layer)):
+                    mem = MemoryBlock(width=WW, depth=G * C, init=words)
+                    add_submodule(self, m, f"mem_w{layer}_neg{p}", mem, "memories")
+                    m.d.comb += mem.rd.addr.eq(nxt)
+                    signs.append(mem.rd.data)
         if self.sng == "lfsr":
             last_g0 = (core.req.layer == 0) & (core.req.group == s.G1 - 1)
             last_g1 = (core.req.layer == 1) & (core.req.group == s.G2 - 1)
@@ -332,4 +360,7 @@ class ScMlpAccelerator(wiring.Component):
         w1_word = Cat(*[Cat(b, Const(0, W - W2)) for b in w1_bits])    # lanes W2..W-1 of a slot: no input
         m.d.comb += [core.transfer.payload.x.eq(Cat(*x_bits)),
                      core.transfer.payload.w.eq(Mux(core.req.layer, w1_word, Cat(*w0_bits)))]
+        if cfg.neuron == "or":
+            n1_word = Cat(*[Cat(neg1[p] if p < P2 else Const(0, W2), Const(0, W - W2)) for p in range(P)])
+            m.d.comb += core.transfer.payload.neg.eq(Mux(core.req.layer, n1_word, Cat(*neg0)))
         return m

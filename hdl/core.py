@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from types import SimpleNamespace
 
-from amaranth import Array, Cat, Const, Module, Mux, Signal
+from amaranth import Array, Cat, Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -100,10 +100,12 @@ def transfer_layout(schedule: CoreSchedule, **extra: int) -> data.StructLayout:
     return data.StructLayout({"x": schedule.W, "w": schedule.P * schedule.W, **extra})
 
 
-def result_layout(score_width: int) -> data.StructLayout:
-    """A classified image: ``cls`` (4 bits), then ``scores``, ten of ``score_width`` bits, score 0 first.
+def result_layout(score_width: int, signed_scores: bool = False) -> data.StructLayout:
+    """A classified image: ``cls`` (4 bits), then ``scores``, ten of ``score_width`` bits, score 0 first
+    (two's complement with ``signed_scores``, as an OR network's are).
     Decode a raw payload with ``result_layout(S).from_bits(value)`` (``.cls``, ``.scores[k]``)."""
-    return data.StructLayout({"cls": range(CLASSES), "scores": data.ArrayLayout(score_width, CLASSES)})
+    score = signed(score_width) if signed_scores else unsigned(score_width)
+    return data.StructLayout({"cls": range(CLASSES), "scores": data.ArrayLayout(score, CLASSES)})
 
 
 def core_ports(s: CoreSchedule, score_width: int, **extra: int) -> dict:

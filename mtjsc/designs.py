@@ -49,13 +49,15 @@ def core_name(cfg: ScConfig) -> str:
 def accelerator_build_name(cfg: ScConfig, seed: int, sng: str = "lfsr") -> str:
     """Build name of a co-simulated :class:`ScMlpAccelerator` (its LFSR seeds depend on ``seed``)."""
     tail = f"_s{seed}" if sng == "lfsr" else "_entropy"
-    return (f"sc_mlp_acc_L{cfg.L}_K{cfg.K[0]}_{cfg.apc}_P{cfg.neurons_in_parallel}_W{cfg.lanes}"
+    kind = "or" if cfg.neuron == "or" else "sc"
+    return (f"{kind}_mlp_acc_L{cfg.L}_K{cfg.K[0]}_{cfg.apc}_P{cfg.neurons_in_parallel}_W{cfg.lanes}"
             f"_B{cfg.sng_bits}_R{cfg.lfsr_width}{tail}")
 
 
 def accelerator_module(model_name: str, cfg: ScConfig, sng: str = "lfsr") -> str:
-    """The accelerator's module name in written Verilog."""
-    return (f"mtjsc_acc_{model_name}_L{cfg.L}_{cfg.apc}_P{cfg.neurons_in_parallel}_W{cfg.lanes}"
+    """The accelerator's module name in written Verilog (the model's name made an identifier: ``or-L256``
+    gives ``or_L256``)."""
+    return (f"mtjsc_acc_{re.sub(r'[^A-Za-z0-9_]', '_', model_name)}_L{cfg.L}_{cfg.apc}_P{cfg.neurons_in_parallel}_W{cfg.lanes}"
             + ("_entropy" if sng == "entropy" else ""))
 
 
@@ -126,9 +128,6 @@ def design(block: str, *, model: str = "auto", length: int = 256, apc: str = "ex
                       {"model": model_name, "neuron": cfg.neuron, "config": cfg.as_dict(),
                        "schedule": core.schedule.as_dict()})
     if block == "accelerator":
-        if cfg.neuron != "btanh":
-            raise MtjscError(f"model {model_name} is an OR-neuron network; the accelerator runs Btanh networks. "
-                             f"Write its network core with --block core")
         from mtjsc.hdl.accelerator import ScMlpAccelerator
         check_sng(sng)
         acc = ScMlpAccelerator(model=m, config=cfg, seed=check_seed(seed, "--seed"), sng=sng)

@@ -140,7 +140,8 @@ def accelerator_cosim(model, images_u8, *, config: ScConfig, seed: int = 0, simu
     acc = ScMlpAccelerator(model=model, config=cfg, seed=seed, sng=sng)
     data = {"pixels": imgs, "score_bits": np.int64(acc.score_bits), "idle": np.float64(idle),
             "stall": np.float64(stall), "seed": np.int64(seed), "expect_scores": res.scores,
-            "expect_cls": res.classes, "back_to_back": np.bool_(back_to_back)}
+            "expect_cls": res.classes, "back_to_back": np.bool_(back_to_back),
+            "signed_scores": np.bool_(cfg.neuron == "or")}
     if sng == "entropy":
         nbytes = (acc.entropy_width + 7) // 8
         beats = [b for u in ids for b in acc.entropy_beats(src.image_numbers(int(u), cfg.L))]
@@ -180,6 +181,9 @@ def accelerator_native(model, images_u8, *, config: ScConfig, seed: int = 0, pro
                        extra_flags=extra_flags)
     t1 = time.time()
     out = native.run(exe, imgs, score_bits=acc.score_bits, processes=processes, progress=progress, keep=keep)
+    if cfg.neuron == "or":          # OR scores are two's complement fields
+        S = acc.score_bits
+        out["scores"] = np.where(out["scores"] >= 1 << (S - 1), out["scores"] - (1 << S), out["scores"])
     src = make_source("lfsr", seed=seed, config=cfg)
     t2 = time.time()
     res = golden.run_network(model, imgs / 255.0, source=src, config=cfg, image_ids=ids)

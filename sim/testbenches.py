@@ -403,7 +403,7 @@ class AcceleratorTestbench:
     def __init__(self, dut, data: dict):
         self.dut, self.data = dut, data
         self.sb = int(data["score_bits"])
-        self.layout = result_layout(self.sb)
+        self.layout = result_layout(self.sb, bool(data.get("signed_scores", False)))
         self.rng = np.random.default_rng(int(data.get("seed", 0)))
 
     async def run(self) -> dict:

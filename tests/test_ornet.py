@@ -172,6 +172,56 @@ def test_a_flipped_weight_sign_is_caught(or_model, test_set, monkeypatch):
                    build_root=BUILD)
 
 
+# --- the OR network in the accelerator: pixels in, class out, sign memories beside the thresholds ------
+
+@pytest.mark.parametrize("sim, P, W, L, images, source", [
+    ("verilator", 12, 10, 8, [0, 1, 2], "lfsr"),      # P does not divide 128, W does not divide 785
+    ("icarus", 32, 98, 4, [3, 4], "lfsr"),
+    ("verilator", 12, 10, 8, [5, 6], "entropy"),      # the entropy port idle on 30 % of the clocks
+])
+def test_or_accelerator_equals_golden(or_model, test_set, sim, P, W, L, images, source):
+    from mtjsc.sim.network import accelerator_cosim
+    cfg = ScConfig.from_model(or_model, L=L, parallel_neurons=P, input_lanes=W)
+    src = make_source("entropy", config=cfg) if source == "entropy" else None
+    r = accelerator_cosim(or_model, test_set.images[images], config=cfg, simulator=sim, idle=0.2, stall=0.3,
+                          source=src, entropy_idle=0.3, image_ids=images, build_root=BUILD)
+    assert r["bit_exact"] and r["rtl_scores"] == r["golden_scores"] and r["rtl_classes"] == r["golden_classes"]
+    assert any(min(s) < 0 for s in r["rtl_scores"])          # signed scores come through the result stream
+
+
+def test_or_accelerator_native_and_a_wrong_sign_memory_is_caught(or_model, test_set, monkeypatch):
+    from mtjsc.hdl.accelerator import ScMlpAccelerator
+    from mtjsc.sim.network import accelerator_cosim, accelerator_native
+    cfg = ScConfig.from_model(or_model, L=8, parallel_neurons=12, input_lanes=10)
+    r = accelerator_native(or_model, test_set.images[:4], config=cfg, build_root=BUILD)
+    assert r["bit_exact"] and r["rtl_scores"] == r["golden_scores"]
+    assert r["cycles"] == [ScMlpAccelerator(model=or_model, config=cfg).cycles_per_image()] * 4
+    # planted fault: the sign of the output layer's bias weight of every class flipped in the sign ROM only
+    real = ScMlpAccelerator.sign_words
+
+    def flipped(self, layer):
+        words = real(self, layer)
+        if layer == 1:
+            s = self.schedule
+            lane = (cfg.fan_in[1] - 1) - (s.C2 - 1) * s.W2                 # the bias in the last chunk
+            words = [[w ^ (1 << lane) if k % s.C2 == s.C2 - 1 else w for k, w in enumerate(ws)] for ws in words]
+        return words
+
+    monkeypatch.setattr(ScMlpAccelerator, "sign_words", flipped)
+    with pytest.raises(runner.CosimFailure, match="score"):
+        accelerator_cosim(or_model, test_set.images[:1], config=cfg, simulator="verilator", build_root=BUILD)
+
+
+def test_or_accelerator_verilog_is_written(or_model, tmp_path, capsys):
+    assert main(["verilog", "--block", "accelerator", "--model", ornet.SHIPPED, "--length", "8", "--parallel", "16",
+                 "--lanes", "16", "--out", str(tmp_path)]) == 0
+    v = next(tmp_path.glob("*.v")).read_text()
+    assert "module mtjsc_acc_or_L256_L8_exact_P16_W16" in v
+    manifest = json.loads(next(tmp_path.glob("*.json")).read_text())
+    assert any(m["name"] == "w0_neg<p>" for m in manifest["memories"])
+    assert not any(m["name"] == "btanh states" for m in manifest["memories"])
+
+
 def test_or_neuron_block_reference():
     n = OrNeuron(n=10, lanes=4)
     assert n.chunks == 3
@@ -199,9 +249,6 @@ def test_or_models_and_configs_are_validated(or_model, shipped, tmp_path, capsys
     with pytest.raises(MtjscError, match="stream length L=0"):
         ScConfig.from_model(or_model, L=0)
     for argv, message in [
-        (["verilog", "--block", "accelerator", "--model", ornet.SHIPPED, "--length", "8", "--out", str(tmp_path)],
-         "is an OR-neuron network; the accelerator runs Btanh networks"),
-        (["cosim", "--model", ornet.SHIPPED, "--length", "8", "--images", "1"], "--design core"),
         (["train", "--neuron", "or", "--apc", "approx", "--out", str(tmp_path / "m.npz")], "counts exactly"),
         (["train", "--neuron", "xor", "--out", str(tmp_path / "m.npz")], "--neuron 'xor'"),
         (["train", "--neuron", "or", "--or-init", "2", "--out", str(tmp_path / "m.npz")], "--or-init 2.0 must lie"),

@@ -57,7 +57,7 @@ def accelerator_memories(acc) -> list:
     out = []
     for m in desc["memories"]:
         name = m["name"]
-        if name.startswith(("w0_q", "w1_q")) or name.endswith("_seed"):
+        if name.startswith(("w0_q", "w1_q", "w0_neg", "w1_neg")) or name.endswith("_seed"):
             writes, wbits = 0, 0
         elif name == "pixel_q":
             writes, wbits = 784, cfg.sng_bits + 1

@@ -61,8 +61,6 @@ def run(a) -> int:
     batch = check_int(a.batch, "--batch", minimum=1)
     check(a)
     name, model, cfg = model_and_config(a.model, L, **config_kwargs(a))
-    if cfg.neuron == "or" and a.design != "core":
-        raise MtjscError(f"model {name} is an OR-neuron network: co-simulate its network core with --design core")
     src = make_source(a.source, seed=check_seed(a.seed, "--seed"), config=cfg,
                       **source_options_for(model, a.source, {}))
     prepare_simulator(a.sim)
