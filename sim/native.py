@@ -68,6 +68,10 @@ def build(acc, *, name: str, build_root=None, jobs: int = 2, netlist: str | None
         raise MtjscError("the native harness drives the lfsr design only; co-simulate entropy designs "
                          "with the cocotb testbench (--harness cocotb)")
     prepare_simulator("verilator")
+    if netlist is not None:      # the design runs as the netlist: its Amaranth objects are not elaborated here
+        for obj in (acc, getattr(acc, "core", None)):
+            if obj is not None:
+                obj._MustUse__used = True
     verilog = (netlist if netlist is not None else to_verilog(acc, name)) + "\n" + wrapper(acc, name)
     flags = (*VERILATOR_FLAGS, *extra_flags)
     bdir = build_dir(build_root, name, "native" if netlist is None else "gates",

@@ -165,6 +165,24 @@ def test_accelerator_gate_level_is_bit_exact_and_its_blocks_sum(small_accelerato
 
 
 @needs_asic
+def test_the_or_network_goes_through_the_flow(cache, shipped, test_set):
+    """The OR-neuron accelerator at gate level: bit-exact with the golden model (accelerator_energy raises
+    otherwise), its OR datapath a block of its own, its sign memories costed, and smtj-biased dropping them."""
+    from mtjsc.asic import sng
+    from mtjsc.asic.accelerator import accelerator_energy
+    from mtjsc.config import ScConfig
+    m = shipped["or-L256"]
+    r = accelerator_energy(m, test_set.images[:2], config=ScConfig.from_model(m, L=8, parallel_neurons=4,
+                                                                              input_lanes=8), cache_root=cache)
+    assert r["bit_exact"] and r["logic_blocks_per_image_j"]["or"] > 0 and "btanh" not in r["logic_blocks_per_image_j"]
+    assert sum(r["logic_blocks_per_image_j"].values()) == pytest.approx(r["logic_energy_per_image_j"], rel=1e-9)
+    names = {x["name"] for x in r["memory_rows"]}
+    assert {"w0_neg<p>", "w1_neg<p>"} <= names and "btanh states" not in names
+    b = sng.replace(r, "smtj-biased", clock_period_s=1e-7)
+    assert b["removed_memory_j"] == pytest.approx(r["memory_energy_per_image_j"]["total_j"])   # every memory static
+
+
+@needs_asic
 def test_energy_per_image_grows_with_the_stream_length(small_accelerators):
     a, b = small_accelerators[8], small_accelerators[16]
     assert b["cycles_per_image"] > a["cycles_per_image"]
@@ -175,19 +193,24 @@ def test_energy_per_image_grows_with_the_stream_length(small_accelerators):
 @needs_asic
 def test_smtj_sources_replace_what_they_say(small_accelerators):
     """smtj-comparator drops the LFSR leaps and their memories and adds L (2 n1 + n2) B device reads;
-    smtj-biased needs one read per stream bit and the shared bias DAC (its selection trees costed as the
-    comparators they replace)."""
+    smtj-biased (the golden mtj source's devices: one per input line, two per weight) also drops the
+    comparators and the threshold memories' reads, and adds L (n1 + 2 (H n1 + 10 n2)) reads and the DAC."""
     from mtjsc.asic import library, sng
     r = small_accelerators[16]
     c = sng.replace(r, "smtj-comparator", clock_period_s=1e-7)
     b = sng.replace(r, "smtj-biased", clock_period_s=1e-7)
     split = r["logic_leap_comparator_per_image_j"]
-    assert c["removed_logic_j"] == b["removed_logic_j"] == pytest.approx(split["leap"]) and split["leap"] > 0
-    dac = library.supply_voltage() ** 2 / (256 * sng.DAC_UNIT_OHM) * r["cycles_per_image"] * 1e-7
+    assert c["removed_logic_j"] == pytest.approx(split["leap"]) and split["leap"] > 0
+    assert b["removed_logic_j"] == pytest.approx(split["leap"] + split["comparator"])
+    rows = {m["name"]: m["energy_j"] for m in r["memory_rows"]}
+    lfsr_mem = sum(v for k, v in rows.items() if k.endswith(("_state", "_seed")))
+    thresholds = sum(v for k, v in rows.items() if k.startswith(("w0_q", "w1_q", "pixel_q")))
+    assert c["removed_memory_j"] == pytest.approx(lfsr_mem) and lfsr_mem > 0 and thresholds > 0
+    assert b["removed_memory_j"] == pytest.approx(lfsr_mem + thresholds)
+    assert c["bits_per_image"] == 16 * (2 * 785 + 129) * 8
+    assert b["bits_per_image"] == 16 * (785 + 2 * (128 * 785 + 10 * 129))
+    dac = library.supply_voltage() ** 2 / (30 * sng.DAC_UNIT_OHM) * r["cycles_per_image"] * 1e-7
     assert c["dac_j"] == 0 and dac > 0 and b["dac_j"] == pytest.approx(dac)
-    lfsr_mem = sum(m["energy_j"] for m in r["memory_rows"] if m["name"].endswith(("_state", "_seed")))
-    assert c["removed_memory_j"] == b["removed_memory_j"] == pytest.approx(lfsr_mem) and lfsr_mem > 0
-    assert c["bits_per_image"] == 16 * (2 * 785 + 129) * 8 and b["bits_per_image"] == 16 * (2 * 785 + 129)
     per_bit = sng.device_energy_j(sng.READ_PERIOD_S) + sng.read_circuit_energy_j()
     assert c["added_j"] == pytest.approx(c["bits_per_image"] * per_bit)
     assert b["added_j"] == pytest.approx(b["bits_per_image"] * per_bit + dac)

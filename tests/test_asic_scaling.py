@@ -67,6 +67,6 @@ def test_findings_take_their_numbers_from_the_rows():
     assert f"costs {ratio_lo:.1f} to {total['lfsr'] / total['-']:.1f} times binary 8/8" in text
     assert "no SC row beats it on energy" in text
     assert f"{100 * (1 - total['smtj-comparator'] / total['lfsr']):.0f} % of the design" in text
-    assert "of which the shared bias DAC 5.0 nJ" in text
+    assert "and the shared bias DAC 5.0 nJ" in text and "What the sMTJ removes in SC L=64 exact" in text
     assert "10,600 fJ per bit at 0.18 um" in text and "Scaled, not measured" in text
     assert text.count("| SC L=64 exact |") == 6          # three rows, in the measured and the scaled table

@@ -16,23 +16,29 @@
     (a stated stand-in: the library has no sense amplifier). Random bits per
     image: L (2 n1 + n2) B, the entropy source's count.
 ``smtj-biased`` (Shao et al., IEEE Magn. Lett. 2020)
-    Every stream bit drawn from an sMTJ biased to its P(1): the LFSRs and their
-    memories go; each stream bit is one device read at the bias its stream's
-    B-bit threshold selects. Per stream bit: the device's read energy at that
-    bias (taken at P = 1/2) plus the same read circuit. Stream bits per image:
-    L (2 n1 + n2) (x and w for layer 0, w for layer 1).
+    What the golden ``mtj`` source simulates, and so what the row's accuracy
+    is for: every stream has its own sMTJ biased to its P(1) and read once
+    per stream index. A first-layer input line is one device; a weight
+    stream is the gate of two devices (XNOR pairs for Btanh networks, AND
+    pairs for OR networks: :class:`~mtjsc.behavioral_models.sources.MtjSource`),
+    so a weight lives in its two devices' biases. What goes: the LFSR leaps,
+    the comparators, the LFSR state and seed memories, and the threshold
+    memories of the weights and pixels (and an OR network's sign memories),
+    whose per-clock reads become static biases and wiring. What comes: L (n1 + 2 (H n1 + 10 n2)) device reads per image
+    (the tied inputs at P = 0 or 1 included, so an upper bound), each the
+    device's read energy plus the same read circuit, and the bias DAC.
 
     The bias DAC, and where it sits: one resistor-string DAC shared by the
-    whole array makes the 2^B bias levels (2^B unit resistors of
-    :data:`DAC_UNIT_OHM` in series across the supply, always on, so its
-    energy per image is V^2 / (2^B R) times the image's duration at the
-    clock), and each stream's device picks its level through a B-bit
-    selection tree addressed by the stream's threshold code. The tree takes
-    the comparator's place on the same threshold register, with the same B
-    inputs, and is costed as the comparator it replaces (kept in the logic
-    energy and area: a stated stand-in, the library has no analog switch).
-    A DAC per stream, the other layout Shao et al. allow, would cost the
-    ladder's power once per stream and is not the one costed.
+    whole array makes the :data:`DAC_LEVELS` levels of the ``mtj`` source
+    (levels unit resistors of :data:`DAC_UNIT_OHM` in series across the
+    supply, always on: V^2 / (levels R) times the image's duration at the
+    clock), and each device holds a static selection of its level (a
+    ceil(log2 levels)-bit register and switch tree per device, written when
+    the weights are loaded: leakage only while it runs, not costed here). A
+    DAC per device, the other layout Shao et al. allow, would cost the
+    ladder's power once per device and is not the one costed. The row's area
+    is the lfsr design's: the devices, their read circuits and level
+    registers are not in the library's area.
 
 The device's energy is for one read of :data:`READ_PERIOD_S` = 10 ns (the
 ``mtjsc mtj energy`` default); the default device (tau_c = 2.5 ms at P = 1/2)
@@ -53,6 +59,10 @@ PCSA_TRANSISTORS = 6
 READ_PERIOD_S = 10e-9
 #: Unit resistor of the shared bias DAC's string (a stated assumption: a 1 kOhm poly resistor).
 DAC_UNIT_OHM = 1e3
+#: Bias levels of the shared DAC and devices per weight stream: the ``mtj`` source's (SmtjArray's 30
+#: levels, Shao et al.'s about 30; a gate of two devices per weight).
+DAC_LEVELS = 30
+DEVICES_PER_WEIGHT = 2
 
 
 def check_kind(kind: str, flag: str = "--sng") -> str:
@@ -74,10 +84,10 @@ def device_energy_j(period_s: float, device: TelegraphMTJ | None = None) -> floa
     return d.energy_per_bit(d.v_0, period_s)
 
 
-def bias_dac_energy_j(sng_bits: int, seconds: float) -> float:
-    """The shared resistor-string bias DAC over ``seconds``: 2^B unit resistors across the supply."""
+def bias_dac_energy_j(seconds: float, levels: int = DAC_LEVELS) -> float:
+    """The shared resistor-string bias DAC over ``seconds``: ``levels`` unit resistors across the supply."""
     from mtjsc.asic import library
-    return library.supply_voltage() ** 2 / ((1 << sng_bits) * DAC_UNIT_OHM) * seconds
+    return library.supply_voltage() ** 2 / (levels * DAC_UNIT_OHM) * seconds
 
 
 def bits_per_image(config, kind: str) -> int:
@@ -86,7 +96,7 @@ def bits_per_image(config, kind: str) -> int:
     if kind == "smtj-comparator":
         return config.L * (2 * n1 + n2) * config.sng_bits
     if kind == "smtj-biased":
-        return config.L * (2 * n1 + n2)
+        return config.L * (n1 + DEVICES_PER_WEIGHT * (config.hidden * n1 + 10 * n2))
     return 0
 
 
@@ -99,14 +109,17 @@ def replace(row: dict, kind: str, *, clock_period_s: float, period_s: float = RE
     if kind == "lfsr":
         return {"sng": "lfsr", "removed_logic_j": 0.0, "removed_memory_j": 0.0, "added_j": 0.0,
                 "device_energy_per_bit_j": None, "bits_per_image": 0, "dac_j": 0.0}
-    # the comparators stay: smtj-comparator compares sMTJ words, smtj-biased's selection trees take their place
-    removed_logic = row["logic_leap_comparator_per_image_j"]["leap"]
+    biased = kind == "smtj-biased"
+    split = row["logic_leap_comparator_per_image_j"]
+    removed_logic = split["leap"] + (split["comparator"] if biased else 0.0)
+    # the LFSRs' memories go with either; the thresholds become static device biases with smtj-biased
+    gone = ("_state", "_seed") + (("w0_q", "w1_q", "pixel_q", "w0_neg", "w1_neg") if biased else ())
     removed_memory = sum(m["energy_j"] for m in row["memory_rows"]
-                         if m["name"].endswith(("_state", "_seed")))
+                         if m["name"].endswith(gone) or m["name"].startswith(gone))
     cfg = ScConfig(**{**row["config"], "K": tuple(row["config"]["K"])})
     n = bits_per_image(cfg, kind)
     per_bit = device_energy_j(period_s) + read_circuit_energy_j()
-    dac = bias_dac_energy_j(cfg.sng_bits, row["cycles_per_image"] * clock_period_s) if kind == "smtj-biased" else 0.0
+    dac = bias_dac_energy_j(row["cycles_per_image"] * clock_period_s) if biased else 0.0
     return {"sng": kind, "removed_logic_j": removed_logic, "removed_memory_j": removed_memory,
             "added_j": n * per_bit + dac, "device_energy_per_bit_j": device_energy_j(period_s),
             "read_circuit_energy_per_bit_j": read_circuit_energy_j(), "bits_per_image": n, "dac_j": dac}

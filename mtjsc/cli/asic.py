@@ -16,6 +16,9 @@ def add_arguments(on) -> None:
     on.add_argument("--length", default="64,256,1024", help="SC stream lengths, comma separated")
     on.add_argument("--apc", default="exact,approx", help="SC APC kinds, comma separated")
     on.add_argument("--widths", default="8/8,4/4,1/1", help="binary baselines w/a, comma separated ('' for none)")
+    on.add_argument("--or-length", default="256", help="stream lengths of the OR-neuron network, comma separated "
+                                                       "('' for none)")
+    on.add_argument("--or-model", default="or-L256", help="the OR-neuron model (a shipped name or a .npz file)")
     on.add_argument("--parallel", type=int, default=16, help="P: neurons (MACs) per clock of every design")
     on.add_argument("--lanes", type=int, default=16, help="W: input lanes per clock of the SC accelerator")
     on.add_argument("--images", type=int, default=2, help="test images simulated at gate level per design")
@@ -50,6 +53,14 @@ def run(a) -> int:
         except ValueError:
             raise MtjscError(f"--widths {w!r} is not w/a (for example 8/8)") from None
         widths.append((wb, ab))
+    or_lengths = ([check_length(L) for L in parse_list(a.or_length, "--or-length", int)]
+                  if a.or_length.strip() and not a.validate_only else [])
+    if or_lengths:
+        from mtjsc.evaluate import resolve_model
+        name, m = resolve_model(a.or_model, or_lengths[0], "exact")
+        if m.neuron != "or":
+            raise MtjscError(f"--or-model {a.or_model!r} is a {m.neuron!r}-neuron network; give an OR model "
+                             f"(for example or-L256) or --or-length '' for none")
     P = check_int(a.parallel, "--parallel", minimum=1, maximum=128)
     W = check_int(a.lanes, "--lanes", minimum=1, maximum=785)
     images = check_int(a.images, "--images", minimum=1, maximum=10000)
@@ -59,8 +70,9 @@ def run(a) -> int:
     write_and_print_report(out, "asic-validation", checked, asic.markdown(checked))
     if a.validate_only:
         return 0
-    with progress_bar(len(lengths) * len(apcs) + len(widths), "designs", unit="design") as bar:
-        res = asic.designs(lengths=lengths, apcs=apcs, widths=widths, parallel=P, lanes=W, images_sim=images,
+    with progress_bar(len(lengths) * len(apcs) + len(or_lengths) + len(widths), "designs", unit="design") as bar:
+        res = asic.designs(lengths=lengths, apcs=apcs, widths=widths, or_lengths=or_lengths, or_model=a.or_model,
+                           parallel=P, lanes=W, images_sim=images,
                            clock_mhz=mhz, accuracy_images=a.accuracy_images,
                            smtj_accuracy_images=check_int(a.smtj_accuracy_images, "--smtj-accuracy-images", minimum=1,
                                                           maximum=10000),

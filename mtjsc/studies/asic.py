@@ -93,9 +93,10 @@ def markdown(res: dict) -> str:
 ACCURACY_SOURCE = {"lfsr": "lfsr", "smtj-comparator": "entropy", "smtj-biased": "mtj"}
 
 
-def sc_accuracy(L: int, apc: str, kind: str, *, images=None) -> float:
-    """Accuracy of the shipped model at ``L`` on the first ``images`` test images (None: all) with the
-    source matching SNG ``kind``, seed 0 (``entropy``: one simulated sMTJ's bits, as the port gets them)."""
+def sc_accuracy(L: int, apc: str, kind: str, *, images=None, model: str = "auto") -> float:
+    """Accuracy of ``model`` (``auto``: the shipped model for ``L``) at ``L`` on the first ``images`` test
+    images (None: all) with the source matching SNG ``kind``, seed 0 (``entropy``: one simulated sMTJ's
+    bits, as the port gets them)."""
     import numpy as np
 
     from mtjsc import mnist
@@ -104,45 +105,47 @@ def sc_accuracy(L: int, apc: str, kind: str, *, images=None) -> float:
     from mtjsc.config import ScConfig
     from mtjsc.evaluate import evaluate, resolve_model
     if ACCURACY_SOURCE[kind] != "entropy":
-        res = evaluate(models=["auto"], source=ACCURACY_SOURCE[kind], lengths=[L], seeds=1, images=images, apc=apc)
+        res = evaluate(models=[model], source=ACCURACY_SOURCE[kind], lengths=[L], seeds=1, images=images, apc=apc)
         return res["series"][0]["points"][0]["mean"]
-    _, model = resolve_model("auto", L, apc)
-    cfg = ScConfig.from_model(model, L=L, apc=apc)
+    _, net = resolve_model(model, L, apc)
+    cfg = ScConfig.from_model(net, L=L, apc=apc)
     test = mnist.load("test")
     n = len(test.labels) if images is None else images
-    res = golden.run_network(model, test.pixels()[:n], source=make_source("entropy", config=cfg), config=cfg)
+    res = golden.run_network(net, test.pixels()[:n], source=make_source("entropy", config=cfg), config=cfg)
     return float(np.mean(res.classes == test.labels[:n]))
 
 
 def sc_design(L: int, apc: str, *, parallel: int, lanes: int, images_sim: int, period_ns: float,
               accuracy_images=None, smtj_accuracy_images=500, cache_root=None,
-              kinds=("lfsr", "smtj-comparator", "smtj-biased")) -> list:
-    """One SC accelerator through the flow (lfsr, gate level) and its rows for every SNG kind."""
+              kinds=("lfsr", "smtj-comparator", "smtj-biased"), model: str = "auto") -> list:
+    """One SC accelerator through the flow (lfsr, gate level) and its rows for every SNG kind; ``model``
+    ``auto`` is the shipped Btanh model for ``L``, an OR model (``or-L256``) gives the OR-neuron network."""
     from mtjsc import mnist
     from mtjsc.asic import sng
     from mtjsc.asic.accelerator import accelerator_energy
     from mtjsc.config import ScConfig
     from mtjsc.evaluate import resolve_model
-    name, model = resolve_model("auto", L, apc)
-    cfg = ScConfig.from_model(model, L=L, apc=apc, parallel_neurons=parallel, input_lanes=lanes)
+    name, net = resolve_model(model, L, apc)
+    cfg = ScConfig.from_model(net, L=L, apc=apc, parallel_neurons=parallel, input_lanes=lanes)
     imgs = mnist.load("test").images[:images_sim]
-    row = accelerator_energy(model, imgs, config=cfg, period_ns=period_ns, cache_root=cache_root)
+    row = accelerator_energy(net, imgs, config=cfg, period_ns=period_ns, cache_root=cache_root)
+    label = f"OR L={L}" if cfg.neuron == "or" else f"SC L={L} {apc}"
     out = []
     for kind in kinds:
         r = sng.replace(row, kind, clock_period_s=period_ns * 1e-9)
         logic = row["logic_energy_per_image_j"] - r["removed_logic_j"]
         memory_j = row["memory_energy_per_image_j"]["total_j"] - r["removed_memory_j"]
         total = logic + memory_j + r["added_j"]
-        out.append({"design": f"SC L={L} {apc}", "sng": kind, "model": name, "L": L, "apc": apc,
+        out.append({"design": label, "sng": kind, "model": name, "L": L, "apc": apc, "neuron": cfg.neuron,
                     "accuracy": sc_accuracy(L, apc, kind, images=accuracy_images if kind == "lfsr" else
-                                            smtj_accuracy_images),
+                                            smtj_accuracy_images, model=model),
                     "accuracy_images": (accuracy_images if kind == "lfsr" else smtj_accuracy_images) or 10000,
                     "cycles_per_image": row["cycles_per_image"], "area": row["area"],
                     "memory_area_um2": row["memory_energy_per_image_j"]["area_um2"],
                     "timing": row["timing"], "energy": {
                         "logic_j": logic, "memory_j": memory_j, "random_source_j": r["added_j"], "total_j": total,
                         "blocks_j": row["logic_blocks_per_image_j"], "sng_split_j": row["logic_leap_comparator_per_image_j"],
-                        "per_synapse_bit_j": total / (L * (model.hidden * 785 + 10 * (model.hidden + 1)))},
+                        "per_synapse_bit_j": total / (L * (net.hidden * 785 + 10 * (net.hidden + 1)))},
                     "replacement": r, "gate_level_images": row["images"]})
     return out
 
@@ -169,10 +172,12 @@ def binary_design(wbits: int, abits: int, *, parallel: int, images_sim: int, per
 
 
 def designs(*, lengths=(64, 256, 1024), apcs=("exact", "approx"), widths=((8, 8), (4, 4), (1, 1)),
-            parallel: int = 16, lanes: int = 16, images_sim: int = 2, clock_mhz: float = 10.0,
-            accuracy_images=None, smtj_accuracy_images=500, cache_root=None, progress=None) -> dict:
+            or_lengths=(256,), or_model: str = "or-L256", parallel: int = 16, lanes: int = 16, images_sim: int = 2,
+            clock_mhz: float = 10.0, accuracy_images=None, smtj_accuracy_images=500, cache_root=None,
+            progress=None) -> dict:
     """Every design of the comparison through the flow at one clock: rows of area, timing, energy and
-    accuracy (see :func:`markdown`)."""
+    accuracy (see :func:`designs_markdown`): the Btanh accelerator at each L and APC, the OR-neuron
+    network (``or_model``) at each of ``or_lengths``, the binary baselines."""
     period = flow.check_period(1000.0 / clock_mhz if clock_mhz else 0)
     rows = []
     for L in lengths:
@@ -182,6 +187,12 @@ def designs(*, lengths=(64, 256, 1024), apcs=("exact", "approx"), widths=((8, 8)
                               cache_root=cache_root)
             if progress:
                 progress(1)
+    for L in or_lengths:
+        rows += sc_design(L, "exact", parallel=parallel, lanes=lanes, images_sim=images_sim, period_ns=period,
+                          accuracy_images=accuracy_images, smtj_accuracy_images=smtj_accuracy_images,
+                          cache_root=cache_root, model=or_model)
+        if progress:
+            progress(1)
     for w, a in widths:
         rows.append(binary_design(w, a, parallel=parallel, images_sim=images_sim, period_ns=period,
                                   cache_root=cache_root))
@@ -264,22 +275,25 @@ def findings(res: dict, validation_res: dict | None = None) -> list:
                    "every memory is read on every clock, and an SC image takes "
                    f"{min(r['cycles_per_image'] for r in sc):,.0f} clocks or more against the baselines' "
                    f"{min(r['cycles_per_image'] for r in binary.values()):,.0f}.")
-    for L in sorted({r["L"] for r in sc}):
-        for apc in sorted({r["apc"] for r in sc if r["L"] == L}):
-            by = {r["sng"]: r for r in sc if r["L"] == L and r["apc"] == apc}
-            if "lfsr" in by and "smtj-comparator" in by:
-                a, c = by["lfsr"]["energy"]["total_j"], by["smtj-comparator"]["energy"]["total_j"]
-                rep = by["smtj-comparator"]["replacement"]
-                line = (f"- **What the sMTJ removes at L = {L} {apc}** (the paper's premise): the LFSR source costs "
-                        f"{1e9 * (rep['removed_logic_j'] + rep['removed_memory_j']):,.0f} nJ per image (leap logic and "
-                        f"state/seed memory reads), {100 * (1 - c / a):.0f} % of the design; the sMTJ bits that replace "
-                        f"it cost {1e9 * rep['added_j']:,.1f} nJ ({rep['bits_per_image']:,} bits of "
-                        f"{1e15 * (rep['device_energy_per_bit_j'] + rep['read_circuit_energy_per_bit_j']):.0f} fJ).")
-                if "smtj-biased" in by:
-                    b = by["smtj-biased"]
-                    line += (f" smtj-biased: {1e9 * b['energy']['total_j']:,.0f} nJ, of which the shared bias DAC "
-                             f"{1e9 * b['replacement']['dac_j']:,.1f} nJ.")
-                out.append(line)
+    for design in dict.fromkeys(r["design"] for r in sc):
+        by = {r["sng"]: r for r in sc if r["design"] == design}
+        if "lfsr" in by and "smtj-comparator" in by:
+            a, c = by["lfsr"]["energy"]["total_j"], by["smtj-comparator"]["energy"]["total_j"]
+            rep = by["smtj-comparator"]["replacement"]
+            line = (f"- **What the sMTJ removes in {design}** (the paper's premise): the LFSR source costs "
+                    f"{1e9 * (rep['removed_logic_j'] + rep['removed_memory_j']):,.0f} nJ per image (leap logic and "
+                    f"state/seed memory reads), {100 * (1 - c / a):.0f} % of the design; the sMTJ bits that replace "
+                    f"it cost {1e9 * rep['added_j']:,.1f} nJ ({rep['bits_per_image']:,} bits of "
+                    f"{1e15 * (rep['device_energy_per_bit_j'] + rep['read_circuit_energy_per_bit_j']):.0f} fJ).")
+            if "smtj-biased" in by:
+                b = by["smtj-biased"]
+                rb = b["replacement"]
+                line += (f" smtj-biased (weights held as device biases, no threshold reads): "
+                         f"{1e9 * b['energy']['total_j']:,.0f} nJ ({100 * (1 - b['energy']['total_j'] / a):.0f} % "
+                         f"below lfsr), of which {rb['bits_per_image']:,} device reads "
+                         f"{1e9 * (rb['added_j'] - rb['dac_j']):,.1f} nJ and the shared bias DAC "
+                         f"{1e9 * rb['dac_j']:,.1f} nJ.")
+            out.append(line)
     if validation_res:
         lb = validation_res["lfsr_energy_per_bit_j"]
         dev = next((r["replacement"] for r in sc if r["sng"] == "smtj-comparator"), None)
