@@ -31,7 +31,7 @@ from amaranth.lib.wiring import In, Out
 from mtjsc.behavioral_models import lfsr as lfsr_def
 from mtjsc.behavioral_models import or_network
 from mtjsc.behavioral_models.coding import bipolar_to_p, image_probabilities
-from mtjsc.config import CLASSES, PIXELS, ScConfig
+from mtjsc.config import PIXELS, ScConfig
 from mtjsc.errors import MtjscError
 from mtjsc.hdl.core import ScMlpCore, result_layout
 from mtjsc.hdl.lfsr import ComparatorSng, LfsrLeap

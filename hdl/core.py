@@ -108,6 +108,16 @@ def result_layout(score_width: int, signed_scores: bool = False) -> data.StructL
     return data.StructLayout({"cls": range(CLASSES), "scores": data.ArrayLayout(score, CLASSES)})
 
 
+def check_core_config(config, neuron: str, what: str, fix: str) -> ScConfig:
+    """``config`` as a network core takes it: an :class:`ScConfig` for ``neuron`` neurons, else an error
+    saying ``what`` the core runs and the ``fix``."""
+    if not isinstance(config, ScConfig):
+        raise MtjscError(f"config must be an ScConfig, got {type(config).__name__}")
+    if config.neuron != neuron:
+        raise MtjscError(f"{what}; this config is for {config.neuron!r} neurons ({fix})")
+    return config
+
+
 def core_ports(s: CoreSchedule, score_width: int, **extra: int) -> dict:
     """The port signature shared by the network cores: control, the request of this clock (``req``)
     and of the next (``nxt``), the ``transfer`` stream whose payload is :func:`transfer_layout` with
@@ -258,12 +268,7 @@ class ScMlpCore(wiring.Component):
     """
 
     def __init__(self, *, config: ScConfig):
-        if not isinstance(config, ScConfig):
-            raise MtjscError(f"config must be an ScConfig, got {type(config).__name__}")
-        if config.neuron != "btanh":
-            raise MtjscError(f"ScMlpCore runs Btanh networks; this config is for {config.neuron!r} neurons "
-                             f"(use OrMlpCore)")
-        self.config = config
+        self.config = check_core_config(config, "btanh", "ScMlpCore runs Btanh networks", "use OrMlpCore")
         self.schedule = CoreSchedule(config)
         self.score_bits = score_bits(config)
         super().__init__(core_ports(self.schedule, self.score_bits))

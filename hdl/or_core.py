@@ -18,8 +18,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from mtjsc.config import CLASSES, ScConfig
-from mtjsc.errors import MtjscError
-from mtjsc.hdl.core import APC_STAGES, CoreSchedule, argmax, build_schedule, core_ports, score_bits
+from mtjsc.hdl.core import APC_STAGES, CoreSchedule, argmax, build_schedule, check_core_config, core_ports, score_bits
 from mtjsc.hdl.lane_apc import LaneApc, LaneApcControl, connect_control
 from mtjsc.hdl.params import check_fan_in
 from mtjsc.hdl.tags import add_submodule
@@ -97,12 +96,8 @@ class OrMlpCore(wiring.Component):
     """
 
     def __init__(self, *, config: ScConfig):
-        if not isinstance(config, ScConfig):
-            raise MtjscError(f"config must be an ScConfig, got {type(config).__name__}")
-        if config.neuron != "or":
-            raise MtjscError(f"OrMlpCore runs OR-neuron networks; this config is for {config.neuron!r} neurons "
-                             f"(use ScMlpCore, or a model trained with `mtjsc train --neuron or`)")
-        self.config = config
+        self.config = check_core_config(config, "or", "OrMlpCore runs OR-neuron networks",
+                                        "use ScMlpCore, or a model trained with `mtjsc train --neuron or`")
         self.schedule = s = CoreSchedule(config)
         self.score_bits = score_bits(config) + 1
         super().__init__(core_ports(s, self.score_bits, neg=s.P * s.W))

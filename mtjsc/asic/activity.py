@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 from mtjsc import toolchain
-from mtjsc.asic import flow, library
+from mtjsc.asic import flow
 from mtjsc.errors import MtjscError
 from mtjsc.sim.runner import prepare_simulator, verilator_bin_dir
 

@@ -117,18 +117,24 @@ def build_network_board(a) -> int:
           f"{selftest} self-test images, {a.baud} baud" + (f", {a.clock_mhz:g} MHz from the PLL" if a.clock_mhz else "")
           + " (Yosys, nextpnr, packer: tens of minutes)", file=sys.stderr)
     res = build_network(a.board, model=model, config=cfg, seed=check_seed(a.seed, "--seed"), baud=a.baud,
-                        clock_mhz=a.clock_mhz, selftest=selftest, selftest_set=mnist.load("test", a.data) if selftest else None, out=out)
+                        clock_mhz=a.clock_mhz, selftest=selftest,
+                        selftest_set=mnist.load("test", a.data) if selftest else None, out=out)
     res["model"] = name
-    write_text(out / "board.json", json.dumps(res, indent=1))
-    util = ", ".join(f"{k} {v['used']}/{v['available']}" for k, v in res["utilization"].items())
-    fmax = ", ".join(f"{v} MHz" for v in res["fmax_mhz"].values())
-    print(f"{res['board']} ({res['device']}): {util}; Fmax {fmax} (board clock {res['clock_mhz']:g} MHz"
-          f"{'' if res['meets_clock'] else ': NOT MET'})")
+    _report_build(res, out)
     print(f"{res['cycles_per_image']} clocks per image: {res['images_per_s_compute']} images/s computing (the "
           f"self-test), {res['images_per_s_link']} images/s over the link at {res['baud']} baud; the self-test "
           f"must report {res['selftest_expected']['correct']} of {res['selftest_expected']['images']} correct")
     print(f"bitstream {res['bitstream']}\n   {out / 'board.json'}")
     return 0 if res["meets_clock"] or a.allow_timing_fail else 1
+
+
+def _report_build(res: dict, out) -> None:
+    """Write a build's ``board.json`` and print its device use and Fmax against the clock."""
+    write_text(out / "board.json", json.dumps(res, indent=1))
+    util = ", ".join(f"{k} {v['used']}/{v['available']}" for k, v in res["utilization"].items())
+    fmax = ", ".join(f"{v} MHz" for v in res["fmax_mhz"].values())
+    print(f"{res['board']} ({res['device']}): {util}; Fmax {fmax} (board clock {res['clock_mhz']:g} MHz"
+          f"{'' if res['meets_clock'] else ': NOT MET'})")
 
 
 def default_out(a) -> str:
@@ -177,11 +183,7 @@ def run(a) -> int:
     print(f"building {a.board}: {n} p-bits, {len(problem.groups)} colours, {schedule.sweeps} sweeps "
           f"(Yosys, nextpnr, packer; a few minutes)", file=sys.stderr)
     res = build(a.board, problem=problem, schedule=schedule, seed=check_seed(a.seed, "--seed"), out=out)
-    write_text(out / "board.json", json.dumps(res, indent=1))
-    util = ", ".join(f"{k} {v['used']}/{v['available']}" for k, v in res["utilization"].items())
-    fmax = ", ".join(f"{v} MHz" for v in res["fmax_mhz"].values())
-    print(f"{res['board']} ({res['device']}): {util}; Fmax {fmax} (board clock {res['clock_mhz']:g} MHz"
-          f"{'' if res['meets_clock'] else ': NOT MET'})")
+    _report_build(res, out)
     print(f"bitstream {res['bitstream']}; after reset and at each press of button 0 the board anneals "
           f"({res['run_clocks']} clocks) and sends at 115200 baud: {res['expected_report']}")
     print(f"   {out / 'board.json'}")

@@ -11,7 +11,6 @@ weights: weights fake-quantised per layer (scale ``max|W| / Q``; for 1 bit ``sig
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 
