@@ -14,7 +14,6 @@ from mtjsc.hdl import ApproxParallelCounter, Lfsr, ScNeuron, XnorArray
 from mtjsc.hdl.accelerator import ScMlpAccelerator
 
 #: one worker: the tests share the module's Yosys cache (the accelerator synthesis runs once)
-pytestmark = pytest.mark.xdist_group("test_area")
 
 
 @pytest.fixture(scope="module")

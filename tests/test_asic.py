@@ -14,8 +14,7 @@ from mtjsc.errors import MtjscError
 from mtjsc.hdl.export import to_verilog
 
 needs_asic = pytest.mark.skipif(shutil.which("sta") is None, reason="OpenSTA not installed (./run setup-asic)")
-# one worker builds the module's netlists once (a module fixture runs once per xdist worker)
-pytestmark = pytest.mark.xdist_group("test_asic")
+# one worker builds the module's netlists once (conftest.ONE_WORKER keeps the module on one worker)
 
 
 @pytest.fixture(scope="module")

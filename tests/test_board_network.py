@@ -14,7 +14,6 @@ from mtjsc.config import ScConfig
 from mtjsc.errors import MtjscError
 from mtjsc.sim.network import board_cosim
 
-pytestmark = pytest.mark.xdist_group("board_network")
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ from mtjsc.cli import main
 REPO = Path(__file__).resolve().parents[1]
 
 # one worker for the module: the mismatch test reuses the demo's Verilator build in ``elsewhere``
-pytestmark = pytest.mark.xdist_group("test_demo")
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ from mtjsc.errors import MtjscError
 from mtjsc.formal import Property, ProofFailed, check, solver_executable
 from mtjsc.formal.properties import PROPERTIES, ApcHarness, apc_spec, by_name
 
-pytestmark = pytest.mark.xdist_group("formal")
 
 
 @pytest.mark.parametrize("prop", [pytest.param(p, id=p.name, marks=[pytest.mark.slow] if p.slow else [])

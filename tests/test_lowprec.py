@@ -16,7 +16,6 @@ from mtjsc.behavioral_models.seeding import RngTag
 from mtjsc.training.lowprec import Precision, quantize
 
 #: one worker: the tests share the module's training runs
-pytestmark = pytest.mark.xdist_group("test_lowprec")
 
 
 def test_parse():

@@ -106,7 +106,6 @@ def test_docs_build_with_warnings_as_errors(tmp_path):
     assert "ScMlpAccelerator" in (tmp_path / "guides" / "accelerator.html").read_text()
 
 
-@pytest.mark.xdist_group("wheel")
 def test_the_wheel_ships_every_file_the_code_opens(tmp_path):
     """Every tracked file of the package folders (models, test set, the C++ harness) is in the wheel."""
     r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
