@@ -36,6 +36,12 @@ def image_probabilities(pixels: np.ndarray, encoding: str) -> np.ndarray:
     return bipolar_to_p(with_bias(encode_pixels(pixels, encoding)))
 
 
+def twos_complement(values, bits: int) -> np.ndarray:
+    """Unsigned ``bits``-bit fields read as two's complement integers."""
+    u = np.asarray(values, np.int64)
+    return np.where(u >= 1 << (bits - 1), u - (1 << bits), u)
+
+
 def n_words(n: int) -> int:
     return (n + 63) // 64
 

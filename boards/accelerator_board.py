@@ -248,8 +248,8 @@ class AcceleratorBoardTop(Elaboratable):
             raise MtjscError("AcceleratorBoardTop needs an amaranth-boards platform (simulate AcceleratorBoard)")
         m = Module()
         clock_hz = platform.default_clk_frequency
-        if self.clock_mhz is not None and abs(self.clock_mhz * 1e6 - clock_hz) > 1:
-            from mtjsc.boards.clocks import Ecp5Pll
+        from mtjsc.boards.clocks import Ecp5Pll, needs_pll
+        if needs_pll(self.clock_mhz, clock_hz):
             m.submodules.pll = Ecp5Pll(output_mhz=self.clock_mhz)
             clock_hz = self.clock_mhz * 1e6
         divisor = uart_divisor(clock_hz, self.baud)

@@ -178,8 +178,8 @@ def build_network(board: str, *, model, config, seed: int = 0, baud: int = 115_2
     acc = ScMlpAccelerator(model=model, config=config, seed=seed, sng="lfsr")
     fits = check_network_fits(board, acc, selftest)
     clk_hz = CRYSTAL_HZ[board]
-    if clock_mhz is not None and abs(clock_mhz * 1e6 - clk_hz) > 1:
-        from mtjsc.boards.clocks import pll_dividers
+    from mtjsc.boards.clocks import needs_pll, pll_dividers
+    if needs_pll(clock_mhz, clk_hz):
         if board != "ulx3s-85f":
             raise MtjscError(f"--clock-mhz {clock_mhz:g}: a PLL clock is built for the ulx3s-85f only; the "
                              f"{board} runs at its {clk_hz / 1e6:g} MHz crystal")

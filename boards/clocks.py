@@ -43,6 +43,11 @@ class PllDividers:
         return (self.clkop_div - 1) // 2
 
 
+def needs_pll(clock_mhz: float | None, crystal_hz: float) -> bool:
+    """Whether ``clock_mhz`` (None: the crystal's) asks for a clock the crystal does not give."""
+    return clock_mhz is not None and abs(clock_mhz * 1e6 - crystal_hz) > 1
+
+
 def pll_dividers(input_mhz: float, output_mhz: float, *, flag: str = "--clock-mhz") -> PllDividers:
     """The dividers that make ``output_mhz`` exactly (to 1 kHz) from ``input_mhz``, the VCO nearest
     600 MHz; an error naming ``flag`` with the nearest frequency the PLL can make when none does."""

@@ -49,11 +49,11 @@ def flash(board: str, bitstream, *, persist: bool = False, timeout: float = 300.
     lib = re.search(r"error while loading shared libraries: (\S+):", text)
     if lib:
         raise MtjscError(f"openFPGALoader needs the shared library {lib.group(1)}: {APT_LIBS}")
-    if r.returncode or re.search(r"unable to open ftdi device|JTAG init failed|no device found", text, re.I):
-        if re.search(r"unable to open ftdi device|no device found|JTAG init failed", text, re.I):
-            raise MtjscError(f"no {board} answered on USB: connect it (ULX3S: the US1 port), check that this user "
-                             f"may open it (udev rules or root), and try again; openFPGALoader said: "
-                             + " | ".join(text.strip().splitlines()[-2:]))
+    if re.search(r"unable to open ftdi device|no device found|JTAG init failed", text, re.I):
+        raise MtjscError(f"no {board} answered on USB: connect it (ULX3S: the US1 port), check that this user "
+                         f"may open it (udev rules or root), and try again; openFPGALoader said: "
+                         + " | ".join(text.strip().splitlines()[-2:]))
+    if r.returncode:
         raise MtjscError(f"openFPGALoader failed programming the {board} (exit {r.returncode}): "
                          + " | ".join(text.strip().splitlines()[-3:]))
     return text

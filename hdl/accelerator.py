@@ -29,8 +29,8 @@ from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from mtjsc.behavioral_models import lfsr as lfsr_def
-from mtjsc.behavioral_models import or_network
-from mtjsc.behavioral_models.coding import bipolar_to_p, image_probabilities
+from mtjsc.behavioral_models import golden, or_network
+from mtjsc.behavioral_models.coding import image_probabilities
 from mtjsc.config import PIXELS, ScConfig
 from mtjsc.errors import MtjscError
 from mtjsc.hdl.core import ScMlpCore, result_layout
@@ -184,8 +184,7 @@ class ScMlpAccelerator(wiring.Component):
         """Initial contents of a layer's threshold memories: for each of the P (or P2) neuron slots a
         list of words, one per (group, chunk), of W (or W2) thresholds. (One memory per slot keeps
         every word narrow: P x W thresholds in one word would exceed what a netlist value holds.)"""
-        w = self.model.weights[layer]
-        p = or_network.weight_probabilities(w) if self.config.neuron == "or" else bipolar_to_p(w)
+        p = golden.weight_probabilities(self.model, self.model.weights[layer])
         return self._slot_words(layer, lfsr_def.sng_threshold(p, self.config.sng_bits), self.config.sng_bits + 1)
 
     def sign_words(self, layer: int) -> list:

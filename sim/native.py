@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mtjsc.behavioral_models.coding import twos_complement
 from mtjsc.config import CLASSES, PIXELS
 from mtjsc.errors import MtjscError
 from mtjsc.hdl.core import result_layout
@@ -120,10 +121,12 @@ def _verilate(bdir: Path, verilog: str, *, name: str, jobs: int, flags: tuple = 
     (bdir / "obj_dir" / "vaccel_tmp").rename(exe)
 
 
-def run(exe: Path, images_u8, *, score_bits: int, processes: int = 2, progress=None, keep=None) -> dict:
+def run(exe: Path, images_u8, *, score_bits: int, signed_scores: bool = False, processes: int = 2, progress=None,
+        keep=None) -> dict:
     """Run images through the executable on ``processes`` parallel simulators (contiguous parts).
 
-    Returns ``scores`` int64 [N, 10], ``classes`` [N], ``cycles`` [N], ``wall_s``. ``keep``: a
+    Returns ``scores`` int64 [N, 10] (two's complement fields decoded with ``signed_scores``),
+    ``classes`` [N], ``cycles`` [N], ``wall_s``. ``keep``: a
     directory that gets what each process wrote beside its output (a gate-level build's
     ``out<k>.txt.cov``), listed in ``files``.
     ``progress`` is called with the number of images finished as they come in.
@@ -171,7 +174,8 @@ def run(exe: Path, images_u8, *, score_bits: int, processes: int = 2, progress=N
                 files.append(Path(keep) / f.name)
                 shutil.move(str(f), files[-1])
     res = np.concatenate(rows)
-    return {"classes": res[:, 0], "scores": res[:, 1:1 + CLASSES], "cycles": res[:, -1], "wall_s": wall,
+    scores = twos_complement(res[:, 1:1 + CLASSES], score_bits) if signed_scores else res[:, 1:1 + CLASSES]
+    return {"classes": res[:, 0], "scores": scores, "cycles": res[:, -1], "wall_s": wall,
             "files": files}
 
 

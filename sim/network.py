@@ -9,7 +9,7 @@ import time
 import numpy as np
 
 from mtjsc.behavioral_models import golden
-from mtjsc.behavioral_models.coding import bipolar_to_p, image_probabilities
+from mtjsc.behavioral_models.coding import bipolar_to_p, image_probabilities, twos_complement
 from mtjsc.config import PIXELS, ScConfig
 from mtjsc.errors import MtjscError
 from mtjsc.designs import accelerator_build_name, core_name
@@ -180,10 +180,8 @@ def accelerator_native(model, images_u8, *, config: ScConfig, seed: int = 0, pro
     exe = native.build(acc, name=accelerator_build_name(cfg, seed), build_root=build_root, netlist=netlist,
                        extra_flags=extra_flags)
     t1 = time.time()
-    out = native.run(exe, imgs, score_bits=acc.score_bits, processes=processes, progress=progress, keep=keep)
-    if cfg.neuron == "or":          # OR scores are two's complement fields
-        S = acc.score_bits
-        out["scores"] = np.where(out["scores"] >= 1 << (S - 1), out["scores"] - (1 << S), out["scores"])
+    out = native.run(exe, imgs, score_bits=acc.score_bits, signed_scores=cfg.neuron == "or", processes=processes,
+                     progress=progress, keep=keep)
     src = make_source("lfsr", seed=seed, config=cfg)
     t2 = time.time()
     res = golden.run_network(model, imgs / 255.0, source=src, config=cfg, image_ids=ids)
@@ -218,7 +216,7 @@ def fixed_cosim(model, images_u8, *, parallel: int, simulator: str, idle: float 
     out = runner.run(dut, name=name, simulator=simulator, testbench="AcceleratorTestbench", data=data,
                      build_root=build_root)
     got = out["out_scores"]
-    signed_scores = np.where(got >= 1 << (dut.score_bits - 1), got - (1 << dut.score_bits), got)
+    signed_scores = twos_complement(got, dut.score_bits)
     return {"simulator": simulator, "width": model.label, "parallel": parallel,
             "integer_scores": ref["scores"].tolist(), "rtl_scores": signed_scores.tolist(),
             "integer_classes": ref["classes"].tolist(), "rtl_classes": out["out_cls"].tolist(),

@@ -94,10 +94,9 @@ def fixed_energy(model, images_u8, *, parallel: int = 16, period_ns: float = 10.
         old.unlink()
     imgs = np.asarray(images_u8, np.uint8).reshape(-1, 784)
     exe = native.build(mlp, name=name, build_root=net.directory / "native", netlist=netlist, extra_flags=COVERAGE_FLAGS)
-    out = native.run(exe, imgs, score_bits=mlp.score_bits, processes=processes, keep=runs)
+    out = native.run(exe, imgs, score_bits=mlp.score_bits, signed_scores=True, processes=processes, keep=runs)
     ref = model.forward(imgs)
-    S = mlp.score_bits
-    got = np.where(out["scores"] >= 1 << (S - 1), out["scores"] - (1 << S), out["scores"])
+    got = out["scores"]
     if not (np.array_equal(got, ref["scores"]) and np.array_equal(out["classes"], ref["classes"])):
         raise MtjscError(f"the gate-level netlist of {name} disagrees with the integer model")
     e, per_image, driven = _gate_level_energy(net, out["files"], out["cycles"], period_ns, mlp)

@@ -35,7 +35,7 @@ import dataclasses
 import numpy as np
 
 from mtjsc.behavioral_models import lfsr as lfsr_def
-from mtjsc.behavioral_models.coding import bipolar_to_p
+from mtjsc.behavioral_models.coding import bipolar_to_p, twos_complement
 from mtjsc.errors import MtjscError
 from mtjsc.validate import check_float, check_int, check_seed
 
@@ -147,7 +147,7 @@ def inject_fixed(fixed, rate: float, *, seed: int = 0) -> tuple:
             flips = rng.random(q.shape + (b,)) < rate
             mask = (flips * (1 << np.arange(b))).sum(axis=-1)
             u = (q & ((1 << b) - 1)) ^ mask                         # the stored two's-complement word
-            setattr(out, name, np.where(u >= 1 << (b - 1), u - (1 << b), u))
+            setattr(out, name, twos_complement(u, b))
         faults += int(flips.sum())
         total += flips.size
     return out, {"faults": faults, "of": total}
