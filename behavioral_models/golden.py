@@ -163,10 +163,16 @@ class PairLayout:
         bits = np.asarray(bits, bool)
         if self.natural:   # groups are strided slices: a of OR pairs 0, 4, 8..., of AND pairs 2, 6, ...
             e = 2 * (self.n // 2)
-            parts = [bits[..., 0:e:4], bits[..., 2:e:4], bits[..., 1:e:4], bits[..., 3:e:4]]
+            if e % 4 == 0:   # one contiguous [..., 4, e / 4] copy packs much faster than four strided slices
+                q = bits[..., :e].reshape(bits.shape[:-1] + (e // 4, 4))[..., [0, 2, 1, 3]]
+                packed = pack_bits(np.ascontiguousarray(np.swapaxes(q, -1, -2)))
+                parts = [packed.reshape(packed.shape[:-2] + (-1,))]
+            else:
+                parts = [pack_bits(q) for q in (bits[..., 0:e:4], bits[..., 2:e:4], bits[..., 1:e:4],
+                                                bits[..., 3:e:4])]
             if self.lone:
-                parts.append(bits[..., self.n - 1:])
-            return np.concatenate([pack_bits(q) for q in parts], axis=-1)
+                parts.append(pack_bits(bits[..., self.n - 1:]))
+            return np.concatenate(parts, axis=-1)
         out = np.zeros(bits.shape[:-1] + (self.n_pos,), bool)
         out[..., self.pos] = bits
         return pack_bits(out)
@@ -477,7 +483,7 @@ def _run_chunk(streams: NetworkStreams, image_ids, p, record):
     return scores, rec
 
 
-def network_on_bits(x_bits: np.ndarray, w_bits: tuple, config: ScConfig) -> tuple:
+def network_on_bits(x_bits: np.ndarray, w_bits: tuple, config: ScConfig, *, block: int = 64) -> tuple:
     """The network on explicit stream bits of one image (sources whose weight bits change per image).
 
     Parameters
@@ -485,22 +491,32 @@ def network_on_bits(x_bits: np.ndarray, w_bits: tuple, config: ScConfig) -> tupl
     x_bits : bool [L, 785]
         First-layer input bits (bias last).
     w_bits : (bool [L, H, 785], bool [L, 10, H + 1])
+        Weight bits, or per layer a callable ``(t0, t1)`` giving rows ``t0:t1``
+        of them: at L = 1024 one image's first-layer weight bits are 100 MB,
+        so the per-image path makes them ``block`` stream indices at a time.
     config : ScConfig
+    block : int
+        Stream indices per step (speed and memory only).
 
     Returns
     -------
     scores int64 [10], (hidden counts [L, H], hidden bits [L, H], output counts [L, 10])
     """
-    n1, n2 = config.fan_in
-    c1 = layer_counts(np.asarray(x_bits, bool)[:, None, :], w_bits[0], config.apc)[:, 0, :]   # [L, H]
-    y1 = btanh_run(c1, n1, config.K[0])
-    hidden = np.concatenate([y1, np.ones((config.L, 1), bool)], axis=1)
-    c2 = layer_counts(hidden[:, None, :], w_bits[1], config.apc)[:, 0, :]
+    L = config.L
+    rows = [w if callable(w) else (lambda t0, t1, w=w: w[t0:t1]) for w in w_bits]
+
+    def counts(x, layer):
+        return np.concatenate([layer_counts(x[t0:t0 + block, None, :], rows[layer](t0, min(L, t0 + block)),
+                                            config.apc)[:, 0, :] for t0 in range(0, L, block)])
+
+    c1 = counts(np.asarray(x_bits, bool), 0)                                     # [L, H]
+    y1 = btanh_run(c1, config.fan_in[0], config.K[0])
+    c2 = counts(np.concatenate([y1, np.ones((L, 1), bool)], axis=1), 1)          # [L, 10]
     return c2.sum(axis=0, dtype=np.int64), (c1, y1, c2)
 
 
-def _run_per_image(model, p, image_ids, source, cfg, record, progress) -> NetworkResult:
-    """Image by image on dense bits, for sources with ``weights_per_image`` (``entropy``)."""
+def _per_image_chunk(model, p, image_ids, source, cfg, record) -> tuple:
+    """Scores (and records) of images one by one on dense bits, for sources with ``weights_per_image``."""
     N, L = len(p), cfg.L
     scores = np.empty((N, CLASSES), np.int64)
     recs = [np.empty((N, L, model.hidden), np.int16), np.empty((N, L, model.hidden), bool),
@@ -509,20 +525,17 @@ def _run_per_image(model, p, image_ids, source, cfg, record, progress) -> Networ
     negative = (model.w1 < 0, model.w2 < 0)
     for k, u in enumerate(image_ids):
         x = source.input_bits([u], p[k:k + 1], L)[0]
-        w = tuple(source.image_weight_bits(int(u), layer, pw[layer], L) for layer in (0, 1))
         if cfg.neuron == "or":
+            w = tuple(source.image_weight_bits(int(u), layer, pw[layer], L) for layer in (0, 1))
             scores[k], rec = or_network.or_network_on_bits(x, w, negative, cfg)
         else:
+            w = tuple(lambda t0, t1, layer=layer, u=int(u): source.image_weight_bits(u, layer, pw[layer], L, t0, t1)
+                      for layer in (0, 1))
             scores[k], rec = network_on_bits(x, w, cfg)
         if record:
             for dst, src in zip(recs, rec):
                 dst[k] = src
-        if progress is not None:
-            progress(1)
-    res = NetworkResult(scores=scores, classes=classify(scores))
-    if record:
-        res.hidden_counts, res.hidden_bits, res.output_counts = recs
-    return res
+    return scores, (recs if record else (None,) * 3)
 
 
 def classify(scores: np.ndarray) -> np.ndarray:
@@ -574,6 +587,44 @@ def _job_chunk(ab):
     return idx, _run_chunk(streams, image_ids[idx], p[idx], record)
 
 
+def _job_per_image(ab):
+    model, p, image_ids, source, cfg, record = _JOB
+    idx = np.arange(ab[0], ab[1])
+    return idx, _per_image_chunk(model, p[idx], image_ids[idx], source, cfg, record)
+
+
+def _pooled(job, fn, bounds, N: int, H: int, L: int, record: bool, workers, progress) -> NetworkResult:
+    """Run ``fn`` over the image ranges ``bounds`` (forked workers share ``job``) and gather the results."""
+    global _JOB
+    scores = np.empty((N, CLASSES), np.int64)
+    recs = [np.empty((N, L, H), np.int16), np.empty((N, L, H), bool), np.empty((N, L, CLASSES), np.int16)] \
+        if record else None
+    workers = min(len(bounds), workers or os.cpu_count() or 1)
+    _JOB = job
+    try:
+        if workers > 1 and not record and "fork" in mp.get_all_start_methods():
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"))
+            results = pool.map(fn, bounds)
+        else:
+            pool = None
+            results = map(fn, bounds)
+        for idx, (sc, rec) in results:
+            scores[idx] = sc
+            if record:
+                for dst, src in zip(recs, rec):
+                    dst[idx] = src
+            if progress is not None:
+                progress(len(idx))
+        if pool is not None:
+            pool.shutdown()
+    finally:
+        _JOB = None
+    res = NetworkResult(scores=scores, classes=classify(scores))
+    if record:
+        res.hidden_counts, res.hidden_bits, res.output_counts = recs
+    return res
+
+
 def run_network(model, pixels, *, source: StreamSource, L: int | None = None, apc: str | None = None,
                 config: ScConfig | None = None, image_ids=None, record: bool = False, streams: NetworkStreams | None = None, chunk: int = 128,
                 workers: int | None = None, progress=None) -> NetworkResult:
@@ -608,7 +659,6 @@ def run_network(model, pixels, *, source: StreamSource, L: int | None = None, ap
     progress : callable, optional
         Called with the number of images finished after each chunk.
     """
-    global _JOB
     cfg = network_config(model, config, L, apc) if streams is None else streams.config
     if streams is not None and ((L is not None and L != cfg.L) or (apc is not None and apc != cfg.apc)
                                 or (config is not None and config != cfg)):
@@ -622,44 +672,20 @@ def run_network(model, pixels, *, source: StreamSource, L: int | None = None, ap
     if getattr(source, "weights_per_image", False):
         if streams is not None:
             raise MtjscError(f"the {source.name!r} source has no shared weight streams; do not pass streams")
-        return _run_per_image(model, input_probabilities(model, pixels), image_ids, source, cfg,
-                              record, progress)
+        # Every image's bits are fixed by its id: chunks run in any order on any worker.
+        job = (model, input_probabilities(model, pixels), image_ids, source, cfg, record)
+        return _pooled(job, _job_per_image, [(a, min(N, a + 8)) for a in range(0, N, 8)], N, model.hidden, L,
+                       record, workers, progress)
     if streams is None:
         streams = NetworkStreams(model, source, config=cfg, activity=input_activity(model, pixels, source))
     elif streams.source is not source or streams.model is not model:
         raise MtjscError("streams were generated for another model or source")
     p = input_probabilities(model, pixels)
-    scores = np.empty((N, CLASSES), np.int64)
-    H = model.hidden
-    recs = [np.empty((N, L, H), np.int16), np.empty((N, L, H), bool), np.empty((N, L, CLASSES), np.int16)] \
-        if record else None
     bounds = [(a, min(N, a + chunk)) for a in range(0, N, chunk)]
-    workers = min(len(bounds), workers or os.cpu_count() or 1)
     # Chunks of images with similar footprints (last packed word that can hold a 1) skip more
     # words; every image's bits are fixed by its id, so the schedule cannot change results.
     const, val = source.constant(p)
     footprint = np.where(~const | val, streams.sort_key[None, :], -1).max(axis=1)
     sched = np.argsort(footprint, kind="stable")
-    _JOB = (streams, image_ids, p, record, sched)
-    try:
-        if workers > 1 and not record and "fork" in mp.get_all_start_methods():
-            pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"))
-            results = pool.map(_job_chunk, bounds)
-        else:
-            pool = None
-            results = map(_job_chunk, bounds)
-        for idx, (sc, rec) in results:
-            scores[idx] = sc
-            if record:
-                for dst, src in zip(recs, rec):
-                    dst[idx] = src
-            if progress is not None:
-                progress(len(idx))
-        if pool is not None:
-            pool.shutdown()
-    finally:
-        _JOB = None
-    res = NetworkResult(scores=scores, classes=classify(scores))
-    if record:
-        res.hidden_counts, res.hidden_bits, res.output_counts = recs
-    return res
+    return _pooled((streams, image_ids, p, record, sched), _job_chunk, bounds, N, model.hidden, L, record, workers,
+                   progress)

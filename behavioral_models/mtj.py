@@ -39,8 +39,14 @@ def _geometric(rng: np.random.Generator, q: float, k: int) -> np.ndarray:
     """k Geometric(q) run lengths (>= 1) by inversion, 1 + floor(log U / log(1 - q))."""
     if q >= 1.0:
         return np.ones(k, np.int64)
-    u = 1.0 - rng.random(k)                     # in (0, 1]
-    return 1 + np.floor(np.log(u) / math.log1p(-q)).astype(np.int64)
+    u = rng.random(k)
+    np.subtract(1.0, u, out=u)                  # in (0, 1]; in place: this runs once per switch of a device
+    np.log(u, out=u)
+    np.divide(u, math.log1p(-q), out=u)
+    np.floor(u, out=u)
+    out = u.astype(np.int64)
+    out += 1
+    return out
 
 
 def _check_count(count) -> int:
@@ -212,19 +218,24 @@ class TelegraphMTJ:
         first, second = leave[start_p], leave[not start_p]
         mean_run = 0.5 / first + 0.5 / second
         out = np.empty(count, bool)
-        pos, state = 0, start_p
+        pos = 0
         while pos < count:
             k = int(1.1 * (count - pos) / (2 * mean_run)) + 16   # k pairs of runs
             runs = np.empty(2 * k, np.int64)
-            runs[0::2] = _geometric(rng, first if state == start_p else second, k)
-            runs[1::2] = _geometric(rng, second if state == start_p else first, k)
-            ends = np.minimum(pos + np.cumsum(runs), count)
-            starts = np.r_[pos, ends[:-1]]
-            values = np.empty(2 * k, bool)
-            values[0::2], values[1::2] = state, not state
-            keep = starts < count
-            out[starts[keep][0]:ends[keep][-1]] = np.repeat(values[keep], (ends - starts)[keep])
-            pos = int(ends[keep][-1])
+            runs[0::2] = _geometric(rng, first, k)
+            runs[1::2] = _geometric(rng, second, k)
+            ends = np.cumsum(runs)
+            ends += pos
+            j = min(int(np.searchsorted(ends, count)), 2 * k - 1)     # the run that reaches the end, or the last
+            runs = runs[:j + 1]
+            runs[j] -= max(0, int(ends[j]) - count)                  # clip the last run at the end
+            values = np.zeros(j + 1, bool)                           # runs alternate, each batch starts in start_p
+            values[0::2] = True
+            if not start_p:
+                values ^= True
+            end = min(int(ends[j]), count)
+            out[pos:end] = np.repeat(values, runs)
+            pos = end
         return out
 
     def trace(self, v, duration, dt, rng: np.random.Generator, noise: float = 0.0) -> tuple:

@@ -488,14 +488,14 @@ class EntropySource(ComparatorSngs, StreamSource):
         raise MtjscError("the entropy source's weight bits change from image to image; ask for "
                          "image_weight_bits(image, layer, p, L) (golden.run_network does)")
 
-    def image_weight_bits(self, image: int, layer: int, p: np.ndarray, L: int) -> np.ndarray:
-        """Weight stream bits of one layer for one image: bool [L, m, n]."""
+    def image_weight_bits(self, image: int, layer: int, p: np.ndarray, L: int, t0: int = 0, t1=None) -> np.ndarray:
+        """Weight stream bits of one layer for one image: bool [L, m, n], or its rows ``t0:t1``."""
         p = check_probabilities(p, f"layer {layer} weight probabilities", matrix="[m, n]")
         n1, n2 = self.fan_in
         if p.shape[1] != (n1, n2)[layer]:
             raise MtjscError(f"layer {layer} has fan-in {p.shape[1]} but this entropy source was built for "
                              f"hidden={self.hidden} (fan-in {(n1, n2)[layer]}); build it with config=")
-        r = self.image_numbers(image, L)
+        r = self.image_numbers(image, L)[t0:t1]
         r = r[:, 1:2 * n1:2] if layer == 0 else r[:, 2 * n1:]
         return r[:, None, :] < self.threshold(p)[None, :, :]
 
