@@ -78,6 +78,14 @@ def test_cli_clock_error_names_the_flag(tmp_path, capsys):
     assert "--clock-mhz=0" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("flag,value", [("--smtj-accuracy-images", "0"), ("--accuracy-images", "20000"),
+                                        ("--images", "0")])
+def test_cli_image_counts_are_checked_before_any_work(tmp_path, capsys, flag, value):
+    assert main(["asic", flag, value, "--out", str(tmp_path)]) != 0
+    assert f"{flag}={value}" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())        # refused before the validation blocks ran
+
+
 def test_no_activity_is_an_error(tmp_path):
     (tmp_path / "coverage.dat").write_text("# SystemC::Coverage-3\n")
     with pytest.raises(MtjscError, match="produced no activity"):

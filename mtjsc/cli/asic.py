@@ -24,13 +24,19 @@ def add_arguments(on) -> None:
     on.add_argument("--images", type=int, default=2, help="test images simulated at gate level per design")
     on.add_argument("--accuracy-images", type=int, default=None,
                     help="test images for the lfsr and binary accuracies (default all 10,000)")
-    on.add_argument("--smtj-accuracy-images", type=int, default=500,
-                    help="test images for the sMTJ sources' accuracies (their bits are simulated per image: slow)")
+    on.add_argument("--smtj-accuracy-images", type=int, default=None,
+                    help="test images for the sMTJ sources' accuracies (default all 10,000; the smtj-comparator "
+                         "bits are simulated per image: about 45 minutes at L = 1024 on 2 cores)")
     on.add_argument("--clock-mhz", type=float, default=10.0, help="common clock of every design for the energy (leakage) and the check against Fmax (MHz)")
     on.add_argument("--validate-only", action="store_true", help="only the flow's validation blocks")
     on.add_argument("--cycles", type=int, default=4096, help="validation: clocks simulated per block")
     add_cache_option(on)
     on.add_argument("--out", default="out/asic")
+
+
+def _images(n, flag: str):
+    """A test-image count from ``flag``: None (the whole test set) or 1..10,000."""
+    return None if n is None else check_int(n, flag, minimum=1, maximum=10000)
 
 
 def run(a) -> int:
@@ -64,6 +70,8 @@ def run(a) -> int:
     P = check_int(a.parallel, "--parallel", minimum=1, maximum=128)
     W = check_int(a.lanes, "--lanes", minimum=1, maximum=785)
     images = check_int(a.images, "--images", minimum=1, maximum=10000)
+    acc_images = _images(a.accuracy_images, "--accuracy-images")
+    smtj_images = _images(a.smtj_accuracy_images, "--smtj-accuracy-images")
     library.library_dir()
     tool_executable("sta")
     checked = asic.validation(cycles=cycles, clock_mhz=mhz, cache_root=a.cache)
@@ -73,9 +81,7 @@ def run(a) -> int:
     with progress_bar(len(lengths) * len(apcs) + len(or_lengths) + len(widths), "designs", unit="design") as bar:
         res = asic.designs(lengths=lengths, apcs=apcs, widths=widths, or_lengths=or_lengths, or_model=a.or_model,
                            parallel=P, lanes=W, images_sim=images,
-                           clock_mhz=mhz, accuracy_images=a.accuracy_images,
-                           smtj_accuracy_images=check_int(a.smtj_accuracy_images, "--smtj-accuracy-images", minimum=1,
-                                                          maximum=10000),
+                           clock_mhz=mhz, accuracy_images=acc_images, smtj_accuracy_images=smtj_images,
                            cache_root=a.cache, progress=bar.update)
     write_and_print_report(out, "asic", res, asic.designs_markdown(res, checked), asic.plot_designs)
     return 0

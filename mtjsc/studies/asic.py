@@ -116,7 +116,7 @@ def sc_accuracy(L: int, apc: str, kind: str, *, images=None, model: str = "auto"
 
 
 def sc_design(L: int, apc: str, *, parallel: int, lanes: int, images_sim: int, period_ns: float,
-              accuracy_images=None, smtj_accuracy_images=500, cache_root=None,
+              accuracy_images=None, smtj_accuracy_images=None, cache_root=None,
               kinds=("lfsr", "smtj-comparator", "smtj-biased"), model: str = "auto") -> list:
     """One SC accelerator through the flow (lfsr, gate level) and its rows for every SNG kind; ``model``
     ``auto`` is the shipped Btanh model for ``L``, an OR model (``or-L256``) gives the OR-neuron network."""
@@ -127,8 +127,8 @@ def sc_design(L: int, apc: str, *, parallel: int, lanes: int, images_sim: int, p
     from mtjsc.evaluate import resolve_model
     name, net = resolve_model(model, L, apc)
     cfg = ScConfig.from_model(net, L=L, apc=apc, parallel_neurons=parallel, input_lanes=lanes)
-    imgs = mnist.load("test").images[:images_sim]
-    row = accelerator_energy(net, imgs, config=cfg, period_ns=period_ns, cache_root=cache_root)
+    test = mnist.load("test")
+    row = accelerator_energy(net, test.images[:images_sim], config=cfg, period_ns=period_ns, cache_root=cache_root)
     label = f"OR L={L}" if cfg.neuron == "or" else f"SC L={L} {apc}"
     out = []
     for kind in kinds:
@@ -136,10 +136,10 @@ def sc_design(L: int, apc: str, *, parallel: int, lanes: int, images_sim: int, p
         logic = row["logic_energy_per_image_j"] - r["removed_logic_j"]
         memory_j = row["memory_energy_per_image_j"]["total_j"] - r["removed_memory_j"]
         total = logic + memory_j + r["added_j"]
+        n = accuracy_images if kind == "lfsr" else smtj_accuracy_images
         out.append({"design": label, "sng": kind, "model": name, "L": L, "apc": apc, "neuron": cfg.neuron,
-                    "accuracy": sc_accuracy(L, apc, kind, images=accuracy_images if kind == "lfsr" else
-                                            smtj_accuracy_images, model=model),
-                    "accuracy_images": (accuracy_images if kind == "lfsr" else smtj_accuracy_images) or 10000,
+                    "accuracy": sc_accuracy(L, apc, kind, images=n, model=model),
+                    "accuracy_images": n or len(test.labels),
                     "cycles_per_image": row["cycles_per_image"], "area": row["area"],
                     "memory_area_um2": row["memory_energy_per_image_j"]["area_um2"],
                     "timing": row["timing"], "energy": {
@@ -173,7 +173,7 @@ def binary_design(wbits: int, abits: int, *, parallel: int, images_sim: int, per
 
 def designs(*, lengths=(64, 256, 1024), apcs=("exact", "approx"), widths=((8, 8), (4, 4), (1, 1)),
             or_lengths=(256,), or_model: str = "or-L256", parallel: int = 16, lanes: int = 16, images_sim: int = 2,
-            clock_mhz: float = 10.0, accuracy_images=None, smtj_accuracy_images=500, cache_root=None,
+            clock_mhz: float = 10.0, accuracy_images=None, smtj_accuracy_images=None, cache_root=None,
             progress=None) -> dict:
     """Every design of the comparison through the flow at one clock: rows of area, timing, energy and
     accuracy (see :func:`designs_markdown`): the Btanh accelerator at each L and APC, the OR-neuron
