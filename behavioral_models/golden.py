@@ -338,7 +338,8 @@ class NetworkResult:
     classes : int64 [N]
         argmax of scores, lowest index on ties.
     hidden_counts, hidden_bits, output_counts : arrays or None
-        Per-t records ([N, L, H], [N, L, H], [N, L, 10]) when ``record=True``.
+        Per-t records ([N, L, H], [N, L, H], [N, L, 10]) when ``record=True``;
+        ``record="output"`` fills only ``output_counts``.
         For OR networks ``hidden_counts`` holds which OR fired (1 positive,
         2 negative, 3 both) and ``output_counts`` the signed counts.
     """
@@ -456,6 +457,11 @@ class NetworkStreams:
         return xw, can_be_one.reshape(-1, 64).any(axis=1)
 
 
+def _only(rec: tuple, record) -> tuple:
+    """The per-t records a run asked for: all three, the output counts only (``"output"``), or none."""
+    return rec if record is True else (None, None, rec[2]) if record == "output" else (None,) * 3
+
+
 def _run_chunk(streams: NetworkStreams, image_ids, p, record):
     cfg = streams.config
     n1, n2 = cfg.fan_in
@@ -463,7 +469,8 @@ def _run_chunk(streams: NetworkStreams, image_ids, p, record):
     # words past the last active one are 0 for every image of the chunk
     live = int(np.flatnonzero(active)[-1]) + 1 if active.any() else 0
     if cfg.neuron == "or":
-        return or_network.or_chunk(streams.or_weights, xw, live, record)
+        scores, rec = or_network.or_chunk(streams.or_weights, xw, live, bool(record))
+        return scores, _only(rec, record)
     if cfg.apc == "exact":
         c1 = packed_counts(xw[:, :live], streams.w_packed[0][:, :live], n1, w_sum=streams.w_sum[0])
     else:
@@ -479,7 +486,7 @@ def _run_chunk(streams: NetworkStreams, image_ids, p, record):
         hw = np.ascontiguousarray(lay.place(hidden_in).transpose(0, 2, 1))
         c2 = lay.counts(hw, streams.w_layout[1], block=64)
     scores = c2.sum(axis=0, dtype=np.int64)
-    rec = (c1.transpose(1, 0, 2), y1.transpose(1, 0, 2), c2.transpose(1, 0, 2)) if record else (None,) * 3
+    rec = _only((c1.transpose(1, 0, 2), y1.transpose(1, 0, 2), c2.transpose(1, 0, 2)), record)
     return scores, rec
 
 
@@ -519,8 +526,7 @@ def _per_image_chunk(model, p, image_ids, source, cfg, record) -> tuple:
     """Scores (and records) of images one by one on dense bits, for sources with ``weights_per_image``."""
     N, L = len(p), cfg.L
     scores = np.empty((N, CLASSES), np.int64)
-    recs = [np.empty((N, L, model.hidden), np.int16), np.empty((N, L, model.hidden), bool),
-            np.empty((N, L, CLASSES), np.int16)] if record else None
+    recs = _records(N, L, model.hidden, record)
     pw = [weight_probabilities(model, w) for w in model.weights]
     negative = (model.w1 < 0, model.w2 < 0)
     for k, u in enumerate(image_ids):
@@ -532,10 +538,10 @@ def _per_image_chunk(model, p, image_ids, source, cfg, record) -> tuple:
             w = tuple(lambda t0, t1, layer=layer, u=int(u): source.image_weight_bits(u, layer, pw[layer], L, t0, t1)
                       for layer in (0, 1))
             scores[k], rec = network_on_bits(x, w, cfg)
-        if record:
-            for dst, src in zip(recs, rec):
+        for dst, src in zip(recs, _only(rec, record)):
+            if dst is not None:
                 dst[k] = src
-    return scores, (recs if record else (None,) * 3)
+    return scores, recs
 
 
 def classify(scores: np.ndarray) -> np.ndarray:
@@ -593,16 +599,22 @@ def _job_per_image(ab):
     return idx, _per_image_chunk(model, p[idx], image_ids[idx], source, cfg, record)
 
 
-def _pooled(job, fn, bounds, N: int, H: int, L: int, record: bool, workers, progress) -> NetworkResult:
+def _records(N: int, L: int, H: int, record) -> list:
+    """Empty per-t records for :func:`_only`'s choice (None where not asked for)."""
+    return [np.empty((N, L, H), np.int16) if record is True else None,
+            np.empty((N, L, H), bool) if record is True else None,
+            np.empty((N, L, CLASSES), np.int16) if record else None]
+
+
+def _pooled(job, fn, bounds, N: int, H: int, L: int, record, workers, progress) -> NetworkResult:
     """Run ``fn`` over the image ranges ``bounds`` (forked workers share ``job``) and gather the results."""
     global _JOB
     scores = np.empty((N, CLASSES), np.int64)
-    recs = [np.empty((N, L, H), np.int16), np.empty((N, L, H), bool), np.empty((N, L, CLASSES), np.int16)] \
-        if record else None
+    recs = _records(N, L, H, record)
     workers = min(len(bounds), workers or os.cpu_count() or 1)
     _JOB = job
     try:
-        if workers > 1 and not record and "fork" in mp.get_all_start_methods():
+        if workers > 1 and record is not True and "fork" in mp.get_all_start_methods():
             pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"))
             results = pool.map(fn, bounds)
         else:
@@ -610,8 +622,8 @@ def _pooled(job, fn, bounds, N: int, H: int, L: int, record: bool, workers, prog
             results = map(fn, bounds)
         for idx, (sc, rec) in results:
             scores[idx] = sc
-            if record:
-                for dst, src in zip(recs, rec):
+            for dst, src in zip(recs, rec):
+                if dst is not None:
                     dst[idx] = src
             if progress is not None:
                 progress(len(idx))
@@ -626,7 +638,7 @@ def _pooled(job, fn, bounds, N: int, H: int, L: int, record: bool, workers, prog
 
 
 def run_network(model, pixels, *, source: StreamSource, L: int | None = None, apc: str | None = None,
-                config: ScConfig | None = None, image_ids=None, record: bool = False, streams: NetworkStreams | None = None, chunk: int = 128,
+                config: ScConfig | None = None, image_ids=None, record: bool | str = False, streams: NetworkStreams | None = None, chunk: int = 128,
                 workers: int | None = None, progress=None) -> NetworkResult:
     """Run the SC network on images.
 
@@ -646,8 +658,10 @@ def run_network(model, pixels, *, source: StreamSource, L: int | None = None, ap
     image_ids : int [N], optional
         Identity of each image for per-image seeding (default 0..N-1; pass
         test-set indices so a subset sees the same bits as the full run).
-    record : bool
-        Also return per-t hidden counts, hidden bits and output counts.
+    record : bool or "output"
+        Also return per-t hidden counts, hidden bits and output counts
+        (``"output"``: only the output counts, [N, L, 10], which stay small
+        and run on the workers: what early exit reads).
     streams : NetworkStreams, optional
         Pre-generated weight streams (reuse across calls with the same model,
         source, L and APC kind).
@@ -664,6 +678,9 @@ def run_network(model, pixels, *, source: StreamSource, L: int | None = None, ap
                                 or (config is not None and config != cfg)):
         raise MtjscError("streams were generated for another L, APC kind or config")
     L, apc = cfg.L, cfg.apc
+    if not (isinstance(record, (bool, np.bool_)) or record == "output"):
+        raise MtjscError(f"record={record!r}: give True, False or 'output'")
+    record = record if record == "output" else bool(record)
     pixels = _as_pixels(pixels)
     N = len(pixels)
     image_ids = np.arange(N) if image_ids is None else np.asarray(image_ids, dtype=np.int64)
