@@ -15,14 +15,14 @@ from mtjsc.errors import MtjscError
 
 #: The commands in the order ``mtjsc --help`` lists them (module mtjsc.cli.<name>).
 COMMANDS = ("train", "eval", "verilog", "area", "mtj", "sweep", "cosim", "lowprec", "binarynet", "ornet", "ising",
-            "pbit", "board", "faults", "baseline", "asic", "prove", "demo")
+            "pbit", "board", "faults", "baseline", "asic", "early-exit", "prove", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mtjsc", description="Stochastic-computing MNIST network on stochastic MTJs")
     sub = p.add_subparsers(dest="cmd", required=True)
     for name in COMMANDS:
-        mod = importlib.import_module(f"mtjsc.cli.{name}")
+        mod = importlib.import_module(f"mtjsc.cli.{name.replace('-', '_')}")
         cp = sub.add_parser(name, help=mod.HELP, description=mod.__doc__.split("\n\n")[0])
         mod.add_arguments(cp)
         cp.set_defaults(func=mod.run)
