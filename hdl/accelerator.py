@@ -71,15 +71,22 @@ class ScMlpAccelerator(wiring.Component):
         L, K, APC kind, B, LFSR width, P, W (``ScConfig.from_model(model, ...)``).
     seed : int
         Run seed of the LFSR seed schedule (the ``lfsr`` source's ``seed``).
+    sng : {"lfsr", "entropy"}
+        On-chip LFSR SNGs, or numbers from the ``entropy`` port.
+    early_exit : ExitRule, optional
+        Stop an image at a block boundary once the rule says its class is decided
+        (:mod:`mtjsc.behavioral_models.early_exit`; Btanh networks with ``lfsr`` SNGs). The result
+        then carries the scores of the indices done and their number ``t``.
 
     Ports
     -----
     pixels : stream of 8-bit pixel values, 784 per image (row-major)
-    result : stream, payload :func:`~mtjsc.hdl.core.result_layout` (``cls``, then ten ``scores`` of S bits)
+    result : stream, payload :func:`~mtjsc.hdl.core.result_layout` (``cls``, then ten ``scores`` of S bits,
+        then ``t`` with early exit)
     busy : out
     """
 
-    def __init__(self, *, model, config: ScConfig, seed: int = 0, sng: str = "lfsr"):
+    def __init__(self, *, model, config: ScConfig, seed: int = 0, sng: str = "lfsr", early_exit=None):
         if sng not in SNG_KINDS:
             raise MtjscError(f"sng={sng!r} is not an SNG kind; choose one of {', '.join(SNG_KINDS)}")
         if not isinstance(config, ScConfig):
@@ -89,11 +96,18 @@ class ScMlpAccelerator(wiring.Component):
                              f"not match the configuration (K={config.K}, hidden={config.hidden}, encoding="
                              f"{config.encoding!r}); build it with ScConfig.from_model(model, ...)")
         self.model, self.config, self.seed, self.sng = model, config, check_seed(seed), sng
-        self.core = OrMlpCore(config=config) if config.neuron == "or" else ScMlpCore(config=config)
+        if early_exit is not None and (config.neuron == "or" or sng != "lfsr"):
+            raise MtjscError("early exit needs a Btanh network (an OR network's signed counts have no exact "
+                             "bound) and lfsr SNGs (the entropy port's per-image block of numbers would shift "
+                             f"when an image stops early); this design has {config.neuron!r} neurons and "
+                             f"sng={sng!r}")
+        self.early_exit = early_exit
+        self.core = OrMlpCore(config=config) if config.neuron == "or" else ScMlpCore(config=config,
+                                                                                     early_exit=early_exit)
         self.schedule = self.core.schedule
         self.score_bits = self.core.score_bits
         ports = {"pixels": In(stream.Signature(8)),
-                 "result": Out(stream.Signature(result_layout(self.score_bits, config.neuron == "or"))),
+                 "result": Out(stream.Signature(self.result_layout())),
                  "busy": Out(1)}
         if sng == "entropy":
             ports["entropy"] = In(stream.Signature(self.entropy_width))
@@ -103,6 +117,11 @@ class ScMlpAccelerator(wiring.Component):
         self.load_state = SimpleNamespace(loading=Signal(init=1, name="loading"),
                                           idx=Signal(range(PIXELS + 1), name="idx"), kick=Signal(name="kick"),
                                           result_valid=Signal(name="result_valid"))
+
+    def result_layout(self):
+        """The result payload: :func:`~mtjsc.hdl.core.result_layout` of this design."""
+        return result_layout(self.score_bits, self.config.neuron == "or",
+                             self.config.L if self.early_exit is not None else None)
 
     @property
     def entropy_width(self) -> int:
@@ -133,8 +152,13 @@ class ScMlpAccelerator(wiring.Component):
         """Clocks from the first pixel offered to the result taken, with pixels offered every clock and
         the result taken at once: 784 pixel transfers, the core's schedule (start to done) and 2 clocks of
         hand-over (start after the last pixel, the result register).
-        Images do not overlap (the next image loads after the result is taken)."""
+        Images do not overlap (the next image loads after the result is taken). With early exit:
+        an image that runs all L indices (:meth:`cycles_at_exit`)."""
         return PIXELS + 2 + self.schedule.cycles_per_image()
+
+    def cycles_at_exit(self, t: int) -> int:
+        """Clocks per image, as :meth:`cycles_per_image`, of an image that used ``t`` stream indices."""
+        return PIXELS + 2 + self.schedule.cycles_at_exit(t)
 
     def describe(self) -> dict:
         """Manifest entries: configuration, schedule, memories (words x bits) and clocks per image."""
@@ -167,6 +191,7 @@ class ScMlpAccelerator(wiring.Component):
                 "memory_bits": sum(mem["bits"] for mem in mems), "score_bits": self.score_bits,
                 "cycles_per_image": self.cycles_per_image(),
                 "cycles_formula": f"784 + 2 + {s.formula()}",
+                "early_exit": s.as_dict().get("early_exit"),
                 "weight_bits_per_clock": (s.P * s.W) * q,
                 "ecp5_ebr_for_layer0_weights": self.ebr_estimate()}
 
@@ -301,6 +326,8 @@ class ScMlpAccelerator(wiring.Component):
         m.d.comb += [self.result.valid.eq(result_valid), self.result.payload.cls.eq(core.cls),
                      self.result.payload.scores.eq(core.scores),
                      self.busy.eq(~loading | kick)]
+        if self.early_exit is not None:
+            m.d.comb += self.result.payload.t.eq(core.used)
 
         # ------------------------------------------------------------ weights and SNGs, addressed one clock ahead
         fire = core.transfer.valid & core.transfer.ready

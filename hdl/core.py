@@ -47,6 +47,11 @@ INPUT_STAGES, APC_STAGES, ARGMAX_STAGES = 1, 1, 4
 BUBBLE = 1 + APC_STAGES
 #: Clocks from the last transfer to ``done``: APC count, score register, spare, then the stages above.
 DRAIN = 2 + INPUT_STAGES + APC_STAGES + ARGMAX_STAGES
+#: Register stages of the early-exit check after the argmax: the best score, the leads, the decision.
+EXIT_STAGES = 3
+#: Clocks the schedule stalls at an early-exit block boundary: the scores settle (:data:`DRAIN`),
+#: the check runs (:data:`EXIT_STAGES`), one to act on it.
+CHECK = DRAIN + EXIT_STAGES + 1
 
 
 def score_bits(config: ScConfig) -> int:
@@ -55,11 +60,12 @@ def score_bits(config: ScConfig) -> int:
 
 
 class CoreSchedule:
-    """The core's schedule sizes and cycle count, from an :class:`ScConfig` (one definition for the
-    RTL, the testbench and the manifest)."""
+    """The core's schedule sizes and cycle count, from an :class:`ScConfig` and an optional early-exit
+    rule (one definition for the RTL, the testbench and the manifest)."""
 
-    def __init__(self, config: ScConfig):
+    def __init__(self, config: ScConfig, early_exit=None):
         self.config = config
+        self.early_exit = early_exit
         n1, n2 = config.fan_in
         self.P, self.W = config.neurons_in_parallel, config.lanes
         self.P2, self.W2 = min(self.P, CLASSES), min(self.W, n2)
@@ -72,16 +78,40 @@ class CoreSchedule:
 
     def cycles_per_image(self) -> int:
         """Clocks from ``start`` to ``done`` with the input never stalling:
-        L (G1 C1 + BUBBLE + G2 C2) transfers and bubbles, plus 1 (start) and :data:`DRAIN`."""
-        return self.config.L * (self.transfers_per_t + BUBBLE) + 1 + DRAIN
+        L (G1 C1 + BUBBLE + G2 C2) transfers and bubbles, plus 1 (start) and :data:`DRAIN`; with early
+        exit, those of an image that runs to the end (:meth:`cycles_at_exit` of L)."""
+        return self.cycles_at_exit(self.config.L)
+
+    def cycles_at_exit(self, t: int) -> int:
+        """Clocks from ``start`` to ``done`` of an image that stops after ``t`` stream indices: the
+        transfers and bubbles of t indices, :data:`CHECK` stalled clocks at every block boundary it
+        passed, and :data:`DRAIN` (the last index) or ``CHECK + 1`` (an exit at a boundary)."""
+        L = self.config.L
+        if self.early_exit is None:
+            if t != L:
+                raise MtjscError(f"an image without early exit runs all L = {L} stream indices, not {t}")
+            return L * (self.transfers_per_t + BUBBLE) + 1 + DRAIN
+        Tb = self.early_exit.block
+        if not (t == L or (0 < t < L and t % Tb == 0)):
+            raise MtjscError(f"an image stops at a block boundary (a multiple of {Tb} below {L}) or at L, not {t}")
+        checks = -(-t // Tb) - 1           # boundaries passed before the last index (or the exit) of t
+        return 1 + t * (self.transfers_per_t + BUBBLE) + checks * CHECK + (DRAIN if t == L else CHECK + 1)
 
     def formula(self) -> str:
-        return f"L * (G1*C1 + {BUBBLE} + G2*C2) + {1 + DRAIN}"
+        if self.early_exit is None:
+            return f"L * (G1*C1 + {BUBBLE} + G2*C2) + {1 + DRAIN}"
+        return (f"1 + t * (G1*C1 + {BUBBLE} + G2*C2) + (ceil(t / Tb) - 1) * {CHECK} + "
+                f"({DRAIN} if t == L else {CHECK + 1}), t = the stream indices the image used, Tb = "
+                f"{self.early_exit.block}")
 
     def as_dict(self) -> dict:
-        return {"P": self.P, "W": self.W, "P2": self.P2, "W2": self.W2, "G1": self.G1, "C1": self.C1,
-                "G2": self.G2, "C2": self.C2, "cycles_per_image": self.cycles_per_image(),
-                "cycles_formula": self.formula()}
+        out = {"P": self.P, "W": self.W, "P2": self.P2, "W2": self.W2, "G1": self.G1, "C1": self.C1,
+               "G2": self.G2, "C2": self.C2, "cycles_per_image": self.cycles_per_image(),
+               "cycles_formula": self.formula()}
+        if self.early_exit is not None:
+            e = self.early_exit
+            out["early_exit"] = {"rule": e.rule, "block": e.block, "margin": e.margin}
+        return out
 
 
 class RequestSignature(wiring.Signature):
@@ -100,12 +130,16 @@ def transfer_layout(schedule: CoreSchedule, **extra: int) -> data.StructLayout:
     return data.StructLayout({"x": schedule.W, "w": schedule.P * schedule.W, **extra})
 
 
-def result_layout(score_width: int, signed_scores: bool = False) -> data.StructLayout:
+def result_layout(score_width: int, signed_scores: bool = False, L: int | None = None) -> data.StructLayout:
     """A classified image: ``cls`` (4 bits), then ``scores``, ten of ``score_width`` bits, score 0 first
-    (two's complement with ``signed_scores``, as an OR network's are).
-    Decode a raw payload with ``result_layout(S).from_bits(value)`` (``.cls``, ``.scores[k]``)."""
+    (two's complement with ``signed_scores``, as an OR network's are); with ``L`` (a design with early
+    exit) then ``t``, the stream indices the image used (0..L).
+    Decode a raw payload with ``result_layout(S).from_bits(value)`` (``.cls``, ``.scores[k]``, ``.t``)."""
     score = signed(score_width) if signed_scores else unsigned(score_width)
-    return data.StructLayout({"cls": range(CLASSES), "scores": data.ArrayLayout(score, CLASSES)})
+    fields = {"cls": range(CLASSES), "scores": data.ArrayLayout(score, CLASSES)}
+    if L is not None:
+        fields["t"] = range(L + 1)
+    return data.StructLayout(fields)
 
 
 def check_core_config(config, neuron: str, what: str, fix: str) -> ScConfig:
@@ -121,35 +155,40 @@ def check_core_config(config, neuron: str, what: str, fix: str) -> ScConfig:
 def core_ports(s: CoreSchedule, score_width: int, **extra: int) -> dict:
     """The port signature shared by the network cores: control, the request of this clock (``req``)
     and of the next (``nxt``), the ``transfer`` stream whose payload is :func:`transfer_layout` with
-    ``extra`` fields, and the scores."""
+    ``extra`` fields, the scores, and ``used`` (the stream indices the image used, 0..L)."""
     return {
         "start": In(1), "busy": Out(1), "done": Out(1),
         "req": Out(RequestSignature(s)), "nxt": Out(RequestSignature(s)),
         "transfer": In(stream.Signature(transfer_layout(s, **extra))),
-        "scores": Out(CLASSES * score_width), "cls": Out(range(CLASSES)),
+        "scores": Out(CLASSES * score_width), "cls": Out(range(CLASSES)), "used": Out(range(s.config.L + 1)),
     }
 
 
-def build_schedule(m: Module, core, config: ScConfig, s: CoreSchedule, **data) -> SimpleNamespace:
+def build_schedule(m: Module, core, config: ScConfig, s: CoreSchedule, exit_now=None, **data) -> SimpleNamespace:
     """The schedule FSM shared by the network cores (module docstring): drives the core's
     ``busy``/``done``/``req_*``/``nxt_*``/``in_ready`` ports and returns what the datapath reads,
     all of it :data:`INPUT_STAGES` clocks after the transfer was taken (the input register):
     ``fire`` (a transfer arrives), its ``layer``, ``g``, ``c`` and ``last_c``, the registered
     ``data`` (one entry per keyword: the transfer's bit ports), ``pend_g``/``pend_t0`` (the group,
     and whether t = 0, of the transfer whose lane APC count shows now), ``pre_g`` (``pend_g`` of the
-    next clock), and ``start`` (an image starts this clock)."""
+    next clock), ``start`` (an image starts this clock) and ``checked`` (the last clock of a stall at an
+    early-exit block boundary: with ``s.early_exit``, ``exit_now`` is read then and ends the image)."""
     cfg = config
     running = Signal()
     layer = Signal()
     t = Signal(range(max(cfg.L, 2)))
     g = Signal(range(max(s.G1, s.G2, 2)))
     c = Signal(range(max(s.C1, s.C2, 2)))
-    bubble = Signal(range(BUBBLE + 1))    # clocks left for the last hidden bits to land before layer 1
+    bubble = Signal(range(max(BUBBLE, CHECK) + 1))   # stalled clocks left: hidden bits landing, an exit check
+    phase = Signal(range(max(2, s.early_exit.block))) if s.early_exit is not None else None   # t mod Tb
     drain = Signal(range(DRAIN + 1))
     m.d.comb += [core.req.layer.eq(layer), core.req.t.eq(t), core.req.group.eq(g), core.req.chunk.eq(c),
                  core.busy.eq(running | (drain != 0)), core.transfer.ready.eq(running & (bubble == 0))]
     fire = Signal()
     m.d.comb += fire.eq(core.transfer.valid & core.transfer.ready)
+    used = Signal(range(cfg.L + 1))      # stream indices done: the image's ``used`` once it is done
+    m.d.comb += core.used.eq(used)
+    boundary = Signal()                  # the bubble is an early-exit check
     last_c = c == Mux(layer, s.C2 - 1, s.C1 - 1)
     last_g = g == Mux(layer, s.G2 - 1, s.G1 - 1)
     m.d.sync += core.done.eq(0)
@@ -176,10 +215,25 @@ def build_schedule(m: Module, core, config: ScConfig, s: CoreSchedule, **data) -
                     m.d.sync += bubble.eq(BUBBLE)
                 with m.Else():
                     m.d.comb += n_layer.eq(0)
+                    m.d.sync += used.eq(t + 1)
                     with m.If(t == cfg.L - 1):
                         m.d.sync += [running.eq(0), drain.eq(DRAIN)]
                     with m.Else():
                         m.d.comb += n_t.eq(t + 1)
+                        if s.early_exit is not None:
+                            Tb = s.early_exit.block
+                            # t + 1 a multiple of Tb: t mod Tb, kept as a counter (no divider)
+                            with m.If(phase == Tb - 1):
+                                m.d.sync += [bubble.eq(CHECK), boundary.eq(1)]
+    if s.early_exit is not None:
+        with m.If(n_t != t):
+            m.d.sync += phase.eq(Mux(phase == s.early_exit.block - 1, 0, phase + 1))
+        with m.If(n_t == 0):
+            m.d.sync += phase.eq(0)
+        with m.If(boundary & (bubble == 1)):      # the check's last clock: its decision is settled
+            m.d.sync += boundary.eq(0)
+            with m.If(exit_now):
+                m.d.sync += [running.eq(0), drain.eq(1)]
     m.d.sync += [layer.eq(n_layer), t.eq(n_t), g.eq(n_g), c.eq(n_c)]
     m.d.comb += [core.nxt.layer.eq(n_layer), core.nxt.t.eq(n_t), core.nxt.group.eq(n_g),
                  core.nxt.chunk.eq(n_c)]
@@ -208,7 +262,41 @@ def build_schedule(m: Module, core, config: ScConfig, s: CoreSchedule, **data) -
     start = ~running & (drain == 0) & core.start
     return SimpleNamespace(running=running, start=start, fire=q.fire, layer=q.layer, g=q.g, c=q.c,
                            last_c=q.last_c, data=regs, pend_g=chain_g[-1], pend_t0=chain_t0[-1],
-                           pre_g=chain_g[-2])
+                           pre_g=chain_g[-2], checked=boundary & (bubble == 1), used=used)
+
+
+def check_exit_rule(rule, config: ScConfig):
+    """``rule`` (an :class:`~mtjsc.behavioral_models.early_exit.ExitRule` or None) checked against the
+    stream length and output fan-in of ``config``."""
+    if rule is None:
+        return None
+    from mtjsc.behavioral_models.early_exit import ExitRule
+    if not isinstance(rule, ExitRule):
+        raise MtjscError(f"early_exit must be an ExitRule or None, got {type(rule).__name__}")
+    return rule.check(config.L, config.fan_in[1])
+
+
+def exit_decision(m: Module, regs: list, cls, remaining, margin):
+    """The early-exit rule (:func:`mtjsc.behavioral_models.early_exit.step`) on settled score
+    registers: every class k != cls behind by more than ``remaining`` (or by exactly that with
+    cls < k), or, with ``margin``, every one behind by at least ``margin``. Registered in
+    :data:`EXIT_STAGES` stages (the best score, the leads, the decision)."""
+    sb = len(regs[0])
+    best, k_best = Signal(sb, name="exit_best"), Signal(range(CLASSES), name="exit_cls")
+    m.d.sync += [best.eq(Array(regs)[cls]), k_best.eq(cls)]
+    leads = [Signal(sb, name=f"exit_lead{k}") for k in range(CLASSES)]
+    m.d.sync += [lead.eq(best - r) for lead, r in zip(leads, regs)]
+    k_lead = Signal.like(k_best, name="exit_cls_lead")
+    m.d.sync += k_lead.eq(k_best)
+    safe = []
+    for k, lead in enumerate(leads):
+        ok = (k_lead == k) | (lead > remaining) | ((lead == remaining) & (k_lead < k))
+        if margin is not None:
+            ok = ok | (lead >= margin)
+        safe.append(ok)
+    decided = Signal(name="exit_decided")
+    m.d.sync += decided.eq(Cat(*safe).all())
+    return decided
 
 
 def argmax_reference(values) -> int:
@@ -246,6 +334,10 @@ class ScMlpCore(wiring.Component):
     ----------
     config : ScConfig
         L, K, APC kind, hidden size, P (``parallel_neurons``) and W (``input_lanes``).
+    early_exit : ExitRule, optional
+        Stop an image at a block boundary when the rule
+        (:mod:`mtjsc.behavioral_models.early_exit`) says its class is decided; ``scores`` and
+        ``cls`` are then those of the indices done, ``used`` says how many.
 
     Ports
     -----
@@ -265,11 +357,14 @@ class ScMlpCore(wiring.Component):
         Ten scores, score k at bits [k S, (k + 1) S), S = :func:`score_bits`.
     cls : out
         argmax of the scores, lowest index on ties.
+    used : out
+        Stream indices the image used (L without early exit), valid with ``done``.
     """
 
-    def __init__(self, *, config: ScConfig):
+    def __init__(self, *, config: ScConfig, early_exit=None):
         self.config = check_core_config(config, "btanh", "ScMlpCore runs Btanh networks", "use OrMlpCore")
-        self.schedule = CoreSchedule(config)
+        self.early_exit = check_exit_rule(early_exit, self.config)
+        self.schedule = CoreSchedule(config, self.early_exit)
         self.score_bits = score_bits(config)
         super().__init__(core_ports(self.schedule, self.score_bits))
 
@@ -290,7 +385,8 @@ class ScMlpCore(wiring.Component):
         P, W, P2, W2 = s.P, s.W, s.P2, s.W2
         sb = self.score_bits
 
-        sch = build_schedule(m, self, cfg, s, x=self.transfer.payload.x, w=self.transfer.payload.w)
+        exit_now = Signal(name="exit_now") if self.early_exit is not None else None
+        sch = build_schedule(m, self, cfg, s, exit_now=exit_now, x=self.transfer.payload.x, w=self.transfer.payload.w)
         layer, c, fire = sch.layer, sch.c, sch.fire
         in_x, in_w = sch.data["x"], sch.data["w"]
         pend_g, pend_t0 = sch.pend_g, sch.pend_t0
@@ -354,4 +450,13 @@ class ScMlpCore(wiring.Component):
         m.d.comb += self.scores.eq(Cat(*score_regs))
 
         m.d.comb += self.cls.eq(argmax(m, score_regs))
+        if self.early_exit is not None:
+            e = self.early_exit
+            # R = (L - t) n2 at the boundary being checked: (L - Tb) n2 at the first, Tb n2 less at each next
+            remaining = Signal(sb, name="exit_remaining")
+            with m.If(sch.start):
+                m.d.sync += remaining.eq((cfg.L - e.block) * n2)
+            with m.Elif(sch.checked & ~exit_now):
+                m.d.sync += remaining.eq(remaining - e.block * n2)
+            m.d.comb += exit_now.eq(exit_decision(m, score_regs, self.cls, remaining, e.margin))
         return m

@@ -46,9 +46,11 @@ def core_name(cfg: ScConfig) -> str:
             f"_W{cfg.lanes}")
 
 
-def accelerator_build_name(cfg: ScConfig, seed: int, sng: str = "lfsr") -> str:
+def accelerator_build_name(cfg: ScConfig, seed: int, sng: str = "lfsr", early_exit=None) -> str:
     """Build name of a co-simulated :class:`ScMlpAccelerator` (its LFSR seeds depend on ``seed``)."""
     tail = f"_s{seed}" if sng == "lfsr" else "_entropy"
+    if early_exit is not None:
+        tail += f"_x{early_exit.rule[0]}{early_exit.block}" + (f"m{early_exit.margin}" if early_exit.margin else "")
     kind = "or" if cfg.neuron == "or" else "sc"
     return (f"{kind}_mlp_acc_L{cfg.L}_K{cfg.K[0]}_{cfg.apc}_P{cfg.neurons_in_parallel}_W{cfg.lanes}"
             f"_B{cfg.sng_bits}_R{cfg.lfsr_width}{tail}")

@@ -102,9 +102,22 @@ def core_cosim(model, pixels, image_ids, *, source, config: ScConfig, simulator:
                               and np.array_equal(out["out_cls"], res.classes))}
 
 
+def _golden_exit(model, pixels, *, source, config, image_ids, early_exit, workers=None):
+    """The golden run a design with ``early_exit`` must equal: scores, classes and ``t`` (stream indices
+    used) per image (t = L throughout without early exit)."""
+    from mtjsc.behavioral_models import early_exit as ee
+    if early_exit is None:
+        res = golden.run_network(model, pixels, source=source, config=config, image_ids=image_ids, workers=workers)
+        return res.scores, res.classes, np.full(len(res.scores), config.L)
+    res = golden.run_network(model, pixels, source=source, config=config, image_ids=image_ids, record="output",
+                             workers=workers)
+    ex = ee.run(res.output_counts, early_exit, config.fan_in[1])
+    return ex.scores, ex.classes, ex.t
+
+
 def accelerator_cosim(model, images_u8, *, config: ScConfig, seed: int = 0, simulator: str, idle: float = 0.0,
                       stall: float = 0.0, source=None, entropy_idle: float = 0.0, back_to_back: bool = False,
-                      image_ids=None, build_root=None) -> dict:
+                      image_ids=None, early_exit=None, build_root=None) -> dict:
     """Run :class:`ScMlpAccelerator` on uint8 images [N, 28, 28] and compare every score and class with
     the golden model.
 
@@ -123,6 +136,9 @@ def accelerator_cosim(model, images_u8, *, config: ScConfig, seed: int = 0, simu
     image_ids : int [N], optional
         Identity of each image (default 0..N-1): the entropy source's block of image u is the
         one driven for it, so a run of test images 40..44 sees the same bits as the full set.
+    early_exit : ExitRule, optional
+        The design stops images early; scores, class and the stream indices used (``t``, from the
+        result and from the clocks) must equal the golden early-exit run's.
     """
     from mtjsc.behavioral_models.sources import make_source
     from mtjsc.hdl.accelerator import ScMlpAccelerator
@@ -136,31 +152,37 @@ def accelerator_cosim(model, images_u8, *, config: ScConfig, seed: int = 0, simu
     if sng == "lfsr" and (src.seed, src.sng_bits, src.width) != (seed, cfg.sng_bits, cfg.lfsr_width):
         raise MtjscError("the lfsr source must have the run seed, B and LFSR width of the design")
     ids = np.arange(len(imgs)) if image_ids is None else np.asarray(image_ids, np.int64)
-    res = golden.run_network(model, imgs / 255.0, source=src, config=cfg, image_ids=ids, workers=1)
-    acc = ScMlpAccelerator(model=model, config=cfg, seed=seed, sng=sng)
+    acc = ScMlpAccelerator(model=model, config=cfg, seed=seed, sng=sng, early_exit=early_exit)
+    scores, classes, used = _golden_exit(model, imgs / 255.0, source=src, config=cfg, image_ids=ids,
+                                         early_exit=early_exit, workers=1)
     data = {"pixels": imgs, "score_bits": np.int64(acc.score_bits), "idle": np.float64(idle),
-            "stall": np.float64(stall), "seed": np.int64(seed), "expect_scores": res.scores,
-            "expect_cls": res.classes, "back_to_back": np.bool_(back_to_back),
+            "stall": np.float64(stall), "seed": np.int64(seed), "expect_scores": scores,
+            "expect_cls": classes, "back_to_back": np.bool_(back_to_back),
             "signed_scores": np.bool_(cfg.neuron == "or")}
+    if early_exit is not None:
+        data.update(exit_L=np.int64(cfg.L), expect_t=used)
     if sng == "entropy":
         nbytes = (acc.entropy_width + 7) // 8
         beats = [b for u in ids for b in acc.entropy_beats(src.image_numbers(int(u), cfg.L))]
         data["entropy_beats"] = np.array([list(b.to_bytes(nbytes, "little")) for b in beats], np.uint8)
         data["entropy_idle"] = np.float64(entropy_idle)
-    out = runner.run(acc, name=accelerator_build_name(cfg, seed, sng), simulator=simulator,
+    out = runner.run(acc, name=accelerator_build_name(cfg, seed, sng, early_exit), simulator=simulator,
                      testbench="AcceleratorTestbench", data=data, build_root=build_root)
-    return {"simulator": simulator, "sng": sng, "source": src.describe(), "config": cfg.as_dict(),
-            "schedule": {**acc.schedule.as_dict(), "accelerator_cycles_per_image": acc.cycles_per_image()},
-            "golden_scores": res.scores.tolist(), "rtl_scores": out["out_scores"].tolist(),
-            "golden_classes": res.classes.tolist(), "rtl_classes": out["out_cls"].tolist(),
-            "cycles": out["out_cycles"].tolist(),
-            "bit_exact": bool(np.array_equal(out["out_scores"], res.scores)
-                              and np.array_equal(out["out_cls"], res.classes))}
+    res = {"simulator": simulator, "sng": sng, "source": src.describe(), "config": cfg.as_dict(),
+           "schedule": {**acc.schedule.as_dict(), "accelerator_cycles_per_image": acc.cycles_per_image()},
+           "golden_scores": scores.tolist(), "rtl_scores": out["out_scores"].tolist(),
+           "golden_classes": classes.tolist(), "rtl_classes": out["out_cls"].tolist(),
+           "cycles": out["out_cycles"].tolist(),
+           "bit_exact": bool(np.array_equal(out["out_scores"], scores) and np.array_equal(out["out_cls"], classes))}
+    if early_exit is not None:
+        res.update(golden_t=used.tolist(), rtl_t=out["out_t"].tolist(),
+                   bit_exact=res["bit_exact"] and bool(np.array_equal(out["out_t"], used)))
+    return res
 
 
 def accelerator_native(model, images_u8, *, config: ScConfig, seed: int = 0, processes: int = 2,
                        image_ids=None, progress=None, build_root=None, netlist: str | None = None,
-                       extra_flags: tuple = (), keep=None) -> dict:
+                       extra_flags: tuple = (), keep=None, early_exit=None) -> dict:
     """:class:`ScMlpAccelerator` (lfsr SNGs) on many images through natively Verilated simulators
     (:mod:`mtjsc.sim.native`), every score and class compared with the golden ``lfsr`` source.
 
@@ -168,6 +190,8 @@ def accelerator_native(model, images_u8, *, config: ScConfig, seed: int = 0, pro
     inputs (RTL and golden classes), clocks per image, wall times and simulated clocks per second.
     ``netlist``, ``extra_flags`` and ``keep`` go to :func:`mtjsc.sim.native.build` and ``run`` (a
     gate-level netlist in place of the RTL; ``files`` then lists what the runs wrote).
+    With ``early_exit`` the golden run stops images by the same rule, and each image's clocks must be
+    those of its golden exit index (:meth:`ScMlpAccelerator.cycles_at_exit`, one count per index).
     """
     from mtjsc.behavioral_models.sources import make_source
     from mtjsc.hdl.accelerator import ScMlpAccelerator
@@ -175,25 +199,28 @@ def accelerator_native(model, images_u8, *, config: ScConfig, seed: int = 0, pro
     cfg = golden.network_config(model, config)
     imgs = np.asarray(images_u8, np.uint8).reshape(-1, PIXELS)
     ids = np.arange(len(imgs)) if image_ids is None else np.asarray(image_ids, np.int64)
-    acc = ScMlpAccelerator(model=model, config=cfg, seed=seed)
+    acc = ScMlpAccelerator(model=model, config=cfg, seed=seed, early_exit=early_exit)
     t0 = time.time()
-    exe = native.build(acc, name=accelerator_build_name(cfg, seed), build_root=build_root, netlist=netlist,
-                       extra_flags=extra_flags)
+    exe = native.build(acc, name=accelerator_build_name(cfg, seed, early_exit=early_exit), build_root=build_root,
+                       netlist=netlist, extra_flags=extra_flags)
     t1 = time.time()
     out = native.run(exe, imgs, score_bits=acc.score_bits, signed_scores=cfg.neuron == "or", processes=processes,
                      progress=progress, keep=keep)
     src = make_source("lfsr", seed=seed, config=cfg)
     t2 = time.time()
-    res = golden.run_network(model, imgs / 255.0, source=src, config=cfg, image_ids=ids)
+    scores, classes, used = _golden_exit(model, imgs / 255.0, source=src, config=cfg, image_ids=ids,
+                                         early_exit=early_exit)
     t3 = time.time()
-    same = np.all(out["scores"] == res.scores, axis=1) & (out["classes"] == res.classes)
+    want_cycles = np.array([acc.cycles_at_exit(int(t)) for t in used])
+    same = np.all(out["scores"] == scores, axis=1) & (out["classes"] == classes) & (out["cycles"] == want_cycles)
     return {"harness": "native", "simulator": "verilator", "sng": "lfsr", "source": src.describe(),
             "config": cfg.as_dict(), "schedule": {**acc.schedule.as_dict(),
                                                   "accelerator_cycles_per_image": acc.cycles_per_image()},
             "images": len(imgs), "agree": int(same.sum()), "mismatched": np.flatnonzero(~same).tolist(),
             "bit_exact": bool(same.all()), "rtl_classes": out["classes"].tolist(),
-            "golden_classes": res.classes.tolist(), "rtl_scores": out["scores"].tolist(),
-            "golden_scores": res.scores.tolist(), "cycles": out["cycles"].tolist(),
+            "golden_classes": classes.tolist(), "rtl_scores": out["scores"].tolist(),
+            "golden_scores": scores.tolist(), "cycles": out["cycles"].tolist(), "golden_t": used.tolist(),
+            "early_exit": acc.schedule.as_dict().get("early_exit"),
             "processes": processes, "build_s": round(t1 - t0, 1), "sim_wall_s": round(out["wall_s"], 2),
             "golden_s": round(t3 - t2, 2), "images_per_s": round(len(imgs) / out["wall_s"], 2),
             "sim_cycles_per_s": round(float(out["cycles"].sum()) / out["wall_s"], 1),

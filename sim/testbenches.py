@@ -395,7 +395,8 @@ class AcceleratorTestbench:
     [beats, bytes], little-endian beat values of all images in order) and ``entropy_idle``
     (probability of an idle clock on it: a starved port must only stall the design);
     ``back_to_back``: offer all pixels of all images as one stream (too many for one image: the
-    design must take exactly 784 and hold the rest until the result is taken).
+    design must take exactly 784 and hold the rest until the result is taken); ``exit_L``: the design
+    stops early (its result's ``t`` field is returned as ``out_t``).
     """
 
     clock_ns = 10
@@ -403,7 +404,8 @@ class AcceleratorTestbench:
     def __init__(self, dut, data: dict):
         self.dut, self.data = dut, data
         self.sb = int(data["score_bits"])
-        self.layout = result_layout(self.sb, bool(data.get("signed_scores", False)))
+        exit_L = int(data.get("exit_L", 0))      # a design with early exit: its result carries t
+        self.layout = result_layout(self.sb, bool(data.get("signed_scores", False)), exit_L or None)
         self.rng = np.random.default_rng(int(data.get("seed", 0)))
 
     async def run(self) -> dict:
@@ -418,7 +420,7 @@ class AcceleratorTestbench:
             rng = np.random.default_rng(int(self.data.get("seed", 0)) + 1)
             cocotb.start_soon(StreamDriver(dut, "entropy", rng, float(self.data.get("entropy_idle", 0.0)))
                               .send(beats))
-        scores, classes, cycles = [], [], []
+        scores, classes, cycles, used = [], [], [], []
         back_to_back = bool(self.data.get("back_to_back", False))
         if back_to_back:   # every pixel offered at once: the design must hold off the next image's
             cocotb.start_soon(pixels.send(self.data["pixels"].ravel()))     # pixels until a result is taken
@@ -431,10 +433,17 @@ class AcceleratorTestbench:
             result = self.layout.from_bits(value)
             classes.append(result.cls)
             scores.append(list(result.scores))
+            used.append(result.t if "exit_L" in self.data else -1)
         return {"out_scores": np.array(scores, np.int64), "out_cls": np.array(classes, np.int64),
-                "out_cycles": np.array(cycles, np.int64)}
+                "out_cycles": np.array(cycles, np.int64), "out_t": np.array(used, np.int64)}
 
-    check = CoreTestbench.check
+    def check(self, observed: dict):
+        CoreTestbench.check(self, observed)
+        if "expect_t" in self.data:
+            for i, (g, e) in enumerate(zip(observed["out_t"], self.data["expect_t"])):
+                if int(g) != int(e):
+                    raise AssertionError(f"AcceleratorTestbench: image {i}: stopped after {int(g)} stream "
+                                         f"indices, golden after {int(e)}")
 
 
 TESTBENCHES["AcceleratorTestbench"] = AcceleratorTestbench

@@ -2,6 +2,7 @@
 the exact rule's guarantee, the golden run's per-t output record, the study and its command, bad input."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,9 +12,11 @@ from mtjsc.behavioral_models.sources import make_source
 from mtjsc.cli import main
 from mtjsc.config import ScConfig
 from mtjsc.errors import MtjscError
+from mtjsc.sim import runner
 from mtjsc.studies import early_exit as study
 
 N2 = 129
+BUILD = Path(__file__).resolve().parents[1] / "build" / "cosim"
 
 
 def _counts(rng, N, L, n2=N2, bias=None):
@@ -121,3 +124,146 @@ def test_cli_errors_name_the_flag(tmp_path, capsys, argv, flag):
     err = capsys.readouterr().err
     assert err.startswith("mtjsc: error:") and flag in err
     assert not (tmp_path / "early-exit.json").exists()
+
+
+# ---------------------------------------------------------------- the RTL: ScMlpAccelerator(early_exit=...)
+
+@pytest.mark.parametrize("margin", [None, 25])
+def test_exit_decision_circuit_equals_the_reference(margin):
+    """The registered check of the core on random settled scores, ties and leads at the bound: the
+    decision EXIT_STAGES clocks later equals `early_exit.step` (Amaranth's simulator)."""
+    from amaranth import Module, Signal
+    from amaranth.sim import Simulator
+
+    from mtjsc.hdl.core import ARGMAX_STAGES, EXIT_STAGES, argmax, exit_decision
+    L, n2, t = 12, 5, 8
+    R = (L - t) * n2
+    regs = [Signal(8, name=f"s{k}") for k in range(10)]
+    remaining = Signal(8)
+    m = Module()
+    cls = argmax(m, regs)
+    decided = exit_decision(m, regs, cls, remaining, margin)
+    rng = np.random.default_rng(4)
+    cases = []
+    for _ in range(120):
+        s = rng.integers(0, 60, 10)
+        b = rng.integers(0, 10)
+        s[b] = min(255, s.max() + rng.choice([0, R - 1, R, R + 1, 30]))
+        s[rng.integers(0, 10)] = s[b] - rng.choice([R, R + 1, margin or 3])   # a runner-up at the bound
+        cases.append(np.clip(s, 0, 255).tolist())
+    seen = []
+
+    async def bench(ctx):
+        ctx.set(remaining, R)
+        for case in cases:
+            for r, v in zip(regs, case):
+                ctx.set(r, v)
+            await ctx.tick().repeat(ARGMAX_STAGES + EXIT_STAGES)
+            seen.append(bool(ctx.get(decided)))
+
+    sim = Simulator(m)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    want = [early_exit.step(c, t, L, n2, margin) for c in cases]
+    assert seen == want and 10 < sum(want) < len(want) - 10
+
+
+def _exit_cfg(shipped, L, P, W, apc="exact"):
+    return ScConfig.from_model(shipped["L64"], L=L, apc=apc, parallel_neurons=P, input_lanes=W)
+
+
+def test_cycles_at_exit_formula_and_bad_exit_indices(shipped):
+    from mtjsc.hdl.accelerator import ScMlpAccelerator
+    from mtjsc.hdl.core import BUBBLE, CHECK, DRAIN
+    cfg = _exit_cfg(shipped, 32, 16, 16)
+    acc = ScMlpAccelerator(model=shipped["L64"], config=cfg, early_exit=early_exit.ExitRule("margin", 8, 40))
+    per_t = acc.schedule.transfers_per_t + BUBBLE
+    assert acc.cycles_at_exit(8) == 786 + 1 + 8 * per_t + CHECK + 1
+    assert acc.cycles_at_exit(24) == 786 + 1 + 24 * per_t + 2 * CHECK + CHECK + 1
+    assert acc.cycles_per_image() == acc.cycles_at_exit(32) == 786 + 1 + 32 * per_t + 3 * CHECK + DRAIN
+    plain = ScMlpAccelerator(model=shipped["L64"], config=cfg)
+    assert plain.cycles_per_image() == 786 + 1 + 32 * per_t + DRAIN
+    assert "ceil(t / Tb)" in acc.describe()["cycles_formula"] and acc.describe()["early_exit"]["margin"] == 40
+    for t in (0, 5, 33):
+        with pytest.raises(MtjscError, match="block boundary"):
+            acc.cycles_at_exit(t)
+    with pytest.raises(MtjscError, match="runs all L = 32"):
+        plain.cycles_at_exit(16)
+
+
+@pytest.mark.parametrize("P, W, apc, block, margin", [
+    (12, 30, "exact", 8, 40),       # P does not divide 128, W not a multiple of 4
+    (16, 16, "approx", 4, 60),      # the approximate APC, more boundaries
+    (5, 37, "exact", 6, 30),        # W odd, a block that does not divide L (the last block is shorter)
+])
+def test_early_exit_accelerator_is_bit_exact_on_verilator(shipped, test_set, P, W, apc, block, margin):
+    """20 test images through the early-exit accelerator with an idle pixel stream and back-pressure:
+    scores, class and the stream indices used (result field t) equal the golden early-exit run, and
+    some images stop early while others run to the end."""
+    from mtjsc.sim.network import accelerator_cosim
+    cfg = _exit_cfg(shipped, 32, P, W, apc)
+    rule = early_exit.ExitRule("margin", block, margin)
+    r = accelerator_cosim(shipped["L64"], test_set.images[:20], config=cfg, simulator="verilator", idle=0.1,
+                          stall=0.2, early_exit=rule, build_root=BUILD)
+    assert r["bit_exact"] and r["rtl_scores"] == r["golden_scores"] and r["rtl_t"] == r["golden_t"]
+    assert min(r["rtl_t"]) < 32 and set(r["rtl_t"]) <= set(rule.boundaries(32).tolist())
+
+
+def test_early_exit_accelerator_on_icarus_and_natively(shipped, test_set):
+    from mtjsc.hdl.accelerator import ScMlpAccelerator
+    from mtjsc.sim.network import accelerator_cosim, accelerator_native
+    cfg = _exit_cfg(shipped, 16, 32, 64)
+    rule = early_exit.ExitRule("margin", 4, 25)
+    r = accelerator_cosim(shipped["L64"], test_set.images[:3], config=cfg, simulator="icarus", early_exit=rule,
+                          build_root=BUILD)
+    assert r["bit_exact"] and r["rtl_t"] == r["golden_t"]
+    n = accelerator_native(shipped["L64"], test_set.images[:24], config=cfg, early_exit=rule, build_root=BUILD)
+    acc = ScMlpAccelerator(model=shipped["L64"], config=cfg, early_exit=rule)
+    assert n["bit_exact"] and n["cycles"] == [acc.cycles_at_exit(t) for t in n["golden_t"]]
+    assert len(set(n["golden_t"])) > 1
+
+
+def test_a_wrong_exit_bound_is_caught(shipped, test_set, monkeypatch):
+    """Planted fault: the RTL's margin one lower than the golden rule's (the check built with margin - 10)."""
+    from mtjsc.hdl import core
+    from mtjsc.sim.network import accelerator_cosim
+    real = core.exit_decision
+    monkeypatch.setattr(core, "exit_decision", lambda m, regs, cls, rem, margin: real(m, regs, cls, rem, margin - 10))
+    cfg = _exit_cfg(shipped, 16, 32, 64)
+    with pytest.raises(runner.CosimFailure, match="stopped after|score|class"):
+        accelerator_cosim(shipped["L64"], test_set.images[:20], config=cfg, simulator="verilator",
+                          early_exit=early_exit.ExitRule("margin", 2, 30), build_root=BUILD / "planted")
+
+
+def test_early_exit_needs_btanh_and_lfsr(shipped):
+    from mtjsc.hdl.accelerator import ScMlpAccelerator
+    cfg = _exit_cfg(shipped, 32, 16, 16)
+    with pytest.raises(MtjscError, match="sng='entropy'"):
+        ScMlpAccelerator(model=shipped["L64"], config=cfg, sng="entropy",
+                         early_exit=early_exit.ExitRule("exact", 8))
+    with pytest.raises(MtjscError, match="longer than the stream"):
+        ScMlpAccelerator(model=shipped["L64"], config=cfg, early_exit=early_exit.ExitRule("exact", 64))
+    with pytest.raises(MtjscError, match="must be an ExitRule"):
+        ScMlpAccelerator(model=shipped["L64"], config=cfg, early_exit=8)
+
+
+@pytest.mark.parametrize("best, expect", [(0, 8), (3, 10)])
+def test_the_exact_rule_stops_in_rtl_where_the_bound_allows(shipped, test_set, best, expect):
+    """A model built so that the exact rule fires: every hidden bit 1 (first-layer weights -1 against
+    the mostly-0 pixel streams) and class ``best`` the only one with weights +1, so its lead grows by
+    n2 = 129 per index. At t = 8 of L = 16 the lead equals the bound (8 x 129): class 0 stops there on
+    the tie rule, class 3 at the next boundary. The RTL's bound register steps down at every
+    continued check; scores, class and t equal the golden run."""
+    import dataclasses
+
+    from mtjsc.sim.network import accelerator_cosim
+    base = shipped["L64"]
+    w2 = -np.ones_like(base.w2)
+    w2[best] = 1.0
+    model = dataclasses.replace(base, w1=-np.ones_like(base.w1), w2=w2)
+    cfg = _exit_cfg({"L64": model}, 16, 32, 64)
+    r = accelerator_cosim(model, test_set.images[:2], config=cfg, simulator="verilator",
+                          early_exit=early_exit.ExitRule("exact", 2), build_root=BUILD)
+    assert r["bit_exact"] and r["rtl_t"] == r["golden_t"] == [expect, expect]
+    assert r["rtl_classes"] == [best, best]
