@@ -96,7 +96,7 @@ def model_and_config(model: str, L: int, *, apc: str = "exact", sng_bits: int = 
 def design(block: str, *, model: str = "auto", length: int = 256, apc: str = "exact", sng_bits: int = 8,
            lfsr_width: int = 32, parallel: int = FPGA_PARALLEL, lanes: int = FPGA_LANES, layer: int = 0,
            n: int | None = None, K: int | None = None, pipeline: int = 0, score_bits: int = 0, seed: int = 0,
-           sng: str = "lfsr", name: str | None = None, warn=None) -> Design:
+           sng: str = "lfsr", name: str | None = None, early_exit=None, warn=None) -> Design:
     """The design the `mtjsc verilog` / `mtjsc area` options describe.
 
     Parameters
@@ -114,6 +114,8 @@ def design(block: str, *, model: str = "auto", length: int = 256, apc: str = "ex
         Run seed of the LFSR seed schedule.
     sng : {"lfsr", "entropy"}
         Accelerator only.
+    early_exit : ExitRule, optional
+        Accelerator only: stop an image once its class is decided (``--early-exit``).
     name : str, optional
         Module name (default: derived from the parameters).
     """
@@ -122,6 +124,8 @@ def design(block: str, *, model: str = "auto", length: int = 256, apc: str = "ex
     L = check_length(length)
     model_name, m, cfg = model_and_config(model, L, apc=apc, sng_bits=sng_bits, lfsr_width=lfsr_width,
                                           parallel=parallel, lanes=lanes, warn=warn)
+    if early_exit is not None and block != "accelerator":
+        raise MtjscError(f"--early-exit is a property of the accelerator (--block accelerator), not of {block!r}")
     if block == "core":
         from mtjsc.hdl.core import ScMlpCore
         from mtjsc.hdl.or_core import OrMlpCore
@@ -132,9 +136,14 @@ def design(block: str, *, model: str = "auto", length: int = 256, apc: str = "ex
     if block == "accelerator":
         from mtjsc.hdl.accelerator import ScMlpAccelerator
         check_sng(sng)
-        acc = ScMlpAccelerator(model=m, config=cfg, seed=check_seed(seed, "--seed"), sng=sng)
-        return Design(acc, name or accelerator_module(model_name, cfg, sng), "accelerator",
-                      {"model": model_name, "sng": sng})
+        try:
+            acc = ScMlpAccelerator(model=m, config=cfg, seed=check_seed(seed, "--seed"), sng=sng,
+                                   early_exit=early_exit)
+        except MtjscError as e:
+            raise MtjscError(f"--early-exit: {e}") if early_exit is not None and "early" in str(e) else e
+        module = accelerator_module(model_name, cfg, sng) + ("" if early_exit is None else "_exit")
+        return Design(acc, name or module, "accelerator",
+                      {"model": model_name, "sng": sng, "early_exit": acc.schedule.as_dict().get("early_exit")})
     layer = check_int(layer, "--layer", minimum=0, maximum=1, fix="0 = hidden layer, 1 = output layer")
     if K is not None:      # an explicit K replaces the model's for that layer
         Ks = list(cfg.K)

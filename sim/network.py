@@ -375,9 +375,10 @@ def board_cosim(model, images_u8, labels, *, config: ScConfig, seed: int = 0, di
 
 def cosim_test_images(model, config: ScConfig, *, model_name: str, images: int, design: str = "accelerator",
                       harness: str = "cocotb", source=None, source_name: str = "lfsr", simulator: str = "verilator",
-                      seed: int = 0, batch: int = 5, processes: int = 2, progress=None) -> dict:
+                      seed: int = 0, batch: int = 5, processes: int = 2, early_exit=None, progress=None) -> dict:
     """The first ``images`` MNIST test images through the accelerator or the core, ``batch`` images per
-    simulator run (or all through the native harness), each compared with the golden model.
+    simulator run (or all through the native harness), each compared with the golden model (with
+    ``early_exit``, the stream indices each image used too).
 
     Returns the per-image results (golden and RTL class, scores equal, clocks), the agreement
     count, the accuracy, the clocks per image and the simulation speed.
@@ -390,31 +391,38 @@ def cosim_test_images(model, config: ScConfig, *, model_name: str, images: int, 
 
     def record(r, ids):
         nonlocal cycles
+        wrong = set(r.get("mismatched", ()))            # the native harness: scores, class and clocks
         for i, k in enumerate(ids):
-            per_image.append({"image": int(k), "label": int(labels[k]), "golden_class": r["golden_classes"][i],
-                              "rtl_class": r["rtl_classes"][i], "scores_equal": r["golden_scores"][i] ==
-                              r["rtl_scores"][i], "cycles": r["cycles"][i]})
+            p = {"image": int(k), "label": int(labels[k]), "golden_class": r["golden_classes"][i],
+                 "rtl_class": r["rtl_classes"][i], "scores_equal": r["golden_scores"][i] == r["rtl_scores"][i],
+                 "cycles": r["cycles"][i]}
+            p["bit_exact"] = p["scores_equal"] and p["golden_class"] == p["rtl_class"] and i not in wrong
+            if "golden_t" in r:
+                p["t"] = r["golden_t"][i]
+                p["bit_exact"] &= "rtl_t" not in r or r["rtl_t"][i] == p["t"]
+            per_image.append(p)
             cycles += r["cycles"][i]
 
     if harness == "native":
         ids = np.arange(images)
         r = accelerator_native(model, test.images[ids], config=config, seed=seed, image_ids=ids,
-                               processes=processes, progress=progress)
+                               processes=processes, early_exit=early_exit, progress=progress)
         record(r, ids)
     for start in range(0, images if harness == "cocotb" else 0, batch):
         ids = np.arange(start, min(images, start + batch))
         if design == "accelerator":
             r = accelerator_cosim(model, test.images[ids], config=config, seed=seed, simulator=simulator,
-                                  source=source, image_ids=ids)
+                                  source=source, image_ids=ids, early_exit=early_exit)
         else:
             r = core_cosim(model, px[ids], ids, source=source, config=config, simulator=simulator, seed=seed)
         record(r, ids)
         if progress is not None:
             progress(len(ids))
     wall = time.time() - t0
-    agree = sum(p["scores_equal"] and p["golden_class"] == p["rtl_class"] for p in per_image)
+    agree = sum(p["bit_exact"] for p in per_image)
     return {"model": model_name, "design": design, "harness": harness, "source": source_name, "simulator": simulator,
             "config": config.as_dict(), "schedule": r["schedule"], "images": images, "agreement": agree,
             "accuracy": float(np.mean([p["rtl_class"] == p["label"] for p in per_image])),
             "cycles_per_image": cycles / images, "wall_s": round(wall, 2),
+            "mean_t": float(np.mean([p.get("t", config.L) for p in per_image])),
             "simulated_cycles_per_s": round(cycles / wall, 1), "per_image": per_image}

@@ -267,3 +267,35 @@ def test_the_exact_rule_stops_in_rtl_where_the_bound_allows(shipped, test_set, b
                           early_exit=early_exit.ExitRule("exact", 2), build_root=BUILD)
     assert r["bit_exact"] and r["rtl_t"] == r["golden_t"] == [expect, expect]
     assert r["rtl_classes"] == [best, best]
+
+
+def test_mtjsc_cosim_and_verilog_take_an_early_exit_rule(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MTJSC_BUILD", str(BUILD))
+    out = tmp_path / "c.json"
+    assert main(["cosim", "--model", "L64", "--length", "16", "--parallel", "32", "--lanes", "64", "--images", "6",
+                 "--harness", "native", "--early-exit", "margin:4:25", "--json", str(out)]) == 0
+    r = json.loads(out.read_text())
+    assert r["agreement"] == 6 and all(p["bit_exact"] for p in r["per_image"]) and r["mean_t"] < 16
+    text = capsys.readouterr().out
+    assert "6/6 images bit-exact with the golden model (scores, class and stream indices used)" in text
+    assert main(["verilog", "--block", "accelerator", "--model", "L64", "--length", "32", "--early-exit",
+                 "exact:8", "--out", str(tmp_path / "v")]) == 0
+    man = json.loads(next((tmp_path / "v").glob("*_exit.json")).read_text())
+    assert man["early_exit"] == {"rule": "exact", "block": 8, "margin": None}
+
+
+@pytest.mark.parametrize("argv,match", [
+    (["cosim", "--early-exit", "margin:8"], "--early-exit 'margin:8' is not an early-exit rule; give exact:Tb"),
+    (["cosim", "--early-exit", "soon:8"], "is not an early-exit rule"),
+    (["cosim", "--early-exit", "margin:80:40"], "--early-exit margin:80:40: early-exit block 80 is longer"),
+    (["cosim", "--early-exit", "margin:8:0"], "early-exit margin=0 must be an integer >= 1"),
+    (["cosim", "--early-exit", "exact:8", "--design", "core"], "stops the accelerator with lfsr SNGs"),
+    (["cosim", "--early-exit", "exact:8", "--source", "entropy"], "stops the accelerator with lfsr SNGs"),
+    (["verilog", "--block", "core", "--early-exit", "exact:8"], "a property of the accelerator"),
+    (["verilog", "--block", "accelerator", "--sng", "entropy", "--early-exit", "exact:8"], "sng='entropy'"),
+])
+def test_early_exit_flag_errors(tmp_path, capsys, argv, match):
+    assert main([*argv, "--out" if argv[0] == "verilog" else "--json",
+                 str(tmp_path / ("v" if argv[0] == "verilog" else "c.json"))]) == 2
+    assert match in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())

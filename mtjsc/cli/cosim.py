@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from mtjsc.cli.options import add_design_options, config_kwargs, progress_bar
+from mtjsc.cli.options import add_design_options, config_kwargs, parse_early_exit, progress_bar
 from mtjsc.config import check_length
 from mtjsc.errors import MtjscError
 from mtjsc.output import check_output_file, write_text
@@ -44,6 +44,8 @@ def check(a) -> None:
                          f"from its entropy port (lfsr | entropy); use --design core for ideal, mtj, mtj-pool")
     if a.design == "core" and a.source == "entropy":
         raise MtjscError("--source entropy drives the accelerator's entropy port; use --design accelerator")
+    if a.early_exit is not None and (a.design, a.source) != ("accelerator", "lfsr"):
+        raise MtjscError("--early-exit stops the accelerator with lfsr SNGs (--design accelerator --source lfsr)")
     if a.harness == "native" and (a.design, a.sim, a.source) != ("accelerator", "verilator", "lfsr"):
         raise MtjscError("--harness native runs the accelerator with lfsr SNGs on Verilator only; "
                          "use --harness cocotb for other designs, sources or simulators")
@@ -60,7 +62,14 @@ def run(a) -> int:
     images = check_int(a.images, "--images", minimum=1, maximum=10000)
     batch = check_int(a.batch, "--batch", minimum=1)
     check(a)
+    rule = parse_early_exit(a.early_exit)
     name, model, cfg = model_and_config(a.model, L, **config_kwargs(a))
+    if rule is not None:
+        from mtjsc.hdl.core import check_exit_rule
+        try:
+            check_exit_rule(rule, cfg)
+        except MtjscError as e:
+            raise MtjscError(f"--early-exit {a.early_exit}: {e}") from None
     src = make_source(a.source, seed=check_seed(a.seed, "--seed"), config=cfg,
                       **source_options_for(model, a.source, {}))
     prepare_simulator(a.sim)
@@ -68,14 +77,17 @@ def run(a) -> int:
     try:
         res = cosim_test_images(model, cfg, model_name=name, images=images, design=a.design, harness=a.harness,
                                 source=src, source_name=a.source, simulator=a.sim, seed=a.seed, batch=batch,
-                                processes=a.processes, progress=bar.update)
+                                processes=a.processes, early_exit=rule, progress=bar.update)
     finally:
         bar.close()
     if json_out:
         write_text(json_out, json.dumps(res, indent=1))
     sched = res["schedule"]
     pred = sched.get("accelerator_cycles_per_image", sched["cycles_per_image"])
-    print(f"{a.sim}: {res['agreement']}/{images} images bit-exact with the golden model (scores and class), "
+    if rule is not None:
+        print(f"early exit {a.early_exit}: mean stream length {res['mean_t']:.1f} of {L}")
+    what = "scores, class and stream indices used" if rule is not None else "scores and class"
+    print(f"{a.sim}: {res['agreement']}/{images} images bit-exact with the golden model ({what}), "
           f"accuracy {100 * res['accuracy']:.2f} %, {res['cycles_per_image']:.0f} cycles/image "
           f"(predicted {pred}), {res['simulated_cycles_per_s']:.0f} simulated cycles per wall second "
           f"(builds included)")

@@ -83,6 +83,7 @@ def add_design_options(p, *, length: int = 256, blocks: bool = True) -> None:
     p.add_argument("--sng-bits", type=int, default=SNG_BITS, help=f"comparator-SNG resolution B (default {SNG_BITS})")
     p.add_argument("--lfsr-width", type=int, default=LFSR_WIDTH, help=f"LFSR width in bits (default {LFSR_WIDTH})")
     p.add_argument("--seed", type=int, default=0, help="run seed of the LFSR seed schedule (default 0)")
+    add_early_exit_option(p)
     if not blocks:
         return
     p.add_argument("--layer", type=int, default=0, help="block: 0 = hidden layer, 1 = output layer")
@@ -96,6 +97,32 @@ def add_design_options(p, *, length: int = 256, blocks: bool = True) -> None:
     p.add_argument("--name", help="module name (default: derived from the parameters)")
 
 
+def add_early_exit_option(p) -> None:
+    p.add_argument("--early-exit", default=None, metavar="RULE",
+                   help="accelerator: stop an image when its class is decided, checked every Tb indices: "
+                        "exact:Tb or margin:Tb:M (a lead of M score units); see mtjsc early-exit")
+
+
+def parse_early_exit(text, flag: str = "--early-exit"):
+    """``exact:16`` or ``margin:16:155`` as an :class:`~mtjsc.behavioral_models.early_exit.ExitRule`
+    (None for None)."""
+    from mtjsc.behavioral_models.early_exit import ExitRule
+    if text is None:
+        return None
+    parts = str(text).split(":")
+    fix = "give exact:Tb or margin:Tb:M, for example margin:16:155"
+    try:
+        if parts[0] == "exact" and len(parts) == 2:
+            return ExitRule("exact", int(parts[1]))
+        if parts[0] == "margin" and len(parts) == 3:
+            return ExitRule("margin", int(parts[1]), int(parts[2]))
+    except MtjscError as e:            # before ValueError: MtjscError is one
+        raise MtjscError(f"{flag} {text!r}: {e}") from None
+    except ValueError:                 # int() of a part that is not a number
+        pass
+    raise MtjscError(f"{flag} {text!r} is not an early-exit rule; {fix}")
+
+
 def add_apc_option(p) -> None:
     p.add_argument("--apc", default="exact", help="APC kind: exact | approx (default exact)")
 
@@ -104,6 +131,7 @@ def design_kwargs(a) -> dict:
     """Keyword arguments of :func:`mtjsc.designs.design` from :func:`add_design_options`."""
     kw = {k: getattr(a, k) for k in ("model", "length", "parallel", "lanes", "apc", "sng_bits", "lfsr_width", "seed")}
     kw.update({k: getattr(a, k) for k in ("layer", "n", "K", "pipeline", "score_bits", "sng", "name") if hasattr(a, k)})
+    kw["early_exit"] = parse_early_exit(getattr(a, "early_exit", None))
     return kw
 
 
