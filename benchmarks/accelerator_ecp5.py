@@ -4,6 +4,7 @@
     python benchmarks/accelerator_ecp5.py [--length 256] [--parallel P] [--lanes W] [--apc exact]
                                           [--model auto] [--freq 100] [--seed 1] [--out build/ecp5]
                                           [--no-pnr | --no-route] [--router router2] [--reuse-synth]
+                                          [--early-exit margin:16:155]
 
 Reports LUT4, CCU2C (carry), flip-flops, EBR (DP16KD) and distributed RAM
 from Yosys, the achieved Fmax from nextpnr (``--report``), images/s at that
@@ -11,6 +12,9 @@ Fmax (``Fmax / cycles_per_image``) and the weight-memory bound: every image
 reads L x H x 785 weight thresholds of B + 1 bits, and the 208 EBRs of the
 85F give at most 208 x 36 bits per clock, so no schedule beats
 ``Fmax x 208 x 36 / (L H 785 (B + 1))`` images/s with the thresholds in EBR.
+With ``--early-exit`` the design stops images early; the golden model's exit
+index of every test image gives the mean clocks per image on the test set
+(``images_per_s_test_set``) beside the worst case (every image to L).
 
 The design sits in a harness that shifts the result payload out one bit per
 clock (a parallel-load shift register), so every result bit stays observable
@@ -34,7 +38,6 @@ from amaranth.lib.wiring import In, Out
 from mtjsc.config import FIRST_LAYER_FANIN, FPGA_LANES, FPGA_PARALLEL, ScConfig
 from mtjsc.evaluate import resolve_model
 from mtjsc.hdl.accelerator import ScMlpAccelerator
-from mtjsc.hdl.core import result_layout
 from mtjsc.hdl.export import to_verilog
 from mtjsc.toolchain import ecp5
 from mtjsc.errors import MtjscError
@@ -51,7 +54,7 @@ class PinHarness(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         m.submodules.acc = acc = self.acc
-        sr = Signal(result_layout(acc.score_bits).size)
+        sr = Signal(acc.result_layout().size)
         m.d.comb += [acc.pixels.valid.eq(self.pix_valid), acc.pixels.payload.eq(self.pix_data),
                      self.pix_ready.eq(acc.pixels.ready), self.res_valid.eq(acc.result.valid),
                      acc.result.ready.eq(self.res_ready), self.res_bit.eq(sr[0]), self.busy.eq(acc.busy)]
@@ -60,6 +63,25 @@ class PinHarness(wiring.Component):
         with m.Else():
             m.d.sync += sr.eq(sr >> 1)
         return m
+
+
+def test_set_clocks(acc, model, cfg, f_mhz) -> dict:
+    """Mean clocks per image of an early-exit design over the 10,000 test images (their golden exit
+    indices, the design's seed), the accuracy there and the images/s at ``f_mhz``."""
+    import numpy as np
+
+    from mtjsc import mnist
+    from mtjsc.behavioral_models import early_exit, golden
+    from mtjsc.behavioral_models.sources import make_source
+    test = mnist.load("test")
+    res = golden.run_network(model, test.pixels(), source=make_source("lfsr", seed=acc.seed, config=cfg),
+                             config=cfg, record="output")
+    ex = early_exit.run(res.output_counts, acc.early_exit, cfg.fan_in[1])
+    mean = float(np.mean([acc.cycles_at_exit(int(t)) for t in ex.t]))
+    return {"test_set_mean_t": ex.mean_length(), "test_set_accuracy": float(np.mean(ex.classes == test.labels)),
+            "test_set_full_run_accuracy": float(np.mean(res.classes == test.labels)),
+            "test_set_mean_cycles_per_image": round(mean, 1),
+            "images_per_s_test_set": round(f_mhz * 1e6 / mean, 1) if f_mhz else None}
 
 
 def main() -> int:
@@ -80,11 +102,14 @@ def main() -> int:
     ap.add_argument("--no-route", action="store_true",
                     help="stop after placement: Fmax is nextpnr's post-placement estimate (routing a congested "
                          "design can take hours)")
+    ap.add_argument("--early-exit", default=None, metavar="RULE", help="exact:Tb or margin:Tb:M (mtjsc cosim's)")
     a = ap.parse_args()
+    from mtjsc.cli.options import parse_early_exit
+    rule = parse_early_exit(a.early_exit)
     name_m, model = resolve_model(a.model, a.length, a.apc)
     cfg = ScConfig.from_model(model, L=a.length, apc=a.apc, parallel_neurons=a.parallel, input_lanes=a.lanes)
-    acc = ScMlpAccelerator(model=model, config=cfg)
-    top = f"acc_L{a.length}_P{a.parallel}_W{a.lanes}_{a.apc}"
+    acc = ScMlpAccelerator(model=model, config=cfg, early_exit=rule)
+    top = f"acc_L{a.length}_P{a.parallel}_W{a.lanes}_{a.apc}" + ("" if rule is None else "_exit")
     d = Path(a.out).absolute() / top
     d.mkdir(parents=True, exist_ok=True)
     verilog, vfile = to_verilog(PinHarness(acc), top), d / f"{top}.v"
@@ -118,6 +143,8 @@ def main() -> int:
                 "ebr_bound_images_per_s": round(f_mhz * 1e6 * ebr_bits / bits_per_image, 1) if f_mhz else None,
                 "router": a.router, "synth_s": None if reuse else round(t1 - t0, 1),
                 "pnr_s": None if a.no_pnr else round(t2 - t1, 1)})
+    if rule is not None:
+        out.update(early_exit=desc["early_exit"], **test_set_clocks(acc, model, cfg, f_mhz))
     print(json.dumps(out, indent=1))
     (d / "result.json").write_text(json.dumps(out, indent=1))
     return 1 if "error" in out else 0
