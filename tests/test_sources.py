@@ -8,6 +8,7 @@ import pytest
 from mtjsc.behavioral_models import lfsr
 from mtjsc.behavioral_models.sources import IdealSource, LfsrSource, make_source
 from mtjsc.behavioral_models.randomness import ideal_threshold
+from mtjsc.config import ScConfig
 from mtjsc.errors import MtjscError
 
 
@@ -297,3 +298,33 @@ def test_entropy_source_block_size_period_and_short_sequence_message():
     nb = short.bits_per_image(2)
     with pytest.raises(MtjscError, match=rf"image 1 at L=2 needs bits \[{nb}, {2 * nb}\).*give at least {2 * nb} bits"):
         short.image_numbers(1, 2)
+
+
+def test_the_smtj_bit_sequence_is_pinned():
+    """The simulated sMTJ's bits are part of the contract: the entropy source's accuracies and the entropy
+    port's co-simulation data follow from them, so a faster sampler must draw the very same bits. The
+    digest is that of the sampler before its 2026-12-07 speed-up (checked equal then)."""
+    import hashlib
+
+    from mtjsc.behavioral_models.mtj import entropy_bits
+    b = entropy_bits(100_003, seed=3, stream=7)
+    assert hashlib.sha256(np.packbits(b).tobytes()).hexdigest()[:16] == "2f5ab7a66cf96cd0"
+
+
+def test_the_per_image_path_does_not_depend_on_workers_or_blocking(shipped, test_set):
+    """The entropy source's per-image path: the same scores on one process or two, and network_on_bits
+    with its weight bits made block by block equals it with the whole arrays."""
+    from mtjsc.behavioral_models import golden
+    net = shipped["L64"]
+    for apc in ("exact", "approx"):
+        cfg = ScConfig.from_model(net, L=40, apc=apc)
+        px = test_set.pixels()[:10]
+        src = make_source("entropy", seed=2, config=cfg)
+        one = golden.run_network(net, px, source=src, config=cfg, workers=1)
+        two = golden.run_network(net, px, source=src, config=cfg, workers=2)
+        assert np.array_equal(one.scores, two.scores)
+        x = src.input_bits([3], golden.input_probabilities(net, px[3:4]), 40)[0]
+        w = tuple(src.image_weight_bits(3, k, golden.weight_probabilities(net, net.weights[k]), 40) for k in (0, 1))
+        for block in (1, 7, 64):
+            scores, _ = golden.network_on_bits(x, w, cfg, block=block)
+            assert np.array_equal(scores, one.scores[3])
