@@ -5,6 +5,7 @@
                                           [--model auto] [--freq 100] [--seed 1] [--out build/ecp5]
                                           [--no-pnr | --no-route] [--router router2] [--reuse-synth]
                                           [--early-exit margin:16:155]
+    python benchmarks/accelerator_ecp5.py --design fixed --widths 8/8 --parallel 64
 
 Reports LUT4, CCU2C (carry), flip-flops, EBR (DP16KD) and distributed RAM
 from Yosys, the achieved Fmax from nextpnr (``--report``), images/s at that
@@ -15,6 +16,9 @@ reads L x H x 785 weight thresholds of B + 1 bits, and the 208 EBRs of the
 With ``--early-exit`` the design stops images early; the golden model's exit
 index of every test image gives the mean clocks per image on the test set
 (``images_per_s_test_set``) beside the worst case (every image to L).
+``--design fixed`` puts the binary baseline (``FixedMlp`` with P MACs, the
+shipped ``--widths`` model) through the same harness and flow, for the
+comparison at full chip: its images/s and images/s per LUT4.
 
 The design sits in a harness that shifts the result payload out one bit per
 clock (a parallel-load shift register), so every result bit stays observable
@@ -31,7 +35,7 @@ import sys
 import time
 from pathlib import Path
 
-from amaranth import Module, Signal
+from amaranth import Module, Signal, Value
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -44,7 +48,8 @@ from mtjsc.errors import MtjscError
 
 
 class PinHarness(wiring.Component):
-    """The accelerator with its wide result payload shifted out serially."""
+    """The accelerator (or the binary baseline: the same ports) with its wide result payload shifted
+    out serially."""
 
     def __init__(self, acc: ScMlpAccelerator):
         self.acc = acc
@@ -54,7 +59,7 @@ class PinHarness(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         m.submodules.acc = acc = self.acc
-        sr = Signal(acc.result_layout().size)
+        sr = Signal(len(Value.cast(acc.result.payload)))
         m.d.comb += [acc.pixels.valid.eq(self.pix_valid), acc.pixels.payload.eq(self.pix_data),
                      self.pix_ready.eq(acc.pixels.ready), self.res_valid.eq(acc.result.valid),
                      acc.result.ready.eq(self.res_ready), self.res_bit.eq(sr[0]), self.busy.eq(acc.busy)]
@@ -84,6 +89,61 @@ def test_set_clocks(acc, model, cfg, f_mhz) -> dict:
             "images_per_s_test_set": round(f_mhz * 1e6 / mean, 1) if f_mhz else None}
 
 
+def build_dir(a, top: str, verilog: str) -> tuple:
+    """The build directory of ``top`` with its Verilog written, and whether its netlist is reused
+    (``--reuse-synth`` and a netlist made from this very Verilog, Yosys finished: stat.json)."""
+    d = Path(a.out).absolute() / top
+    d.mkdir(parents=True, exist_ok=True)
+    vfile = d / f"{top}.v"
+    reuse = a.reuse_synth and vfile.exists() and vfile.read_text() == verilog and \
+        (d / f"{top}.json").exists() and (d / "stat.json").exists()
+    if a.reuse_synth and not reuse:
+        print(f"--reuse-synth: no netlist from identical Verilog in {d}; synthesising", file=sys.stderr)
+    if not reuse:
+        (d / "stat.json").unlink(missing_ok=True)
+        vfile.write_text(verilog)
+    return d, reuse
+
+
+def place(a, d: Path, top: str, out: dict) -> dict:
+    """nextpnr's figures (Fmax, utilisation); a design that does not place or route is reported with
+    nextpnr's message in ``out["error"]``."""
+    pnr = {"fmax_mhz": None, "fmax_by_clock": {}, "fmax_kind": None, "utilization": {}}
+    try:
+        if not a.no_pnr:
+            pnr = ecp5.place_and_route(d, top, seed=a.seed, router=a.router, freq=a.freq, route=not a.no_route)
+    except MtjscError as e:
+        out["error"] = str(e)
+    return pnr
+
+
+def fixed_main(a) -> int:
+    """The binary baseline through the same harness and flow."""
+    from mtjsc.behavioral_models.fixed import shipped_fixed
+    from mtjsc.hdl.fixed import FixedMlp
+    wb, ab = (int(x) for x in a.widths.split("/"))
+    model = shipped_fixed(wb, ab)
+    mlp = FixedMlp(model=model, parallel=a.parallel)
+    top = f"fixed_w{wb}a{ab}_P{a.parallel}"
+    d, reuse = build_dir(a, top, to_verilog(PinHarness(mlp), top))
+    t0 = time.time()
+    c = ecp5.cells(d) if reuse else ecp5.synthesize(d, top)
+    t1 = time.time()
+    out = {"design": "FixedMlp", "model": model.label, "parallel": a.parallel, "device": ecp5.DEVICE,
+           **ecp5.summary(c)}
+    pnr = place(a, d, top, out)
+    f_mhz, cyc = pnr["fmax_mhz"], mlp.cycles_per_image()
+    ips = round(f_mhz * 1e6 / cyc, 1) if f_mhz else None
+    lut = out.get("luts")
+    out.update({**pnr, "cycles_per_image": cyc, "images_per_s": ips,
+                "images_per_s_per_lut": round(ips / lut, 4) if ips and lut else None,
+                "router": a.router, "synth_s": None if reuse else round(t1 - t0, 1),
+                "pnr_s": None if a.no_pnr else round(time.time() - t1, 1)})
+    print(json.dumps(out, indent=1))
+    (d / "result.json").write_text(json.dumps(out, indent=1))
+    return 1 if "error" in out else 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="auto")
@@ -103,36 +163,26 @@ def main() -> int:
                     help="stop after placement: Fmax is nextpnr's post-placement estimate (routing a congested "
                          "design can take hours)")
     ap.add_argument("--early-exit", default=None, metavar="RULE", help="exact:Tb or margin:Tb:M (mtjsc cosim's)")
+    ap.add_argument("--design", choices=("sc", "fixed"), default="sc",
+                    help="sc: ScMlpAccelerator; fixed: the binary baseline FixedMlp with --parallel MACs")
+    ap.add_argument("--widths", default="8/8", help="--design fixed: the shipped baseline's weight/activation bits")
     a = ap.parse_args()
+    if a.design == "fixed":
+        return fixed_main(a)
     from mtjsc.cli.options import parse_early_exit
     rule = parse_early_exit(a.early_exit)
     name_m, model = resolve_model(a.model, a.length, a.apc)
     cfg = ScConfig.from_model(model, L=a.length, apc=a.apc, parallel_neurons=a.parallel, input_lanes=a.lanes)
     acc = ScMlpAccelerator(model=model, config=cfg, early_exit=rule)
     top = f"acc_L{a.length}_P{a.parallel}_W{a.lanes}_{a.apc}" + ("" if rule is None else "_exit")
-    d = Path(a.out).absolute() / top
-    d.mkdir(parents=True, exist_ok=True)
-    verilog, vfile = to_verilog(PinHarness(acc), top), d / f"{top}.v"
-    # the netlist is reused only when it was made from this very Verilog (and Yosys finished: stat.json)
-    reuse = a.reuse_synth and vfile.exists() and vfile.read_text() == verilog and \
-        (d / f"{top}.json").exists() and (d / "stat.json").exists()
-    if a.reuse_synth and not reuse:
-        print(f"--reuse-synth: no netlist from identical Verilog in {d}; synthesising", file=sys.stderr)
-    if not reuse:
-        (d / "stat.json").unlink(missing_ok=True)
-        vfile.write_text(verilog)
+    d, reuse = build_dir(a, top, to_verilog(PinHarness(acc), top))
     t0 = time.time()
     c = ecp5.cells(d) if reuse else ecp5.synthesize(d, top)
     t1 = time.time()
     desc = acc.describe()
     out = {"design": "ScMlpAccelerator", "model": name_m, "config": cfg.as_dict(), "device": ecp5.DEVICE,
            **ecp5.summary(c), "memory_bits": desc["memory_bits"]}
-    pnr = {"fmax_mhz": None, "fmax_by_clock": {}, "fmax_kind": None, "utilization": {}}
-    try:
-        if not a.no_pnr:
-            pnr = ecp5.place_and_route(d, top, seed=a.seed, router=a.router, freq=a.freq, route=not a.no_route)
-    except MtjscError as e:          # "does not place" is a result: report it with the synthesis figures
-        out["error"] = str(e)
+    pnr = place(a, d, top, out)      # "does not place" is a result: reported with the synthesis figures
     t2 = time.time()
     f_mhz, cyc = pnr["fmax_mhz"], desc["cycles_per_image"]
     bits_per_image = cfg.L * cfg.hidden * FIRST_LAYER_FANIN * (cfg.sng_bits + 1)
