@@ -4,7 +4,7 @@
     python benchmarks/accelerator_ecp5.py [--length 256] [--parallel P] [--lanes W] [--apc exact]
                                           [--model auto] [--freq 100] [--seed 1] [--out build/ecp5]
                                           [--no-pnr | --no-route] [--router router2] [--reuse-synth]
-                                          [--early-exit margin:16:155]
+                                          [--early-exit margin:16:155] [--stream-lanes T]
     python benchmarks/accelerator_ecp5.py --design fixed --widths 8/8 --parallel 64
 
 Reports LUT4, CCU2C (carry), flip-flops, EBR (DP16KD) and distributed RAM
@@ -151,6 +151,7 @@ def main() -> int:
     ap.add_argument("--parallel", type=int, default=FPGA_PARALLEL)
     ap.add_argument("--lanes", type=int, default=FPGA_LANES)
     ap.add_argument("--apc", default="exact")
+    ap.add_argument("--stream-lanes", type=int, default=1, help="T: stream indices per clock")
     ap.add_argument("--freq", type=float, default=100.0, help="nextpnr target (MHz)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--router", choices=("router1", "router2"), default="router2",
@@ -172,9 +173,11 @@ def main() -> int:
     from mtjsc.cli.options import parse_early_exit
     rule = parse_early_exit(a.early_exit)
     name_m, model = resolve_model(a.model, a.length, a.apc)
-    cfg = ScConfig.from_model(model, L=a.length, apc=a.apc, parallel_neurons=a.parallel, input_lanes=a.lanes)
+    cfg = ScConfig.from_model(model, L=a.length, apc=a.apc, parallel_neurons=a.parallel, input_lanes=a.lanes,
+                              stream_lanes=a.stream_lanes)
     acc = ScMlpAccelerator(model=model, config=cfg, early_exit=rule)
-    top = f"acc_L{a.length}_P{a.parallel}_W{a.lanes}_{a.apc}" + ("" if rule is None else "_exit")
+    top = (f"acc_L{a.length}_P{a.parallel}_W{a.lanes}_{a.apc}" + ("" if a.stream_lanes == 1 else f"_T{a.stream_lanes}")
+           + ("" if rule is None else "_exit"))
     d, reuse = build_dir(a, top, to_verilog(PinHarness(acc), top))
     t0 = time.time()
     c = ecp5.cells(d) if reuse else ecp5.synthesize(d, top)

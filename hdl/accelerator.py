@@ -96,6 +96,9 @@ class ScMlpAccelerator(wiring.Component):
                              f"not match the configuration (K={config.K}, hidden={config.hidden}, encoding="
                              f"{config.encoding!r}); build it with ScConfig.from_model(model, ...)")
         self.model, self.config, self.seed, self.sng = model, config, check_seed(seed), sng
+        if config.stream_lanes > 1 and sng != "lfsr":
+            raise MtjscError(f"T = {config.stream_lanes} stream indices per clock needs lfsr SNGs (their leaps "
+                             f"make T numbers a clock); the entropy port carries one index a beat")
         if early_exit is not None and (config.neuron == "or" or sng != "lfsr"):
             raise MtjscError("early exit needs a Btanh network (an OR network's signed counts have no exact "
                              "bound) and lfsr SNGs (the entropy port's per-image block of numbers would shift "
@@ -242,10 +245,10 @@ class ScMlpAccelerator(wiring.Component):
     # ---------------------------------------------------------------- hardware
 
     def _sng_bank(self, m, name, layer, role, depth, lanes, addr, t0, write, write_addr):
-        """R(t) of ``lanes`` LFSRs (a word per chunk): read at ``addr``, seeds at t = 0, written back
-        advanced when ``write``."""
+        """R(t), ..., R(t + T - 1) of ``lanes`` LFSRs (a word per chunk): read at ``addr``, seeds at
+        t = 0, written back advanced by T leaps when ``write``. Returns T lists of ``lanes`` numbers."""
         cfg = self.config
-        LW, B = cfg.lfsr_width, cfg.sng_bits
+        LW, B, T = cfg.lfsr_width, cfg.sng_bits, cfg.stream_lanes
         seeds = self.seed_words(layer, role)
         rom = MemoryBlock(width=lanes * LW, depth=depth, init=seeds)
         ram = MemoryBlock(width=lanes * LW, depth=depth, init=seeds, writable=True, transparent=True)
@@ -255,9 +258,14 @@ class ScMlpAccelerator(wiring.Component):
         m.d.comb += [rd.addr.eq(addr), rr.addr.eq(addr)]
         state = Signal(lanes * LW, name=f"{name}_now")
         m.d.comb += state.eq(Mux(t0, rr.data, rd.data))
-        leap = add_submodule(self, m, f"{name}_leap", LfsrLeap(width=LW, bits=B, lanes=lanes), "sng")
-        m.d.comb += [leap.state.eq(state), wr.addr.eq(write_addr), wr.data.eq(leap.next), wr.en.eq(write)]
-        return [state[i * LW:i * LW + B] for i in range(lanes)]
+        states = [state]       # the state of index t + k: k leaps of B Galois steps on
+        for k in range(T):
+            leap = add_submodule(self, m, f"{name}_leap" + ("" if k == 0 else f"_k{k}"),
+                                 LfsrLeap(width=LW, bits=B, lanes=lanes), "sng")
+            m.d.comb += leap.state.eq(states[-1])
+            states.append(leap.next)
+        m.d.comb += [wr.addr.eq(write_addr), wr.data.eq(states[T]), wr.en.eq(write)]
+        return [[st[i * LW:i * LW + B] for i in range(lanes)] for st in states[:T]]
 
     def _entropy_numbers(self, m, fire):
         """R(t) of every lane from the entropy port: taken from the port in the first neuron group of
@@ -356,6 +364,7 @@ class ScMlpAccelerator(wiring.Component):
                     add_submodule(self, m, f"mem_w{layer}_neg{p}", mem, "memories")
                     m.d.comb += mem.rd.addr.eq(nxt)
                     signs.append(mem.rd.data)
+        T = s.T
         if self.sng == "lfsr":
             last_g0 = (core.req.layer == 0) & (core.req.group == s.G1 - 1)
             last_g1 = (core.req.layer == 1) & (core.req.group == s.G2 - 1)
@@ -367,7 +376,7 @@ class ScMlpAccelerator(wiring.Component):
                                   fire & last_g1, core.req.chunk)
             m.d.comb += core.transfer.valid.eq(1)
         else:
-            r_in, r_w0, r_w1 = self._entropy_numbers(m, fire)
+            r_in, r_w0, r_w1 = ([r] for r in self._entropy_numbers(m, fire))   # T = 1
 
         # ------------------------------------------------------------ comparators
         def compare(name, r, q_words, lanes):
@@ -378,14 +387,19 @@ class ScMlpAccelerator(wiring.Component):
             return bank.bit
 
         bias_lane = (n1 - 1) - (s.C1 - 1) * W           # the bias input (P = 1) in the last chunk
-        x_cmp = compare("cmp_x", r_in, [pr.data], W)
-        x_bits = [x_cmp[l] | (core.req.chunk == s.C1 - 1) if l == bias_lane else x_cmp[l] for l in range(W)]
-        # one bank per neuron slot: a single P W-lane bank would need ports wider than a netlist wire holds
-        w0_bits = [compare(f"cmp_w0_{p}", r_w0, [rd0[p]], W) for p in range(P)]
-        w1_bits = [compare(f"cmp_w1_{p}", r_w1, [rd1[p]], W2) if p < P2 else Const(0, W2) for p in range(P)]
-        w1_word = Cat(*[Cat(b, Const(0, W - W2)) for b in w1_bits])    # lanes W2..W-1 of a slot: no input
-        m.d.comb += [core.transfer.payload.x.eq(Cat(*x_bits)),
-                     core.transfer.payload.w.eq(Mux(core.req.layer, w1_word, Cat(*w0_bits)))]
+        x_words, w_words = [], []
+        for k in range(T):     # copy k: stream index t + k, the same thresholds, its own numbers
+            sfx = "" if k == 0 else f"_k{k}"
+            x_cmp = compare("cmp_x" + sfx, r_in[k], [pr.data], W)
+            x_bits = [x_cmp[l] | (core.req.chunk == s.C1 - 1) if l == bias_lane else x_cmp[l] for l in range(W)]
+            # one bank per neuron slot: a single P W-lane bank would need ports wider than a netlist wire holds
+            w0_bits = [compare(f"cmp_w0_{p}{sfx}", r_w0[k], [rd0[p]], W) for p in range(P)]
+            w1_bits = [compare(f"cmp_w1_{p}{sfx}", r_w1[k], [rd1[p]], W2) if p < P2 else Const(0, W2)
+                       for p in range(P)]
+            w1_word = Cat(*[Cat(b, Const(0, W - W2)) for b in w1_bits])    # lanes W2..W-1 of a slot: no input
+            x_words.append(Cat(*x_bits))
+            w_words.append(Mux(core.req.layer, w1_word, Cat(*w0_bits)))
+        m.d.comb += [core.transfer.payload.x.eq(Cat(*x_words)), core.transfer.payload.w.eq(Cat(*w_words))]
         if cfg.neuron == "or":
             n1_word = Cat(*[Cat(neg1[p] if p < P2 else Const(0, W2), Const(0, W - W2)) for p in range(P)])
             m.d.comb += core.transfer.payload.neg.eq(Mux(core.req.layer, n1_word, Cat(*neg0)))

@@ -67,7 +67,7 @@ class CoreSchedule:
         self.config = config
         self.early_exit = early_exit
         n1, n2 = config.fan_in
-        self.P, self.W = config.neurons_in_parallel, config.lanes
+        self.P, self.W, self.T = config.neurons_in_parallel, config.lanes, config.stream_lanes
         self.P2, self.W2 = min(self.P, CLASSES), min(self.W, n2)
         self.G1, self.C1 = math.ceil(config.hidden / self.P), math.ceil(n1 / self.W)
         self.G2, self.C2 = math.ceil(CLASSES / self.P2), math.ceil(n2 / self.W2)
@@ -78,34 +78,36 @@ class CoreSchedule:
 
     def cycles_per_image(self) -> int:
         """Clocks from ``start`` to ``done`` with the input never stalling:
-        L (G1 C1 + BUBBLE + G2 C2) transfers and bubbles, plus 1 (start) and :data:`DRAIN`; with early
-        exit, those of an image that runs to the end (:meth:`cycles_at_exit` of L)."""
+        (L / T) (G1 C1 + BUBBLE + G2 C2) transfers and bubbles, plus 1 (start) and :data:`DRAIN`; with
+        early exit, those of an image that runs to the end (:meth:`cycles_at_exit` of L)."""
         return self.cycles_at_exit(self.config.L)
 
     def cycles_at_exit(self, t: int) -> int:
         """Clocks from ``start`` to ``done`` of an image that stops after ``t`` stream indices: the
         transfers and bubbles of t indices, :data:`CHECK` stalled clocks at every block boundary it
         passed, and :data:`DRAIN` (the last index) or ``CHECK + 1`` (an exit at a boundary)."""
-        L = self.config.L
+        L, T = self.config.L, self.T
         if self.early_exit is None:
             if t != L:
                 raise MtjscError(f"an image without early exit runs all L = {L} stream indices, not {t}")
-            return L * (self.transfers_per_t + BUBBLE) + 1 + DRAIN
+            return L // T * (self.transfers_per_t + BUBBLE) + 1 + DRAIN
         Tb = self.early_exit.block
         if not (t == L or (0 < t < L and t % Tb == 0)):
             raise MtjscError(f"an image stops at a block boundary (a multiple of {Tb} below {L}) or at L, not {t}")
         checks = -(-t // Tb) - 1           # boundaries passed before the last index (or the exit) of t
-        return 1 + t * (self.transfers_per_t + BUBBLE) + checks * CHECK + (DRAIN if t == L else CHECK + 1)
+        return 1 + t // T * (self.transfers_per_t + BUBBLE) + checks * CHECK + (DRAIN if t == L else CHECK + 1)
 
     def formula(self) -> str:
+        steps = "L" if self.T == 1 else f"L / {self.T}"
         if self.early_exit is None:
-            return f"L * (G1*C1 + {BUBBLE} + G2*C2) + {1 + DRAIN}"
-        return (f"1 + t * (G1*C1 + {BUBBLE} + G2*C2) + (ceil(t / Tb) - 1) * {CHECK} + "
+            return f"{steps} * (G1*C1 + {BUBBLE} + G2*C2) + {1 + DRAIN}"
+        t = "t" if self.T == 1 else f"t / {self.T}"
+        return (f"1 + {t} * (G1*C1 + {BUBBLE} + G2*C2) + (ceil(t / Tb) - 1) * {CHECK} + "
                 f"({DRAIN} if t == L else {CHECK + 1}), t = the stream indices the image used, Tb = "
                 f"{self.early_exit.block}")
 
     def as_dict(self) -> dict:
-        out = {"P": self.P, "W": self.W, "P2": self.P2, "W2": self.W2, "G1": self.G1, "C1": self.C1,
+        out = {"P": self.P, "W": self.W, "T": self.T, "P2": self.P2, "W2": self.W2, "G1": self.G1, "C1": self.C1,
                "G2": self.G2, "C2": self.C2, "cycles_per_image": self.cycles_per_image(),
                "cycles_formula": self.formula()}
         if self.early_exit is not None:
@@ -126,8 +128,10 @@ class RequestSignature(wiring.Signature):
 
 def transfer_layout(schedule: CoreSchedule, **extra: int) -> data.StructLayout:
     """The bits of one transfer: ``x`` (W input bits, lane l at bit l), ``w`` (P W weight bits, neuron p's
-    lane l at bit p W + l), then ``extra`` fields of the given widths (the OR core's signs)."""
-    return data.StructLayout({"x": schedule.W, "w": schedule.P * schedule.W, **extra})
+    lane l at bit p W + l), then ``extra`` fields of the given widths (the OR core's signs). With T
+    stream indices per clock, ``x`` and ``w`` hold T such words, index t + k at word k."""
+    T = schedule.T
+    return data.StructLayout({"x": T * schedule.W, "w": T * schedule.P * schedule.W, **extra})
 
 
 def result_layout(score_width: int, signed_scores: bool = False, L: int | None = None) -> data.StructLayout:
@@ -176,11 +180,12 @@ def build_schedule(m: Module, core, config: ScConfig, s: CoreSchedule, exit_now=
     cfg = config
     running = Signal()
     layer = Signal()
-    t = Signal(range(max(cfg.L, 2)))
+    T = s.T
+    t = Signal(range(max(cfg.L, 2)))                     # the first of the T stream indices of this step
     g = Signal(range(max(s.G1, s.G2, 2)))
     c = Signal(range(max(s.C1, s.C2, 2)))
     bubble = Signal(range(max(BUBBLE, CHECK) + 1))   # stalled clocks left: hidden bits landing, an exit check
-    phase = Signal(range(max(2, s.early_exit.block))) if s.early_exit is not None else None   # t mod Tb
+    phase = Signal(range(max(2, s.early_exit.block // s.T))) if s.early_exit is not None else None  # step in block
     drain = Signal(range(DRAIN + 1))
     m.d.comb += [core.req.layer.eq(layer), core.req.t.eq(t), core.req.group.eq(g), core.req.chunk.eq(c),
                  core.busy.eq(running | (drain != 0)), core.transfer.ready.eq(running & (bubble == 0))]
@@ -215,19 +220,19 @@ def build_schedule(m: Module, core, config: ScConfig, s: CoreSchedule, exit_now=
                     m.d.sync += bubble.eq(BUBBLE)
                 with m.Else():
                     m.d.comb += n_layer.eq(0)
-                    m.d.sync += used.eq(t + 1)
-                    with m.If(t == cfg.L - 1):
+                    m.d.sync += used.eq(t + T)
+                    with m.If(t == cfg.L - T):
                         m.d.sync += [running.eq(0), drain.eq(DRAIN)]
                     with m.Else():
-                        m.d.comb += n_t.eq(t + 1)
+                        m.d.comb += n_t.eq(t + T)
                         if s.early_exit is not None:
-                            Tb = s.early_exit.block
-                            # t + 1 a multiple of Tb: t mod Tb, kept as a counter (no divider)
-                            with m.If(phase == Tb - 1):
+                            steps = s.early_exit.block // T
+                            # t + T a multiple of Tb: the step within the block, kept as a counter (no divider)
+                            with m.If(phase == steps - 1):
                                 m.d.sync += [bubble.eq(CHECK), boundary.eq(1)]
     if s.early_exit is not None:
         with m.If(n_t != t):
-            m.d.sync += phase.eq(Mux(phase == s.early_exit.block - 1, 0, phase + 1))
+            m.d.sync += phase.eq(Mux(phase == s.early_exit.block // s.T - 1, 0, phase + 1))
         with m.If(n_t == 0):
             m.d.sync += phase.eq(0)
         with m.If(boundary & (bubble == 1)):      # the check's last clock: its decision is settled
@@ -273,6 +278,9 @@ def check_exit_rule(rule, config: ScConfig):
     from mtjsc.behavioral_models.early_exit import ExitRule
     if not isinstance(rule, ExitRule):
         raise MtjscError(f"early_exit must be an ExitRule or None, got {type(rule).__name__}")
+    if rule.block % config.stream_lanes:
+        raise MtjscError(f"early-exit block {rule.block} is not a multiple of T = {config.stream_lanes} "
+                         f"(stream indices per clock): the check runs between clocks")
     return rule.check(config.L, config.fan_in[1])
 
 
@@ -382,7 +390,7 @@ class ScMlpCore(wiring.Component):
         cfg, s = self.config, self.schedule
         H, K0 = cfg.hidden, cfg.K[0]
         n1, n2 = cfg.fan_in
-        P, W, P2, W2 = s.P, s.W, s.P2, s.W2
+        P, W, P2, W2, T = s.P, s.W, s.P2, s.W2, s.T
         sb = self.score_bits
 
         exit_now = Signal(name="exit_now") if self.early_exit is not None else None
@@ -391,60 +399,73 @@ class ScMlpCore(wiring.Component):
         in_x, in_w = sch.data["x"], sch.data["w"]
         pend_g, pend_t0 = sch.pend_g, sch.pend_t0
 
+        def sfx(k):        # copy k of a block (the T = 1 design keeps its names)
+            return "" if k == 0 else f"_k{k}"
+
         # ------------------------------------------------------------ layer 0: XNOR, lane APC, Btanh
+        # Copy k of the datapath takes stream index t + k; the Btanh updates of one neuron are chained
+        # through the T indices in one clock (index t + k starts from the state after t + k - 1).
         sbits = max(1, (K0 - 1).bit_length())
         mem = MemoryBlock(width=P * sbits, depth=s.G1, writable=True)     # read-before-write
         add_submodule(self, m, "mem_states", mem, "memories")
         rd, wr = mem.rd, mem.wr
         m.d.comb += [rd.addr.eq(sch.pre_g), wr.addr.eq(pend_g)]
-        hidden = Signal(H)
-        new_bits = []
+        hidden = [Signal(H, name="hidden" + sfx(k)) for k in range(T)]
+        new_bits = [[] for _ in range(T)]
         new_states = []
         ctl0 = add_submodule(self, m, "apc0_control", LaneApcControl(n=n1, lanes=W, stages=APC_STAGES), "apc")
         m.d.comb += [ctl0.en.eq(fire & (layer == 0)), ctl0.first.eq(c == 0)]
         for p in range(P):
-            apc = LaneApc(n=n1, lanes=W, kind=cfg.apc, stages=APC_STAGES, control="shared")
-            upd = BtanhUpdate(n=n1, K=K0)
-            add_submodule(self, m, f"apc0_{p}", apc, "apc")
-            add_submodule(self, m, f"btanh_{p}", upd, "btanh")
-            xnor = add_submodule(self, m, f"xnor0_{p}", XnorArray(n=W), "xnor")
-            m.d.comb += [xnor.x.eq(in_x), xnor.w.eq(in_w[p * W:(p + 1) * W])]
-            prod = xnor.p
-            connect_control(m, ctl0, apc)
-            m.d.comb += [apc.bits.eq(prod),
-                         upd.state.eq(rd.data[p * sbits:(p + 1) * sbits]), upd.count.eq(apc.count),
-                         upd.start.eq(pend_t0)]
-            new_states.append(upd.next_state)
-            new_bits.append((apc.count_valid, upd.y))
-        m.d.comb += [wr.data.eq(Cat(*[ns.as_unsigned()[:sbits] for ns in new_states])),
-                     wr.en.eq(new_bits[0][0])]
-        # hidden bits of the pending group: neuron pend_g P + p
+            state = rd.data[p * sbits:(p + 1) * sbits]
+            for k in range(T):
+                apc = LaneApc(n=n1, lanes=W, kind=cfg.apc, stages=APC_STAGES, control="shared")
+                upd = BtanhUpdate(n=n1, K=K0)
+                add_submodule(self, m, f"apc0_{p}{sfx(k)}", apc, "apc")
+                add_submodule(self, m, f"btanh_{p}{sfx(k)}", upd, "btanh")
+                xnor = add_submodule(self, m, f"xnor0_{p}{sfx(k)}", XnorArray(n=W), "xnor")
+                wk = in_w[k * P * W:(k + 1) * P * W]
+                m.d.comb += [xnor.x.eq(in_x[k * W:(k + 1) * W]), xnor.w.eq(wk[p * W:(p + 1) * W])]
+                connect_control(m, ctl0, apc)
+                m.d.comb += [apc.bits.eq(xnor.p), upd.state.eq(state), upd.count.eq(apc.count),
+                             upd.start.eq(pend_t0 if k == 0 else 0)]
+                state = upd.next_state
+                new_bits[k].append((apc.count_valid, upd.y))
+            new_states.append(state)
+        valid = new_bits[0][0][0]
+        m.d.comb += [wr.data.eq(Cat(*[ns.as_unsigned()[:sbits] for ns in new_states])), wr.en.eq(valid)]
+        # hidden bits of the pending group: neuron pend_g P + p, one word per stream index of the step
         for gi in range(s.G1):
-            with m.If(new_bits[0][0] & (pend_g == gi)):
-                for p in range(P):
-                    j = gi * P + p
-                    if j < H:
-                        m.d.sync += hidden[j].eq(new_bits[p][1])
+            with m.If(valid & (pend_g == gi)):
+                for k in range(T):
+                    for p in range(P):
+                        j = gi * P + p
+                        if j < H:
+                            m.d.sync += hidden[k][j].eq(new_bits[k][p][1])
 
         # ------------------------------------------------------------ layer 1: XNOR, lane APC, scores
-        hv = Cat(hidden, Const(1, 1), Const(0, s.C2 * W2 - n2))
-        chunk_bits = Array(hv[k * W2:(k + 1) * W2] for k in range(s.C2))[c]
         score_regs = [Signal(sb, name=f"score{k}") for k in range(CLASSES)]
         ctl1 = add_submodule(self, m, "apc1_control", LaneApcControl(n=n2, lanes=W2, stages=APC_STAGES), "apc")
         m.d.comb += [ctl1.en.eq(fire & (layer == 1)), ctl1.first.eq(c == 0)]
+        counts = [[] for _ in range(P2)]          # per output slot: (valid, count) of each copy
+        for k in range(T):
+            hv = Cat(hidden[k], Const(1, 1), Const(0, s.C2 * W2 - n2))
+            chunk_bits = Array(hv[i * W2:(i + 1) * W2] for i in range(s.C2))[c]
+            wk = in_w[k * P * W:(k + 1) * P * W]
+            for p in range(P2):
+                apc = LaneApc(n=n2, lanes=W2, kind=cfg.apc, stages=APC_STAGES, control="shared")
+                add_submodule(self, m, f"apc1_{p}{sfx(k)}", apc, "apc")
+                xnor = add_submodule(self, m, f"xnor1_{p}{sfx(k)}", XnorArray(n=W2), "xnor")
+                m.d.comb += [xnor.x.eq(chunk_bits), xnor.w.eq(wk[p * W:p * W + W2])]
+                connect_control(m, ctl1, apc)
+                m.d.comb += apc.bits.eq(xnor.p)
+                counts[p].append((apc.count_valid, apc.count))
         for p in range(P2):
-            apc = LaneApc(n=n2, lanes=W2, kind=cfg.apc, stages=APC_STAGES, control="shared")
-            add_submodule(self, m, f"apc1_{p}", apc, "apc")
-            xnor = add_submodule(self, m, f"xnor1_{p}", XnorArray(n=W2), "xnor")
-            m.d.comb += [xnor.x.eq(chunk_bits), xnor.w.eq(in_w[p * W:p * W + W2])]
-            prod = xnor.p
-            connect_control(m, ctl1, apc)
-            m.d.comb += apc.bits.eq(prod)
+            total = counts[p][0][1] if T == 1 else sum(cnt for _, cnt in counts[p])
             for gi in range(s.G2):
                 k = gi * P2 + p
                 if k < CLASSES:
-                    with m.If(apc.count_valid & (pend_g == gi)):
-                        m.d.sync += score_regs[k].eq(score_regs[k] + apc.count)
+                    with m.If(counts[p][0][0] & (pend_g == gi)):
+                        m.d.sync += score_regs[k].eq(score_regs[k] + total)
         with m.If(sch.start):
             m.d.sync += [r.eq(0) for r in score_regs]
         m.d.comb += self.scores.eq(Cat(*score_regs))

@@ -18,6 +18,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from mtjsc.config import CLASSES, ScConfig
+from mtjsc.errors import MtjscError
 from mtjsc.hdl.core import APC_STAGES, CoreSchedule, argmax, build_schedule, check_core_config, core_ports, score_bits
 from mtjsc.hdl.lane_apc import LaneApc, LaneApcControl, connect_control
 from mtjsc.hdl.params import check_fan_in
@@ -98,6 +99,9 @@ class OrMlpCore(wiring.Component):
     def __init__(self, *, config: ScConfig):
         self.config = check_core_config(config, "or", "OrMlpCore runs OR-neuron networks",
                                         "use ScMlpCore, or a model trained with `mtjsc train --neuron or`")
+        if config.stream_lanes != 1:
+            raise MtjscError(f"OrMlpCore takes one stream index per clock (stream_lanes T = 1), not "
+                             f"T = {config.stream_lanes}; bit-parallel streams are built for Btanh networks")
         self.schedule = s = CoreSchedule(config)
         self.score_bits = score_bits(config) + 1
         super().__init__(core_ports(s, self.score_bits, neg=s.P * s.W))

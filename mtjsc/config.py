@@ -104,6 +104,9 @@ class ScConfig:
         Hidden neuron kind. ``or`` networks (README, "OR-gate neurons") code
         pixels and weight magnitudes unipolar, need ``encoding="unit"`` and
         the exact APC, and do not use K.
+    stream_lanes : int
+        Accelerator knob T: stream indices per clock (bit-parallel SC); T
+        copies of the datapath share each weight-threshold read. T divides L.
     """
 
     L: int
@@ -116,6 +119,7 @@ class ScConfig:
     parallel_neurons: int = 0
     input_lanes: int = 0
     neuron: str = "btanh"
+    stream_lanes: int = 1
 
     def __post_init__(self):
         object.__setattr__(self, "L", check_length(self.L))
@@ -138,13 +142,20 @@ class ScConfig:
             self.input_lanes, "input_lanes W", minimum=0, maximum=FIRST_LAYER_FANIN,
             fix="0 means the whole fan-in per clock"))
         check_neuron(self.neuron, self.encoding, self.apc)
+        T = check_int(self.stream_lanes, "stream_lanes T", minimum=1, maximum=self.L,
+                      fix=f"T stream indices per clock, at most L = {self.L}")
+        if self.L % T:
+            divisors = [d for d in range(1, min(self.L, 64) + 1) if self.L % d == 0]
+            raise MtjscError(f"stream_lanes T={T} does not divide L={self.L}: the schedule steps the stream "
+                             f"index by T; choose one of {', '.join(map(str, divisors))}")
+        object.__setattr__(self, "stream_lanes", T)
 
     @classmethod
     def from_model(cls, model, *, L: int, **overrides) -> "ScConfig":
         """The configuration of ``model`` (K, encoding, hidden size) at stream length ``L``.
 
         ``overrides`` set the remaining fields (``apc``, ``sng_bits``,
-        ``lfsr_width``, ``parallel_neurons``, ``input_lanes``); giving K,
+        ``lfsr_width``, ``parallel_neurons``, ``input_lanes``, ``stream_lanes``); giving K,
         encoding, hidden or neuron that disagree with the model is an error.
         """
         fixed = {"K": tuple(int(k) for k in model.K), "encoding": model.encoding, "hidden": model.hidden,
@@ -180,7 +191,7 @@ class ScConfig:
         return {"L": self.L, "K": list(self.K), "encoding": self.encoding, "apc": self.apc,
                 "sng_bits": self.sng_bits, "lfsr_width": self.lfsr_width, "hidden": self.hidden,
                 "parallel_neurons": self.parallel_neurons, "input_lanes": self.input_lanes,
-                "neuron": self.neuron}
+                "neuron": self.neuron, "stream_lanes": self.stream_lanes}
 
 
 __all__ = ["ScConfig", "NEURONS", "check_neuron", "check_apc", "check_encoding", "check_K", "check_length", "check_sng_bits",

@@ -38,11 +38,16 @@ class Design:
     parameters: dict
 
 
+def _t(cfg: ScConfig) -> str:
+    """The name part of T stream indices per clock (none for T = 1, the names designs had before T)."""
+    return "" if cfg.stream_lanes == 1 else f"_T{cfg.stream_lanes}"
+
+
 def core_name(cfg: ScConfig) -> str:
     """Build name of an :class:`ScMlpCore` or :class:`OrMlpCore` (one cached build per geometry)."""
     if cfg.neuron == "or":
         return f"or_mlp_core_L{cfg.L}_H{cfg.hidden}_P{cfg.neurons_in_parallel}_W{cfg.lanes}"
-    return (f"sc_mlp_core_L{cfg.L}_K{cfg.K[0]}_{cfg.apc}_H{cfg.hidden}_P{cfg.neurons_in_parallel}"
+    return (f"sc_mlp_core_L{cfg.L}_K{cfg.K[0]}_{cfg.apc}_H{cfg.hidden}_P{cfg.neurons_in_parallel}{_t(cfg)}"
             f"_W{cfg.lanes}")
 
 
@@ -52,7 +57,7 @@ def accelerator_build_name(cfg: ScConfig, seed: int, sng: str = "lfsr", early_ex
     if early_exit is not None:
         tail += f"_x{early_exit.rule[0]}{early_exit.block}" + (f"m{early_exit.margin}" if early_exit.margin else "")
     kind = "or" if cfg.neuron == "or" else "sc"
-    return (f"{kind}_mlp_acc_L{cfg.L}_K{cfg.K[0]}_{cfg.apc}_P{cfg.neurons_in_parallel}_W{cfg.lanes}"
+    return (f"{kind}_mlp_acc_L{cfg.L}_K{cfg.K[0]}_{cfg.apc}_P{cfg.neurons_in_parallel}_W{cfg.lanes}{_t(cfg)}"
             f"_B{cfg.sng_bits}_R{cfg.lfsr_width}{tail}")
 
 
@@ -60,7 +65,7 @@ def accelerator_module(model_name: str, cfg: ScConfig, sng: str = "lfsr") -> str
     """The accelerator's module name in written Verilog (the model's name made an identifier: ``or-L256``
     gives ``or_L256``)."""
     return (f"mtjsc_acc_{re.sub(r'[^A-Za-z0-9_]', '_', model_name)}_L{cfg.L}_{cfg.apc}_P{cfg.neurons_in_parallel}_W{cfg.lanes}"
-            + ("_entropy" if sng == "entropy" else ""))
+            + _t(cfg) + ("_entropy" if sng == "entropy" else ""))
 
 
 def check_module_name(name: str | None, flag: str = "--name") -> str | None:
@@ -77,7 +82,8 @@ def check_sng(sng: str, flag: str = "--sng") -> str:
 
 
 def model_and_config(model: str, L: int, *, apc: str = "exact", sng_bits: int = 8, lfsr_width: int = 32,
-                     parallel: int = FPGA_PARALLEL, lanes: int = FPGA_LANES, warn=None) -> tuple:
+                     parallel: int = FPGA_PARALLEL, lanes: int = FPGA_LANES, stream_lanes: int = 1,
+                     warn=None) -> tuple:
     """``(name, model, ScConfig)`` for a model spec (``auto``, a shipped name or a file) at stream
     length ``L``; ``warn(text)`` (default: a line on stderr) is told when the model was trained for
     another APC kind than ``apc``."""
@@ -88,13 +94,17 @@ def model_and_config(model: str, L: int, *, apc: str = "exact", sng_bits: int = 
     warning = apc_mismatch(name, m, apc)
     if warning:
         (warn or (lambda s: print(f"mtjsc: warning: {s}", file=sys.stderr)))(warning)
-    cfg = ScConfig.from_model(m, L=L, apc=apc, sng_bits=sng_bits, lfsr_width=lfsr_width,
-                              parallel_neurons=parallel, input_lanes=lanes)
+    try:
+        cfg = ScConfig.from_model(m, L=L, apc=apc, sng_bits=sng_bits, lfsr_width=lfsr_width,
+                                  parallel_neurons=parallel, input_lanes=lanes, stream_lanes=stream_lanes)
+    except MtjscError as e:
+        raise MtjscError(f"--stream-lanes {stream_lanes}: {e}") if "stream_lanes" in str(e) else e
     return name, m, cfg
 
 
 def design(block: str, *, model: str = "auto", length: int = 256, apc: str = "exact", sng_bits: int = 8,
-           lfsr_width: int = 32, parallel: int = FPGA_PARALLEL, lanes: int = FPGA_LANES, layer: int = 0,
+           lfsr_width: int = 32, parallel: int = FPGA_PARALLEL, lanes: int = FPGA_LANES, stream_lanes: int = 1,
+           layer: int = 0,
            n: int | None = None, K: int | None = None, pipeline: int = 0, score_bits: int = 0, seed: int = 0,
            sng: str = "lfsr", name: str | None = None, early_exit=None, warn=None) -> Design:
     """The design the `mtjsc verilog` / `mtjsc area` options describe.
@@ -106,8 +116,9 @@ def design(block: str, *, model: str = "auto", length: int = 256, apc: str = "ex
         ``accelerator`` (pixels in, SNGs on chip or an entropy port).
     model : str
         ``auto`` (the shipped model for ``length`` and ``apc``), a shipped name or a ``.npz`` file.
-    length, apc, sng_bits, lfsr_width, parallel, lanes
-        L, the APC kind, the SNG resolution B, the LFSR width, P neurons and W inputs per clock.
+    length, apc, sng_bits, lfsr_width, parallel, lanes, stream_lanes
+        L, the APC kind, the SNG resolution B, the LFSR width, P neurons, W inputs and T stream indices
+        per clock.
     layer, n, K, pipeline, score_bits
         Blocks only: the layer, fan-in, Btanh size, APC register stages and count accumulator width.
     seed : int
@@ -123,7 +134,7 @@ def design(block: str, *, model: str = "auto", length: int = 256, apc: str = "ex
     check_module_name(name)
     L = check_length(length)
     model_name, m, cfg = model_and_config(model, L, apc=apc, sng_bits=sng_bits, lfsr_width=lfsr_width,
-                                          parallel=parallel, lanes=lanes, warn=warn)
+                                          parallel=parallel, lanes=lanes, stream_lanes=stream_lanes, warn=warn)
     if early_exit is not None and block != "accelerator":
         raise MtjscError(f"--early-exit is a property of the accelerator (--block accelerator), not of {block!r}")
     if block == "core":

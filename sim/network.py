@@ -86,7 +86,7 @@ def core_cosim(model, pixels, image_ids, *, source, config: ScConfig, simulator:
     core = OrMlpCore(config=cfg) if cfg.neuron == "or" else ScMlpCore(config=cfg)
     s = core.schedule
     data = {"x_bits": x, "w0_bits": w0, "w1_bits": w1,
-            "geometry": np.array([s.P, s.W, s.P2, s.W2, core.score_bits]), "stall": np.float64(stall),
+            "geometry": np.array([s.P, s.W, s.P2, s.W2, core.score_bits, s.T]), "stall": np.float64(stall),
             "seed": np.int64(seed), "expect_scores": res.scores, "expect_cls": res.classes}
     testbench = "CoreTestbench"
     if cfg.neuron == "or":

@@ -204,7 +204,7 @@ class CoreTestbench:
     other and records scores, class and clocks per image at ``done``.
 
     Data: ``x_bits`` bool [N, L, n1], ``w0_bits`` bool [L, H, n1], ``w1_bits`` bool [L, 10, H + 1],
-    ``geometry`` int [P, W, P2, W2, score_bits], ``stall`` float (probability of an idle clock),
+    ``geometry`` int [P, W, P2, W2, score_bits(, T)], ``stall`` float (probability of an idle clock),
     ``expect_scores`` int [N, 10], ``expect_cls`` int [N].
     """
 
@@ -213,7 +213,9 @@ class CoreTestbench:
     def __init__(self, dut, data: dict):
         self.dut = dut
         self.data = data
-        self.P, self.W, self.P2, self.W2, self.sb = (int(v) for v in data["geometry"])
+        geometry = [int(v) for v in data["geometry"]]
+        self.P, self.W, self.P2, self.W2, self.sb = geometry[:5]
+        self.T = geometry[5] if len(geometry) > 5 else 1      # stream indices per transfer
         self.rng = np.random.default_rng(int(data.get("seed", 0)))
 
     @staticmethod
@@ -238,15 +240,21 @@ class CoreTestbench:
         return self._int(xin), self._block(layer, g, c, self.data[f"w{layer}_bits"][t])
 
     def fields(self, key, x) -> dict:
-        """The payload fields of transfer ``key`` = (layer, t, group, chunk) of image bits ``x``."""
-        xin, w = self._chunks(*key, x)
+        """The payload fields of transfer ``key`` = (layer, t, group, chunk) of image bits ``x``: with T
+        indices a transfer, word k of ``x`` and ``w`` carries index t + k."""
+        layer, t, g, c = key
+        xin = w = 0
+        for k in range(self.T):
+            xk, wk = self._chunks(layer, t + k, g, c, x)
+            xin |= xk << (k * self.W)
+            w |= wk << (k * self.P * self.W)
         return {"x": xin, "w": w}
 
     def drive(self, key, x):
         """Put transfer ``key`` on the ``transfer`` port: its fields packed in the order and widths of
         :func:`~mtjsc.hdl.core.transfer_layout` (``x``: W bits, ``w`` and ``neg``: P W bits)."""
         fields, value, shift = self.fields(key, x), 0, 0
-        for name, width in (("x", self.W), ("w", self.P * self.W), ("neg", self.P * self.W)):
+        for name, width in (("x", self.T * self.W), ("w", self.T * self.P * self.W), ("neg", self.P * self.W)):
             if name in fields:
                 value, shift = value | fields[name] << shift, shift + width
         self.dut.transfer__payload.value = value

@@ -80,6 +80,9 @@ def add_design_options(p, *, length: int = 256, blocks: bool = True) -> None:
                    help=f"W: inputs per clock (0 = the whole fan-in; default {FPGA_LANES}); P W (B+1) bits of "
                         "weight thresholds per clock must fit the EBR ports")
     add_apc_option(p)
+    p.add_argument("--stream-lanes", type=int, default=1,
+                   help="T: stream indices per clock (bit-parallel SC; T copies of the datapath share each "
+                        "threshold read; T divides L; default 1)")
     p.add_argument("--sng-bits", type=int, default=SNG_BITS, help=f"comparator-SNG resolution B (default {SNG_BITS})")
     p.add_argument("--lfsr-width", type=int, default=LFSR_WIDTH, help=f"LFSR width in bits (default {LFSR_WIDTH})")
     p.add_argument("--seed", type=int, default=0, help="run seed of the LFSR seed schedule (default 0)")
@@ -129,7 +132,8 @@ def add_apc_option(p) -> None:
 
 def design_kwargs(a) -> dict:
     """Keyword arguments of :func:`mtjsc.designs.design` from :func:`add_design_options`."""
-    kw = {k: getattr(a, k) for k in ("model", "length", "parallel", "lanes", "apc", "sng_bits", "lfsr_width", "seed")}
+    kw = {k: getattr(a, k) for k in ("model", "length", "parallel", "lanes", "apc", "sng_bits", "lfsr_width", "seed",
+                                     "stream_lanes")}
     kw.update({k: getattr(a, k) for k in ("layer", "n", "K", "pipeline", "score_bits", "sng", "name") if hasattr(a, k)})
     kw["early_exit"] = parse_early_exit(getattr(a, "early_exit", None))
     return kw
@@ -138,7 +142,7 @@ def design_kwargs(a) -> dict:
 def config_kwargs(a) -> dict:
     """Keyword arguments of :func:`mtjsc.designs.model_and_config` (besides model and L)."""
     return {"apc": a.apc, "sng_bits": a.sng_bits, "lfsr_width": a.lfsr_width, "parallel": a.parallel,
-            "lanes": a.lanes}
+            "lanes": a.lanes, "stream_lanes": a.stream_lanes}
 
 
 # ----------------------------------------------------------------------------- stream source options
