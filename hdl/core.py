@@ -159,13 +159,17 @@ def check_core_config(config, neuron: str, what: str, fix: str) -> ScConfig:
 def core_ports(s: CoreSchedule, score_width: int, **extra: int) -> dict:
     """The port signature shared by the network cores: control, the request of this clock (``req``)
     and of the next (``nxt``), the ``transfer`` stream whose payload is :func:`transfer_layout` with
-    ``extra`` fields, the scores, and ``used`` (the stream indices the image used, 0..L)."""
-    return {
+    ``extra`` fields, the scores, and with early exit ``used`` (the stream indices the image used, 0..L;
+    a design without it keeps the ports, and the Verilog, it had before early exit)."""
+    ports = {
         "start": In(1), "busy": Out(1), "done": Out(1),
         "req": Out(RequestSignature(s)), "nxt": Out(RequestSignature(s)),
         "transfer": In(stream.Signature(transfer_layout(s, **extra))),
-        "scores": Out(CLASSES * score_width), "cls": Out(range(CLASSES)), "used": Out(range(s.config.L + 1)),
+        "scores": Out(CLASSES * score_width), "cls": Out(range(CLASSES)),
     }
+    if s.early_exit is not None:
+        ports["used"] = Out(range(s.config.L + 1))
+    return ports
 
 
 def build_schedule(m: Module, core, config: ScConfig, s: CoreSchedule, exit_now=None, **data) -> SimpleNamespace:
@@ -184,7 +188,8 @@ def build_schedule(m: Module, core, config: ScConfig, s: CoreSchedule, exit_now=
     t = Signal(range(max(cfg.L, 2)))                     # the first of the T stream indices of this step
     g = Signal(range(max(s.G1, s.G2, 2)))
     c = Signal(range(max(s.C1, s.C2, 2)))
-    bubble = Signal(range(max(BUBBLE, CHECK) + 1))   # stalled clocks left: hidden bits landing, an exit check
+    bubble = Signal(range((BUBBLE if s.early_exit is None else max(BUBBLE, CHECK)) + 1))   # stalled clocks left:
+    # the hidden bits landing, an exit check
     phase = Signal(range(max(2, s.early_exit.block // s.T))) if s.early_exit is not None else None  # step in block
     drain = Signal(range(DRAIN + 1))
     m.d.comb += [core.req.layer.eq(layer), core.req.t.eq(t), core.req.group.eq(g), core.req.chunk.eq(c),
@@ -192,7 +197,8 @@ def build_schedule(m: Module, core, config: ScConfig, s: CoreSchedule, exit_now=
     fire = Signal()
     m.d.comb += fire.eq(core.transfer.valid & core.transfer.ready)
     used = Signal(range(cfg.L + 1))      # stream indices done: the image's ``used`` once it is done
-    m.d.comb += core.used.eq(used)
+    if s.early_exit is not None:
+        m.d.comb += core.used.eq(used)
     boundary = Signal()                  # the bubble is an early-exit check
     last_c = c == Mux(layer, s.C2 - 1, s.C1 - 1)
     last_g = g == Mux(layer, s.G2 - 1, s.G1 - 1)
@@ -220,7 +226,8 @@ def build_schedule(m: Module, core, config: ScConfig, s: CoreSchedule, exit_now=
                     m.d.sync += bubble.eq(BUBBLE)
                 with m.Else():
                     m.d.comb += n_layer.eq(0)
-                    m.d.sync += used.eq(t + T)
+                    if s.early_exit is not None:
+                        m.d.sync += used.eq(t + T)
                     with m.If(t == cfg.L - T):
                         m.d.sync += [running.eq(0), drain.eq(DRAIN)]
                     with m.Else():
@@ -366,7 +373,7 @@ class ScMlpCore(wiring.Component):
     cls : out
         argmax of the scores, lowest index on ties.
     used : out
-        Stream indices the image used (L without early exit), valid with ``done``.
+        With early exit: the stream indices the image used, valid with ``done``.
     """
 
     def __init__(self, *, config: ScConfig, early_exit=None):
