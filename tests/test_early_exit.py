@@ -194,7 +194,7 @@ def test_cycles_at_exit_formula_and_bad_exit_indices(shipped):
 
 @pytest.mark.parametrize("P, W, apc, block, margin", [
     (12, 30, "exact", 8, 40),       # P does not divide 128, W not a multiple of 4
-    (16, 16, "approx", 4, 60),      # the approximate APC, more boundaries
+    pytest.param(16, 16, "approx", 4, 60, marks=pytest.mark.slow),      # the approximate APC, more boundaries
     (5, 37, "exact", 6, 30),        # W odd, a block that does not divide L (the last block is shorter)
 ])
 def test_early_exit_accelerator_is_bit_exact_on_verilator(shipped, test_set, P, W, apc, block, margin):
@@ -248,7 +248,7 @@ def test_early_exit_needs_btanh_and_lfsr(shipped):
         ScMlpAccelerator(model=shipped["L64"], config=cfg, early_exit=8)
 
 
-@pytest.mark.parametrize("best, expect", [(0, 8), (3, 10)])
+@pytest.mark.parametrize("best, expect", [(0, 8), pytest.param(3, 10, marks=pytest.mark.slow)])
 def test_the_exact_rule_stops_in_rtl_where_the_bound_allows(shipped, test_set, best, expect):
     """A model built so that the exact rule fires: every hidden bit 1 (first-layer weights -1 against
     the mostly-0 pixel streams) and class ``best`` the only one with weights +1, so its lead grows by
