@@ -195,7 +195,7 @@ def test_cycles_at_exit_formula_and_bad_exit_indices(shipped):
 @pytest.mark.parametrize("P, W, apc, block, margin", [
     (12, 30, "exact", 8, 40),       # P does not divide 128, W not a multiple of 4
     pytest.param(16, 16, "approx", 4, 60, marks=pytest.mark.slow),      # the approximate APC, more boundaries
-    (5, 37, "exact", 6, 30),        # W odd, a block that does not divide L (the last block is shorter)
+    pytest.param(5, 37, "exact", 6, 30, marks=pytest.mark.slow),   # W odd, a block that does not divide L
 ])
 def test_early_exit_accelerator_is_bit_exact_on_verilator(shipped, test_set, P, W, apc, block, margin):
     """20 test images through the early-exit accelerator with an idle pixel stream and back-pressure:
