@@ -139,6 +139,22 @@ def run(output_counts: np.ndarray, rule: ExitRule, n2: int) -> ExitResult:
     return ExitResult(t=t_exit, classes=np.argmax(scores, axis=1), scores=scores)
 
 
+def golden_run(model, pixels, rule: ExitRule | None, *, source, config, image_ids=None, workers=None,
+               progress=None):
+    """The golden model's run of ``pixels`` [N, 784] with ``rule``: the full run and where each image stops.
+
+    Returns ``(full, exit)``: the :func:`~mtjsc.behavioral_models.golden.run_network` result (its
+    ``classes`` are the full run's) and the :class:`ExitResult`, or ``None`` for ``exit`` without a rule.
+    The one definition the co-simulation, the early-exit study and the ECP5 benchmark compare against.
+    """
+    from mtjsc.behavioral_models import golden
+    kw = dict(source=source, config=config, image_ids=image_ids, workers=workers, progress=progress)
+    if rule is None:
+        return golden.run_network(model, pixels, **kw), None
+    full = golden.run_network(model, pixels, record="output", **kw)
+    return full, run(full.output_counts, rule, config.fan_in[1])
+
+
 def step(scores, t: int, L: int, n2: int, margin: int | None = None) -> bool:
     """Pure-Python reference of one check (one image, boundary t): the rule as the RTL compares it."""
     s = [int(v) for v in scores]

@@ -76,12 +76,11 @@ def test_set_clocks(acc, model, cfg, f_mhz) -> dict:
     import numpy as np
 
     from mtjsc import mnist
-    from mtjsc.behavioral_models import early_exit, golden
+    from mtjsc.behavioral_models import early_exit
     from mtjsc.behavioral_models.sources import make_source
     test = mnist.load("test")
-    res = golden.run_network(model, test.pixels(), source=make_source("lfsr", seed=acc.seed, config=cfg),
-                             config=cfg, record="output")
-    ex = early_exit.run(res.output_counts, acc.early_exit, cfg.fan_in[1])
+    res, ex = early_exit.golden_run(model, test.pixels(), acc.early_exit, config=cfg,
+                                    source=make_source("lfsr", seed=acc.seed, config=cfg))
     mean = float(np.mean([acc.cycles_at_exit(int(t)) for t in ex.t]))
     return {"test_set_mean_t": ex.mean_length(), "test_set_accuracy": float(np.mean(ex.classes == test.labels)),
             "test_set_full_run_accuracy": float(np.mean(res.classes == test.labels)),

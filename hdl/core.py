@@ -190,7 +190,9 @@ def build_schedule(m: Module, core, config: ScConfig, s: CoreSchedule, exit_now=
     c = Signal(range(max(s.C1, s.C2, 2)))
     bubble = Signal(range((BUBBLE if s.early_exit is None else max(BUBBLE, CHECK)) + 1))   # stalled clocks left:
     # the hidden bits landing, an exit check
-    phase = Signal(range(max(2, s.early_exit.block // s.T))) if s.early_exit is not None else None  # step in block
+    # steps of T indices per early-exit block (the block is a multiple of T, ScConfig checks it)
+    steps = s.early_exit.block // T if s.early_exit is not None else None
+    phase = Signal(range(max(2, steps))) if steps is not None else None      # the step within the block
     drain = Signal(range(DRAIN + 1))
     m.d.comb += [core.req.layer.eq(layer), core.req.t.eq(t), core.req.group.eq(g), core.req.chunk.eq(c),
                  core.busy.eq(running | (drain != 0)), core.transfer.ready.eq(running & (bubble == 0))]
@@ -233,13 +235,12 @@ def build_schedule(m: Module, core, config: ScConfig, s: CoreSchedule, exit_now=
                     with m.Else():
                         m.d.comb += n_t.eq(t + T)
                         if s.early_exit is not None:
-                            steps = s.early_exit.block // T
                             # t + T a multiple of Tb: the step within the block, kept as a counter (no divider)
                             with m.If(phase == steps - 1):
                                 m.d.sync += [bubble.eq(CHECK), boundary.eq(1)]
     if s.early_exit is not None:
         with m.If(n_t != t):
-            m.d.sync += phase.eq(Mux(phase == s.early_exit.block // s.T - 1, 0, phase + 1))
+            m.d.sync += phase.eq(Mux(phase == steps - 1, 0, phase + 1))
         with m.If(n_t == 0):
             m.d.sync += phase.eq(0)
         with m.If(boundary & (bubble == 1)):      # the check's last clock: its decision is settled

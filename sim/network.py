@@ -106,12 +106,10 @@ def _golden_exit(model, pixels, *, source, config, image_ids, early_exit, worker
     """The golden run a design with ``early_exit`` must equal: scores, classes and ``t`` (stream indices
     used) per image (t = L throughout without early exit)."""
     from mtjsc.behavioral_models import early_exit as ee
-    if early_exit is None:
-        res = golden.run_network(model, pixels, source=source, config=config, image_ids=image_ids, workers=workers)
-        return res.scores, res.classes, np.full(len(res.scores), config.L)
-    res = golden.run_network(model, pixels, source=source, config=config, image_ids=image_ids, record="output",
+    full, ex = ee.golden_run(model, pixels, early_exit, source=source, config=config, image_ids=image_ids,
                              workers=workers)
-    ex = ee.run(res.output_counts, early_exit, config.fan_in[1])
+    if ex is None:
+        return full.scores, full.classes, np.full(len(full.scores), config.L)
     return ex.scores, ex.classes, ex.t
 
 

@@ -28,7 +28,6 @@ def study(*, L: int = 256, apc: str = "exact", block: int = 16, margins=None, so
           images=None, model: str = "auto", data=None, progress=None) -> dict:
     """Run the golden model once on the test images and apply the exact rule and every margin."""
     from mtjsc import mnist
-    from mtjsc.behavioral_models import golden
     from mtjsc.behavioral_models.sources import make_source
     from mtjsc.config import ScConfig
     from mtjsc.evaluate import resolve_model
@@ -44,8 +43,8 @@ def study(*, L: int = 256, apc: str = "exact", block: int = 16, margins=None, so
         r.check(L, n2)
     test = mnist.load("test", data)
     n = len(test.labels) if images is None else images
-    res = golden.run_network(net, test.pixels()[:n], source=make_source(source, seed=seed, config=cfg), config=cfg,
-                             record="output", progress=progress)
+    res, _ = early_exit.golden_run(net, test.pixels()[:n], rules[0], source=make_source(source, seed=seed, config=cfg),
+                                   config=cfg, progress=progress)
     labels = test.labels[:n]
     full_acc = float(np.mean(res.classes == labels))
     rows = []
