@@ -27,7 +27,7 @@ def add_arguments(on) -> None:
     on.add_argument("--smtj-accuracy-images", type=int, default=None,
                     help="test images for the sMTJ sources' accuracies (default all 10,000; the smtj-comparator "
                          "bits are simulated per image, the slowest part of the run at L = 1024)")
-    on.add_argument("--clock-mhz", type=float, default=10.0, help="common clock of every design for the energy (leakage) and the check against Fmax (MHz)")
+    on.add_argument("--clock-mhz", type=float, default=5.0, help="common clock of every design for the energy (leakage) and the check against Fmax (MHz); the default is below every SC and binary design's Fmax in OSU 0.18 um")
     on.add_argument("--validate-only", action="store_true", help="only the flow's validation blocks")
     on.add_argument("--cycles", type=int, default=4096, help="validation: clocks simulated per block")
     add_cache_option(on)

@@ -173,7 +173,7 @@ def binary_design(wbits: int, abits: int, *, parallel: int, images_sim: int, per
 
 def designs(*, lengths=(64, 256, 1024), apcs=("exact", "approx"), widths=((8, 8), (4, 4), (1, 1)),
             or_lengths=(256,), or_model: str = "or-L256", parallel: int = 16, lanes: int = 16, images_sim: int = 2,
-            clock_mhz: float = 10.0, accuracy_images=None, smtj_accuracy_images=None, cache_root=None,
+            clock_mhz: float = 5.0, accuracy_images=None, smtj_accuracy_images=None, cache_root=None,
             progress=None) -> dict:
     """Every design of the comparison through the flow at one clock: rows of area, timing, energy and
     accuracy (see :func:`designs_markdown`): the Btanh accelerator at each L and APC, the OR-neuron
