@@ -64,3 +64,44 @@ class FreeLfsr(wiring.Component):
         lf = add_submodule(self, m, "lfsr", self.lfsr, "sng")
         m.d.comb += [lf.en.eq(1), lf.load.eq(0), self.value.eq(lf.value)]
         return m
+
+
+class FreeScNeuron(wiring.Component):
+    """A mid-size SC datapath, free running: ``2 n`` comparator SNGs, each on its own LFSR (``width`` bits,
+    leaping B = 8 steps a clock) against a fixed threshold, feed the ``x`` and ``w`` streams of an
+    :class:`~mtjsc.hdl.neuron.ScNeuron` (XNOR, APC, Btanh, a score register) that restarts every 256 clocks.
+
+    Its toggles are not counted by hand: it is the block of the OpenSTA cross-check at the size and mix
+    of an accelerator slice (SNG, XNOR, APC, Btanh), where the counter and the LFSR are single blocks.
+    """
+
+    def __init__(self, *, n: int = 32, width: int = 16, seed: int = 1):
+        from mtjsc.hdl.params import check_fan_in
+        self.n = check_fan_in(n)
+        self.width = lfsr_def.check_width(width)
+        rng = np.random.default_rng(check_int(seed, "seed", minimum=0))
+        self.seeds = [int(s) for s in rng.integers(1, 1 << self.width, 2 * self.n)]
+        self.thresholds = [int(q) for q in rng.integers(0, 257, 2 * self.n)]
+        super().__init__({"y": Out(1), "score": Out(16)})
+
+    def elaborate(self, platform):
+        from amaranth import Cat, Const
+
+        from mtjsc.hdl.lfsr import ComparatorSng
+        from mtjsc.hdl.neuron import ScNeuron
+        m = Module()
+        B, lanes = 8, 2 * self.n
+        lfsrs = [add_submodule(self, m, f"lfsr{i}", Lfsr(width=self.width, bits=B, seed=s), "sng")
+                 for i, s in enumerate(self.seeds)]
+        sng = add_submodule(self, m, "sng", ComparatorSng(bits=B, lanes=lanes), "sng")
+        neuron = add_submodule(self, m, "neuron", ScNeuron(n=self.n, K=2 * self.n, score_bits=16), None)
+        t = Signal(8, name="t")
+        m.d.sync += t.eq(t + 1)
+        for lf in lfsrs:
+            m.d.comb += [lf.en.eq(1), lf.load.eq(0)]
+        m.d.comb += [sng.r.eq(Cat(*[lf.value for lf in lfsrs])),
+                     sng.q.eq(Cat(*[Const(q, B + 1) for q in self.thresholds])),
+                     neuron.x.eq(sng.bit[:self.n]), neuron.w.eq(sng.bit[self.n:]),
+                     neuron.valid.eq(1), neuron.start.eq(t == 0),
+                     self.y.eq(neuron.y), self.score.eq(neuron.score)]
+        return m
