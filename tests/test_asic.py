@@ -176,6 +176,29 @@ def test_accelerator_gate_level_is_bit_exact_and_its_blocks_sum(small_accelerato
         assert split["leap"] + split["comparator"] == pytest.approx(r["logic_blocks_per_image_j"]["sng"], rel=1e-9)
         m = r["memory_energy_per_image_j"]
         assert m["total_j"] == pytest.approx(m["read_j"] + m["write_j"]) and m["bits"] > 0
+        # switching, internal and leakage add up to the logic total; the OpenSTA cross-check is there
+        p = r["logic_split_per_image_j"]
+        assert min(p.values()) > 0 and sum(p.values()) == pytest.approx(r["logic_energy_per_image_j"], rel=1e-9)
+        c = r["cross_check"]
+        assert c["opensta_j"] > 0 and c["difference"] == pytest.approx(c["library_tables_j"] / c["opensta_j"] - 1)
+
+
+@needs_asic
+def test_the_report_lists_each_netlist_s_power(small_accelerators):
+    """designs_markdown's netlist table: one line per design, power in mW that adds up."""
+    from mtjsc.studies import asic
+    rows = []
+    for L, r in small_accelerators.items():
+        rows.append({"design": f"SC L={L} exact", "cycles_per_image": r["cycles_per_image"], "area": r["area"],
+                     "netlist_logic_split_j": r["logic_split_per_image_j"], "cross_check": r["cross_check"]})
+    lines = asic.netlist_table({"clock_mhz": 5.0, "rows": rows + rows[:1]})
+    body = [x for x in lines if x.startswith("| SC L=")]
+    assert [x.split(" | ")[0] for x in body] == ["| SC L=8 exact", "| SC L=16 exact"]
+    cells = body[0].split(" | ")
+    internal, switching, leakage, total = (float(cells[i].split()[0]) for i in (4, 5, 6, 7))
+    r = small_accelerators[8]
+    assert total == pytest.approx(1e3 * r["logic_energy_per_image_j"] / (r["cycles_per_image"] * 2e-7), abs=1e-3)
+    assert internal + switching + leakage == pytest.approx(total, abs=2e-3)
 
 
 @needs_asic

@@ -153,8 +153,15 @@ def sc_design(L: int, apc: str, *, parallel: int, lanes: int, images_sim: int, p
                         "logic_j": logic, "memory_j": memory_j, "random_source_j": r["added_j"], "total_j": total,
                         "blocks_j": row["logic_blocks_per_image_j"], "sng_split_j": row["logic_leap_comparator_per_image_j"],
                         "per_synapse_bit_j": total / (L * (net.hidden * 785 + 10 * (net.hidden + 1)))},
-                    "replacement": r, "gate_level_images": row["images"]})
+                    "replacement": r, "gate_level_images": row["images"], **_netlist_fields(row)})
     return out
+
+
+def _netlist_fields(row: dict) -> dict:
+    """What a row says about the simulated netlist itself (its lfsr SNGs for an SC design): the logic
+    energy per image split into switching, internal and leakage, and the OpenSTA cross-check."""
+    return {"netlist": row["netlist"], "netlist_logic_split_j": row["logic_split_per_image_j"],
+            "cross_check": row["cross_check"]}
 
 
 def binary_design(wbits: int, abits: int, *, parallel: int, images_sim: int, period_ns: float, cache_root=None) -> dict:
@@ -175,7 +182,7 @@ def binary_design(wbits: int, abits: int, *, parallel: int, images_sim: int, per
             "energy": {"logic_j": logic, "memory_j": memory_j, "random_source_j": 0.0, "total_j": total,
                        "blocks_j": row["logic_blocks_per_image_j"],
                        "per_synapse_bit_j": total / (model.hidden * 785 + 10 * (model.hidden + 1))},
-            "gate_level_images": row["images"]}
+            "gate_level_images": row["images"], **_netlist_fields(row)}
 
 
 def designs(*, lengths=(64, 256, 1024), apcs=("exact", "approx"), widths=((8, 8), (4, 4), (1, 1)),
@@ -250,8 +257,31 @@ def designs_markdown(res: dict, validation_res: dict | None = None) -> str:
             cells += [f"{1e9 * x['total_j']:,.1f} nJ", f"{(x['logic_um2'] + x['memory_um2']) / 1e6:,.3f}",
                       f"{x['images_per_s_at_fmax']:,.0f}"]
         lines.append(f"| {r['design']} | {r['sng']} | " + " | ".join(cells) + " |")
-    lines += ["", "## What the numbers say", ""] + findings(res, validation_res)
+    lines += ["", *netlist_table(res), "", "## What the numbers say", ""] + findings(res, validation_res)
     return "\n".join(lines) + "\n"
+
+
+def netlist_table(res: dict) -> list:
+    """One line per simulated netlist (an SC design with its lfsr SNGs, a baseline): cells, the SNGs'
+    share of the logic area, the logic's power at the common clock split into internal, switching and
+    leakage, and the library tables against OpenSTA at the netlist's mean activity."""
+    period_s = 1e-6 / res["clock_mhz"]
+    lines = [f"Power of each simulated netlist at {res['clock_mhz']:g} MHz (logic only, lfsr SNGs for SC; the "
+             "memories are the model above): from the gate-level toggles. The last column is the cross-check: "
+             "the library tables with every net at the netlist's mean activity against OpenSTA's report_power "
+             "at that activity.", "",
+             "| design | cells | logic area (um^2) | SNG share of logic area | internal | switching | leakage | "
+             "total | tables / OpenSTA at the mean activity |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in {r["design"]: r for r in res["rows"]}.values():
+        split, a, c = r["netlist_logic_split_j"], r["area"], r["cross_check"]
+        t = r["cycles_per_image"] * period_s      # seconds per image: energy per image / t is power
+        mw = {k: 1e3 * v / t for k, v in split.items()}
+        sng = a["blocks_um2"].get("sng", 0.0) / a["logic_um2"]
+        lines.append(f"| {r['design']} | {a['cell_count']:,} | {a['logic_um2']:,.0f} | {100 * sng:.0f} % | "
+                     f"{mw['internal_j']:.3f} mW | {mw['switching_j']:.3f} mW | {mw['leakage_j']:.4f} mW | "
+                     f"{sum(mw.values()):.3f} mW | {100 * c['difference']:+.1f} % (activity {c['activity']:.3f}) |")
+    return lines
 
 
 def findings(res: dict, validation_res: dict | None = None) -> list:
