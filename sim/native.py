@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from amaranth.hdl import Shape
 
 from mtjsc.behavioral_models.coding import twos_complement
 from mtjsc.config import CLASSES, PIXELS
@@ -96,7 +97,8 @@ def wrapper(acc, name: str) -> str:
     ``rst`` is state like any other; the accelerator sees it one clock later, which the harness
     allows for with an extra clock after reset.
     """
-    pw = acc.result_layout().size    # the harness reads class and scores; an early-exit design's t follows them
+    # the harness reads class and scores (an early-exit design's t follows them; FixedMlp's payload is flat)
+    pw = Shape.cast(acc.result.signature.members["payload"].shape).width
     return f"""// The native harness's top (mtjsc.sim.native.wrapper): {name} with its reset registered.
 module {TOP}(input clk, input rst, input pixels__valid, input [7:0] pixels__payload, output pixels__ready,
              input result__ready, output result__valid, output [{pw - 1}:0] result__payload, output busy);

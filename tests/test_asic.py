@@ -255,3 +255,26 @@ def test_smtj_sources_replace_what_they_say(small_accelerators):
     assert sng.replace(r, "smtj-biased", clock_period_s=2e-7)["dac_j"] == pytest.approx(2 * dac)
     with pytest.raises(MtjscError, match="--sng 'trng' is not an SNG kind of the cost model"):
         sng.check_kind("trng")
+
+
+@needs_asic
+def test_the_whole_report_on_a_small_design(tmp_path, cache):
+    """`mtjsc asic` end to end on the small accelerator (L = 8, P = 4, W = 8) and the 1/1 baseline: every
+    row has its accuracy, energies that add up and its netlist's power; the report has both tables."""
+    out = tmp_path / "r"
+    assert main(["asic", "--length", "8", "--apc", "exact", "--parallel", "4", "--lanes", "8", "--widths", "1/1",
+                 "--or-length", "", "--images", "1", "--accuracy-images", "50", "--smtj-accuracy-images", "50",
+                 "--cycles", "64", "--cache", str(cache), "--out", str(out)]) == 0
+    res = json.loads((out / "asic.json").read_text())
+    assert [(r["design"], r["sng"]) for r in res["rows"]] == [
+        ("SC L=8 exact", "lfsr"), ("SC L=8 exact", "smtj-comparator"), ("SC L=8 exact", "smtj-biased"),
+        ("binary 1/1", "-")]
+    for r in res["rows"]:
+        e = r["energy"]
+        assert e["total_j"] == pytest.approx(e["logic_j"] + e["memory_j"] + e["random_source_j"], rel=1e-12)
+        assert 0 < r["accuracy"] <= 1 and r["accuracy_images"] == 50 or r["sng"] == "-"
+        assert sum(r["netlist_logic_split_j"].values()) > 0 and r["cross_check"]["opensta_j"] > 0
+    lfsr, comparator, biased = res["rows"][:3]
+    assert biased["energy"]["total_j"] < comparator["energy"]["total_j"] < lfsr["energy"]["total_j"]
+    text = (out / "asic.md").read_text()
+    assert "Power of each simulated netlist" in text and "| binary 1/1 | " in text and (out / "asic.png").exists()
