@@ -23,7 +23,10 @@ def test_factors_equal_the_published_equations_worked_by_hand():
 
 def _row(sng="smtj-comparator", logic=1e-6, mem=16e-6, source=2e-9, device_bit=1e-15, bits=1000):
     return {"design": "SC L=64 exact", "sng": sng, "L": 64, "apc": "exact", "accuracy": 0.97, "accuracy_images": 500,
-            "cycles_per_image": 1000, "area": {"logic_um2": 1e6}, "memory_area_um2": 2e6,
+            "cycles_per_image": 1000, "area": {"logic_um2": 1e6, "cell_count": 100, "blocks_um2": {"sng": 3e5}},
+            "memory_area_um2": 2e6,
+            "netlist_logic_split_j": {"switching_j": logic / 2, "internal_j": logic / 2, "leakage_j": 0.0},
+            "cross_check": {"activity": 0.3, "library_tables_j": 1e-12, "opensta_j": 2e-12, "difference": -0.5},
             "timing": {"fmax_mhz": 10.0}, "images_per_s_at_fmax": 1e4,
             "energy": {"logic_j": logic, "memory_j": mem, "random_source_j": source, "total_j": logic + mem + source,
                        "per_synapse_bit_j": 1e-12, "blocks_j": {}},
@@ -69,4 +72,5 @@ def test_findings_take_their_numbers_from_the_rows():
     assert f"{100 * (1 - total['smtj-comparator'] / total['lfsr']):.0f} % of the design" in text
     assert "and the shared bias DAC 5.0 nJ" in text and "What the sMTJ removes in SC L=64 exact" in text
     assert "10,600 fJ per bit at 0.18 um" in text and "Scaled, not measured" in text
-    assert text.count("| SC L=64 exact |") == 6          # three rows, in the measured and the scaled table
+    # three rows in the measured and in the scaled table, and the netlist once in the power table
+    assert text.count("| SC L=64 exact |") == 7
