@@ -35,17 +35,9 @@ def gate_level_detail(net, component, files, cycles, period_ns: float) -> dict:
         raise MtjscError(f"the gate-level runs of {net.top} left no toggles in {[str(f) for f in files]}: "
                          "the simulation produced no activity")
     rates = activity.rates(counts, int(np.sum(cycles)))
-    e = power.energy_per_clock(net, rates, period_ns=period_ns, component=component)
-    driven = [r for n, r in rates.items() if n in net.drivers]
-    mean = float(np.mean(driven))
-    sta = flow.sta(net, period_ns=period_ns, default_activity=mean, component=component)
-    uniform = power.energy_per_clock(net, {n: mean for n in set(net.loads) | set(net.drivers)},
-                                     period_ns=period_ns, component=component)["total_j"]
-    sta_j = sta["power_w"]["total"] * period_ns * 1e-9
-    return {"energy": e, "cycles_per_image": float(np.mean(cycles)), "mean_activity": mean,
-            "timing": {k: sta[k] for k in ("critical_ns", "fmax_mhz")},
-            "cross_check": {"activity": mean, "library_tables_j": uniform, "opensta_j": sta_j,
-                            "difference": uniform / sta_j - 1.0}}
+    d = power.rates_detail(net, rates, period_ns=period_ns, component=component)
+    return {"energy": d["energy"], "cycles_per_image": float(np.mean(cycles)), "mean_activity": d["mean_activity"],
+            "timing": {k: d["sta"][k] for k in ("critical_ns", "fmax_mhz")}, "cross_check": d["cross_check"]}
 
 
 def _summary(net, component, d: dict, mem_e: dict) -> dict:

@@ -117,3 +117,20 @@ def energy_per_clock(net: flow.Netlist, rates: dict, *, period_ns: float, clock:
     return {"switching_j": sw * pj, "internal_j": internal * pj, "leakage_j": leak * pj,
             "total_j": (sw + internal + leak) * pj, "blocks_j": blocks,
             "instances_j": {k: v * pj for k, v in per_inst.items()}, "slew_ns": SLEW_NS, "period_ns": period_ns}
+
+
+def rates_detail(net, rates: dict, *, period_ns: float, component=None) -> dict:
+    """What per-net ``rates`` (transitions per clock) say about ``net``: ``energy`` per clock
+    (:func:`energy_per_clock`), the ``mean_activity`` of the driven nets, OpenSTA's report at that
+    activity (``sta``: timing and power), and the ``cross_check`` of the library tables against it with
+    every net at that activity. The one computation of the validation blocks and the gate-level designs."""
+    driven = [r for n, r in rates.items() if n in net.drivers]
+    mean = sum(driven) / len(driven)
+    sta = flow.sta(net, period_ns=period_ns, default_activity=mean, component=component)
+    uniform = energy_per_clock(net, {n: mean for n in set(net.loads) | set(net.drivers)},
+                               period_ns=period_ns, component=component)["total_j"]
+    sta_j = sta["power_w"]["total"] * period_ns * 1e-9
+    return {"energy": energy_per_clock(net, rates, period_ns=period_ns, component=component),
+            "mean_activity": mean, "sta": sta,
+            "cross_check": {"activity": mean, "library_tables_j": uniform, "opensta_j": sta_j,
+                            "difference": uniform / sta_j - 1.0}}
