@@ -60,6 +60,104 @@ def _pack(values, width: int) -> int:
     return out
 
 
+def image_io(acc, m: Module, *, lanes: int, chunks: int, start, done, cls, scores, used=None):
+    """The pixel and result ports of an accelerator ``acc`` (its ``pixels``, ``result``, ``busy`` and
+    ``load_state``): 784 pixel bytes become SNG thresholds in a memory of ``chunks`` words of ``lanes``
+    thresholds (returned, its read port free for the datapath), ``start`` pulses after the last pixel,
+    and ``done`` makes ``cls``, ``scores`` (and ``used``) the result, held until it is taken."""
+    cfg = acc.config
+    B = cfg.sng_bits
+    ls = acc.load_state
+    loading, idx, kick, result_valid = ls.loading, ls.idx, ls.kick, ls.result_valid
+    lut = Array(Const(q, B + 1) for q in pixel_thresholds(cfg.encoding, B, cfg.neuron))
+    pix = MemoryBlock(width=lanes * (B + 1), depth=chunks, writable=True, granularity=B + 1,
+                      read_enable=getattr(acc, "pixel_read_enable", False))
+    add_submodule(acc, m, "mem_pixel_q", pix, "memories")
+    pw = pix.wr
+    lane = Signal(range(lanes))
+    word = Signal(range(chunks))
+    m.d.comb += [acc.pixels.ready.eq(loading & ~kick), pw.addr.eq(word),
+                 pw.data.eq(Cat(*[lut[acc.pixels.payload] for _ in range(lanes)]))]
+    with m.If(acc.pixels.valid & acc.pixels.ready):
+        m.d.comb += pw.en.eq(1 << lane)
+        with m.If(lane == lanes - 1):
+            m.d.sync += [lane.eq(0), word.eq(word + 1)]
+        with m.Else():
+            m.d.sync += lane.eq(lane + 1)
+        with m.If(idx == PIXELS - 1):
+            m.d.sync += [kick.eq(1), idx.eq(0), lane.eq(0), word.eq(0)]
+        with m.Else():
+            m.d.sync += idx.eq(idx + 1)
+    m.d.comb += start.eq(kick)
+    with m.If(kick):
+        m.d.sync += [kick.eq(0), loading.eq(0)]
+    with m.If(done):
+        m.d.sync += result_valid.eq(1)
+    with m.If(acc.result.valid & acc.result.ready):
+        m.d.sync += [result_valid.eq(0), loading.eq(1)]
+    m.d.comb += [acc.result.valid.eq(result_valid), acc.result.payload.cls.eq(cls),
+                 acc.result.payload.scores.eq(scores), acc.busy.eq(~loading | kick)]
+    if used is not None:
+        m.d.comb += acc.result.payload.t.eq(used)
+    return pix
+
+
+def load_state():
+    """The image-load and result state of :func:`image_io` (made in a component's ``__init__``, not in
+    elaborate, so the formal harness of :mod:`mtjsc.formal.properties` can state the invariants that make
+    its handshake proofs inductive)."""
+    return SimpleNamespace(loading=Signal(init=1, name="loading"), idx=Signal(range(PIXELS + 1), name="idx"),
+                           kick=Signal(name="kick"), result_valid=Signal(name="result_valid"))
+
+
+def slot_words(q, *, P: int, W: int, G: int, C: int, width: int) -> list:
+    """Values ``q`` [neurons, inputs] cut into P memories (one per neuron slot) of one word per (group,
+    chunk), g C + c, of W fields of ``width`` bits (zero past the last neuron or input)."""
+    m, n = q.shape
+    banks = [[] for _ in range(P)]
+    for g in range(G):
+        for c in range(C):
+            block = np.zeros((P, W), np.int64)
+            rows = q[g * P:(g + 1) * P, c * W:min(n, (c + 1) * W)]
+            block[:rows.shape[0], :rows.shape[1]] = rows
+            for p in range(P):
+                banks[p].append(_pack(block[p], width))
+    return banks
+
+
+def seed_words(config: ScConfig, seed: int, layer: int, role: int, lanes: int, chunks: int) -> list:
+    """LFSR seeds of (layer, role) for run ``seed``, one word of ``lanes`` states per chunk (1 past the fan-in)."""
+    n, LW = config.fan_in[layer], config.lfsr_width
+    states = [lfsr_def.seed_state(seed, layer, role, i, LW) if i < n else 1 for i in range(lanes * chunks)]
+    return [_pack(states[c * lanes:(c + 1) * lanes], LW) for c in range(chunks)]
+
+
+def threshold_matrix(model, config: ScConfig, layer: int):
+    """The SNG thresholds round(P 2^B) of a layer's weights, int [neurons, inputs]."""
+    p = golden.weight_probabilities(model, model.weights[layer])
+    return lfsr_def.sng_threshold(p, config.sng_bits)
+
+
+def check_model_config(model, config) -> ScConfig:
+    """``config`` as an accelerator of ``model`` takes it."""
+    if not isinstance(config, ScConfig):
+        raise MtjscError(f"config must be an ScConfig, got {type(config).__name__}")
+    if tuple(model.K) != config.K or model.hidden != config.hidden or model.encoding != config.encoding:
+        raise MtjscError(f"the model (K={model.K}, hidden={model.hidden}, encoding={model.encoding!r}) does "
+                         f"not match the configuration (K={config.K}, hidden={config.hidden}, encoding="
+                         f"{config.encoding!r}); build it with ScConfig.from_model(model, ...)")
+    return config
+
+
+def make_accelerator(*, model, config: ScConfig, seed: int = 0, sng: str = "lfsr", early_exit=None):
+    """The accelerator ``config`` describes: :class:`ScMlpAccelerator` (Tb = 1) or the pass-major
+    :class:`~mtjsc.hdl.blocked.BlockedScAccelerator` (Tb = L, ``config.pass_major``)."""
+    if isinstance(config, ScConfig) and config.pass_major:
+        from mtjsc.hdl.blocked import BlockedScAccelerator
+        return BlockedScAccelerator(model=model, config=config, seed=seed, sng=sng, early_exit=early_exit)
+    return ScMlpAccelerator(model=model, config=config, seed=seed, sng=sng, early_exit=early_exit)
+
+
 class ScMlpAccelerator(wiring.Component):
     """Image in, class and scores out; weights, SNGs and schedule on chip.
 
@@ -89,12 +187,10 @@ class ScMlpAccelerator(wiring.Component):
     def __init__(self, *, model, config: ScConfig, seed: int = 0, sng: str = "lfsr", early_exit=None):
         if sng not in SNG_KINDS:
             raise MtjscError(f"sng={sng!r} is not an SNG kind; choose one of {', '.join(SNG_KINDS)}")
-        if not isinstance(config, ScConfig):
-            raise MtjscError(f"config must be an ScConfig, got {type(config).__name__}")
-        if tuple(model.K) != config.K or model.hidden != config.hidden or model.encoding != config.encoding:
-            raise MtjscError(f"the model (K={model.K}, hidden={model.hidden}, encoding={model.encoding!r}) does "
-                             f"not match the configuration (K={config.K}, hidden={config.hidden}, encoding="
-                             f"{config.encoding!r}); build it with ScConfig.from_model(model, ...)")
+        check_model_config(model, config)
+        if config.pass_major:
+            raise MtjscError(f"stream_block Tb = L = {config.L} is the pass-major design: build it with "
+                             f"make_accelerator or BlockedScAccelerator")
         self.model, self.config, self.seed, self.sng = model, config, check_seed(seed), sng
         if config.stream_lanes > 1 and sng != "lfsr":
             raise MtjscError(f"T = {config.stream_lanes} stream indices per clock needs lfsr SNGs (their leaps "
@@ -115,11 +211,7 @@ class ScMlpAccelerator(wiring.Component):
         if sng == "entropy":
             ports["entropy"] = In(stream.Signature(self.entropy_width))
         super().__init__(ports)
-        #: the image-load and result state (made here, not in elaborate, so the formal harness of
-        #: :mod:`mtjsc.formal.properties` can state the invariants that make its handshake proofs inductive)
-        self.load_state = SimpleNamespace(loading=Signal(init=1, name="loading"),
-                                          idx=Signal(range(PIXELS + 1), name="idx"), kick=Signal(name="kick"),
-                                          result_valid=Signal(name="result_valid"))
+        self.load_state = load_state()
 
     def result_layout(self):
         """The result payload: :func:`~mtjsc.hdl.core.result_layout` of this design."""
@@ -212,8 +304,7 @@ class ScMlpAccelerator(wiring.Component):
         """Initial contents of a layer's threshold memories: for each of the P (or P2) neuron slots a
         list of words, one per (group, chunk), of W (or W2) thresholds. (One memory per slot keeps
         every word narrow: P x W thresholds in one word would exceed what a netlist value holds.)"""
-        p = golden.weight_probabilities(self.model, self.model.weights[layer])
-        return self._slot_words(layer, lfsr_def.sng_threshold(p, self.config.sng_bits), self.config.sng_bits + 1)
+        return self._slot_words(layer, threshold_matrix(self.model, self.config, layer), self.config.sng_bits + 1)
 
     def sign_words(self, layer: int) -> list:
         """An OR network's weight signs (1 = negative), laid out as :meth:`weight_words`, one bit a lane."""
@@ -222,25 +313,13 @@ class ScMlpAccelerator(wiring.Component):
     def _slot_words(self, layer: int, q, width: int) -> list:
         s = self.schedule
         P, W, G, C = (s.P, s.W, s.G1, s.C1) if layer == 0 else (s.P2, s.W2, s.G2, s.C2)
-        m, n = q.shape
-        banks = [[] for _ in range(P)]
-        for g in range(G):
-            for c in range(C):
-                block = np.zeros((P, W), np.int64)
-                rows = q[g * P:(g + 1) * P, c * W:min(n, (c + 1) * W)]
-                block[:rows.shape[0], :rows.shape[1]] = rows
-                for p in range(P):
-                    banks[p].append(_pack(block[p], width))
-        return banks
+        return slot_words(q, P=P, W=W, G=G, C=C, width=width)
 
     def seed_words(self, layer: int, role: int) -> list:
         """LFSR seeds of (layer, role), one word of W (or W2) states per chunk."""
-        cfg, s = self.config, self.schedule
-        n = cfg.fan_in[layer]
+        s = self.schedule
         W, C = (s.W, s.C1) if layer == 0 else (s.W2, s.C2)
-        states = [lfsr_def.seed_state(self.seed, layer, role, i, cfg.lfsr_width) if i < n else 1
-                  for i in range(W * C)]
-        return [_pack(states[c * W:(c + 1) * W], cfg.lfsr_width) for c in range(C)]
+        return seed_words(self.config, self.seed, layer, role, W, C)
 
     # ---------------------------------------------------------------- hardware
 
@@ -304,38 +383,9 @@ class ScMlpAccelerator(wiring.Component):
         P, W, P2, W2 = s.P, s.W, s.P2, s.W2
 
         # ------------------------------------------------------------ image load and result
-        ls = self.load_state
-        loading, idx, kick, result_valid = ls.loading, ls.idx, ls.kick, ls.result_valid
-        lut = Array(Const(q, B + 1) for q in pixel_thresholds(cfg.encoding, B, cfg.neuron))
-        pix = MemoryBlock(width=W * (B + 1), depth=s.C1, writable=True, granularity=B + 1)
-        add_submodule(self, m, "mem_pixel_q", pix, "memories")
-        pw, pr = pix.wr, pix.rd
-        lane = Signal(range(W))
-        word = Signal(range(s.C1))
-        m.d.comb += [self.pixels.ready.eq(loading & ~kick), pw.addr.eq(word),
-                     pw.data.eq(Cat(*[lut[self.pixels.payload] for _ in range(W)]))]
-        with m.If(self.pixels.valid & self.pixels.ready):
-            m.d.comb += pw.en.eq(1 << lane)
-            with m.If(lane == W - 1):
-                m.d.sync += [lane.eq(0), word.eq(word + 1)]
-            with m.Else():
-                m.d.sync += lane.eq(lane + 1)
-            with m.If(idx == PIXELS - 1):
-                m.d.sync += [kick.eq(1), idx.eq(0), lane.eq(0), word.eq(0)]
-            with m.Else():
-                m.d.sync += idx.eq(idx + 1)
-        m.d.comb += core.start.eq(kick)
-        with m.If(kick):
-            m.d.sync += [kick.eq(0), loading.eq(0)]
-        with m.If(core.done):
-            m.d.sync += result_valid.eq(1)
-        with m.If(self.result.valid & self.result.ready):
-            m.d.sync += [result_valid.eq(0), loading.eq(1)]
-        m.d.comb += [self.result.valid.eq(result_valid), self.result.payload.cls.eq(core.cls),
-                     self.result.payload.scores.eq(core.scores),
-                     self.busy.eq(~loading | kick)]
-        if self.early_exit is not None:
-            m.d.comb += self.result.payload.t.eq(core.used)
+        pix = image_io(self, m, lanes=W, chunks=s.C1, start=core.start, done=core.done, cls=core.cls,
+                       scores=core.scores, used=core.used if self.early_exit is not None else None)
+        pr = pix.rd
 
         # ------------------------------------------------------------ weights and SNGs, addressed one clock ahead
         fire = core.transfer.valid & core.transfer.ready

@@ -65,6 +65,47 @@ def adder_tree(m: Module, values: list, name: str):
     return values[0] if values else Signal(1, name=f"{name}_zero")
 
 
+def chunk_variants(n: int, W: int) -> dict:
+    """The chunks whose gate networks differ, ``{variant: first chunk}``; a chunk's variant is
+    ``((c W) mod 4, False)`` or ``(None, True)`` for the last chunk."""
+    C = math.ceil(n / W)
+    reps = {}
+    for c in range(C):
+        reps.setdefault(((c * W) % 4, False) if c < C - 1 else (None, True), c)
+    return reps
+
+
+def chunk_count(m: Module, bits, *, n: int, lanes: int, kind: str, last, phase, carry=None, name: str = ""):
+    """The count of one chunk of ``lanes`` product bits (:func:`chunk_plan`), as comb logic: one gate
+    network per variant (:func:`chunk_variants`), selected by ``last`` (the last chunk) and ``phase``
+    ((c W) mod 4). Returns ``(partial, carry_next, has_carry)``: ``carry_next`` is the bit that opens a
+    pair closing in the next chunk (``carry`` is that bit of the chunk before; an odd W with the approx
+    kind only)."""
+    W = lanes
+    partial = Signal(range(2 * W + 2), name=f"{name}partial")
+    carry_next = Signal(name=f"{name}carry_next")
+    if carry is not None:
+        m.d.comb += carry_next.eq(carry)
+    has_carry = False
+    for v, k in chunk_variants(n, W).items():
+        gates, singles, carry_out = chunk_plan(n, W, k, kind)
+        if carry is None and (carry_out is not None or any(o[0] == "carry" for _, a, b in gates for o in (a, b))):
+            raise MtjscError(f"an approximate count of {n} inputs over {W} lanes pairs inputs across chunks; "
+                             f"this datapath keeps no carry between chunks (use an even lane count)")
+        bit = lambda o: carry if o[0] == "carry" else bits[o[1]]     # noqa: E731
+        terms = [(bit(a) | bit(b)) if op == "or" else (bit(a) & bit(b)) for op, a, b in gates]
+        tag = "last" if v[1] else f"ph{v[0]}"
+        g = adder_tree(m, terms, f"{name}gates_{tag}")
+        s = adder_tree(m, [bits[i] for i in singles], f"{name}singles_{tag}")
+        sel = last if v[1] else (~last & (phase == v[0]))
+        with m.If(sel):
+            m.d.comb += partial.eq(Cat(0, g) + s if terms else s)
+            if carry_out is not None:
+                m.d.comb += carry_next.eq(bits[carry_out])
+                has_carry = True
+    return partial, carry_next, has_carry
+
+
 def _check_chunking(n, lanes, stages) -> tuple:
     """The validated ``(n, lanes, stages, chunks)`` of a :class:`LaneApc` or its :class:`LaneApcControl`."""
     n = check_fan_in(n)
@@ -164,8 +205,8 @@ class LaneApc(wiring.Component):
         super().__init__(ports)
 
     def variant(self, c: int) -> tuple:
-        """Chunks with the same variant have the same gate network: (c W mod 4, last?)."""
-        return ((c * self.lanes) % 4, c == self.chunks - 1) if c < self.chunks - 1 else (None, True)
+        """Chunks with the same variant have the same gate network (:func:`chunk_variants`)."""
+        return ((c * self.lanes) % 4, False) if c < self.chunks - 1 else (None, True)
 
     def reference(self, products) -> list:
         """Partial count of each chunk for the n product bits ``products``; they sum to the APC count."""
@@ -191,27 +232,8 @@ class LaneApc(wiring.Component):
             ctl = self
         carry = Signal()
         acc = Signal(range(self.n + 1))
-        # one gate network per variant; the first chunk of each variant stands for all of them
-        reps = {}
-        for k in range(C):
-            reps.setdefault(self.variant(k), k)
-        partial = Signal(range(2 * W + 2))
-        carry_next = Signal()
-        m.d.comb += carry_next.eq(carry)
-        has_carry = False
-        for v, k in reps.items():
-            gates, singles, carry_out = chunk_plan(self.n, W, k, self.kind)
-            bit = lambda o: carry if o[0] == "carry" else self.bits[o[1]]     # noqa: E731
-            terms = [(bit(a) | bit(b)) if op == "or" else (bit(a) & bit(b)) for op, a, b in gates]
-            tag = "last" if v[1] else f"ph{v[0]}"
-            g = adder_tree(m, terms, f"gates_{tag}")
-            s = adder_tree(m, [self.bits[i] for i in singles], f"singles_{tag}")
-            sel = ctl.last if v[1] else (~ctl.last & (ctl.phase == v[0]))
-            with m.If(sel):
-                m.d.comb += partial.eq(Cat(0, g) + s if terms else s)
-                if carry_out is not None:
-                    m.d.comb += carry_next.eq(self.bits[carry_out])
-                    has_carry = True
+        partial, carry_next, has_carry = chunk_count(m, self.bits, n=self.n, lanes=W, kind=self.kind, last=ctl.last,
+                                                     phase=ctl.phase, carry=carry)
         if has_carry:                         # only an odd W with the approx kind straddles pairs
             with m.If(self.en):
                 m.d.sync += carry.eq(carry_next)
@@ -230,4 +252,49 @@ class LaneApc(wiring.Component):
                 m.d.sync += [self.count.eq(total), self.count_valid.eq(1), acc.eq(0)]
             with m.Else():
                 m.d.sync += acc.eq(total)
+        return m
+
+
+class ChunkCount(wiring.Component):
+    """The count of one chunk of W product bits, combinational (:func:`chunk_count`, no carry): the
+    partial count that :class:`LaneApc` would add for a chunk whose variant ``last`` and ``phase`` name.
+    For datapaths that keep the partial sums themselves (the pass-major accelerator), where the chunks
+    of one sum do not come one after the other.
+
+    Parameters
+    ----------
+    n, lanes, kind
+        Fan-in, W and APC kind; the approximate kind needs an even W (no pair straddles two chunks).
+
+    Ports
+    -----
+    bits : in, W
+        The chunk's product bits, lane l = input c W + l.
+    last, phase : in
+        The chunk is the last one; (c W) mod 4.
+    count : out
+        Twice the pair gates plus the single bits (:func:`chunk_plan`).
+    """
+
+    def __init__(self, *, n: int, lanes: int, kind: str = "exact"):
+        self.n, self.lanes, _, self.chunks = _check_chunking(n, lanes, 0)
+        self.kind = check_apc(kind)
+        if self.kind == "approx" and self.lanes % 2 and self.chunks > 1:
+            raise MtjscError(f"an approximate ChunkCount over an odd lane count ({self.lanes}) would split pairs "
+                             f"across chunks; use an even W")
+        super().__init__({"bits": In(self.lanes), "last": In(1), "phase": In(2),
+                          "count": Out(range(2 * self.lanes + 2))})
+
+    def reference(self, bits, c: int) -> int:
+        """The count of chunk ``c`` with product bits ``bits`` (W of them)."""
+        gates, singles, _ = chunk_plan(self.n, self.lanes, c, self.kind)
+        b = [int(bool(x)) for x in bits]
+        return 2 * sum((b[a[1]] | b[d[1]]) if op == "or" else (b[a[1]] & b[d[1]]) for op, a, d in gates) + \
+            sum(b[i] for i in singles)
+
+    def elaborate(self, platform):
+        m = Module()
+        partial, _, _ = chunk_count(m, self.bits, n=self.n, lanes=self.lanes, kind=self.kind, last=self.last,
+                                    phase=self.phase)
+        m.d.comb += self.count.eq(partial)
         return m

@@ -36,6 +36,9 @@ class MemoryBlock(wiring.Component):
         Write-enable granularity in bits (``wr_en`` has width / granularity bits).
     transparent : bool
         A read of the address being written returns the new data (else the old).
+    read_enable : bool
+        Add ``rd_en``: the read port takes its address only on clocks with ``rd_en`` and holds its
+        data otherwise (a register of the data for free: an EBR's output register).
 
     The ports are ``rd_addr``, ``rd_data`` (valid the clock after the address)
     and the write port; :attr:`rd` and :attr:`wr` group them as ``.addr``,
@@ -43,7 +46,7 @@ class MemoryBlock(wiring.Component):
     """
 
     def __init__(self, *, width: int, depth: int, init=(), writable: bool = False, granularity: int | None = None,
-                 transparent: bool = False):
+                 transparent: bool = False, read_enable: bool = False):
         self.width = check_int(width, "memory width", minimum=1)
         self.depth = check_int(depth, "memory depth", minimum=1)
         self.init = list(init)
@@ -55,7 +58,10 @@ class MemoryBlock(wiring.Component):
         if transparent and not writable:
             raise MtjscError("a transparent read port needs a write port (writable=True)")
         self.writable, self.granularity, self.transparent = writable, granularity, transparent
+        self.read_enable = read_enable
         members = {"rd_addr": In(range(self.depth)), "rd_data": Out(self.width)}
+        if read_enable:
+            members["rd_en"] = In(1)
         if writable:
             members.update(wr_addr=In(range(self.depth)), wr_data=In(self.width),
                            wr_en=In(self.width // granularity if granularity else 1))
@@ -63,7 +69,7 @@ class MemoryBlock(wiring.Component):
 
     @property
     def rd(self):
-        return SimpleNamespace(addr=self.rd_addr, data=self.rd_data)
+        return SimpleNamespace(addr=self.rd_addr, data=self.rd_data, en=getattr(self, "rd_en", None))
 
     @property
     def wr(self):
@@ -79,4 +85,6 @@ class MemoryBlock(wiring.Component):
         else:
             rd = mem.read_port()
         m.d.comb += [rd.addr.eq(self.rd_addr), self.rd_data.eq(rd.data)]
+        if self.read_enable:
+            m.d.comb += rd.en.eq(self.rd_en)
         return m

@@ -107,6 +107,11 @@ class ScConfig:
     stream_lanes : int
         Accelerator knob T: stream indices per clock (bit-parallel SC); T
         copies of the datapath share each weight-threshold read. T divides L.
+    stream_block : int
+        Accelerator knob Tb: stream indices swept per threshold read. 1 is the index-major
+        :class:`~mtjsc.hdl.accelerator.ScMlpAccelerator` (every threshold read again for every
+        index); L is the pass-major :class:`~mtjsc.hdl.blocked.BlockedScAccelerator` (each threshold
+        read once per image, held while all L indices go by). Other values are not built.
     """
 
     L: int
@@ -120,6 +125,7 @@ class ScConfig:
     input_lanes: int = 0
     neuron: str = "btanh"
     stream_lanes: int = 1
+    stream_block: int = 1
 
     def __post_init__(self):
         object.__setattr__(self, "L", check_length(self.L))
@@ -149,13 +155,20 @@ class ScConfig:
             raise MtjscError(f"stream_lanes T={T} does not divide L={self.L}: the schedule steps the stream "
                              f"index by T; choose one of {', '.join(map(str, divisors))}")
         object.__setattr__(self, "stream_lanes", T)
+        Tb = check_int(self.stream_block, "stream_block Tb", minimum=1, maximum=self.L,
+                       fix=f"1 (index-major) or L = {self.L} (pass-major)")
+        if Tb not in (1, self.L):
+            raise MtjscError(f"stream_block Tb={Tb}: the accelerators sweep 1 stream index per threshold read "
+                             f"(Tb = 1) or all L = {self.L} (Tb = L, the pass-major design); blocks in between "
+                             f"are not built")
+        object.__setattr__(self, "stream_block", Tb)
 
     @classmethod
     def from_model(cls, model, *, L: int, **overrides) -> "ScConfig":
         """The configuration of ``model`` (K, encoding, hidden size) at stream length ``L``.
 
         ``overrides`` set the remaining fields (``apc``, ``sng_bits``,
-        ``lfsr_width``, ``parallel_neurons``, ``input_lanes``, ``stream_lanes``); giving K,
+        ``lfsr_width``, ``parallel_neurons``, ``input_lanes``, ``stream_lanes``, ``stream_block``); giving K,
         encoding, hidden or neuron that disagree with the model is an error.
         """
         fixed = {"K": tuple(int(k) for k in model.K), "encoding": model.encoding, "hidden": model.hidden,
@@ -178,6 +191,11 @@ class ScConfig:
         return self.input_lanes or FIRST_LAYER_FANIN
 
     @property
+    def pass_major(self) -> bool:
+        """Tb = L (and L > 1): the pass-major accelerator."""
+        return self.stream_block == self.L and self.L > 1
+
+    @property
     def neurons_in_parallel(self) -> int:
         """P as a number of neurons (0 means all H)."""
         return self.parallel_neurons or self.hidden
@@ -191,7 +209,7 @@ class ScConfig:
         return {"L": self.L, "K": list(self.K), "encoding": self.encoding, "apc": self.apc,
                 "sng_bits": self.sng_bits, "lfsr_width": self.lfsr_width, "hidden": self.hidden,
                 "parallel_neurons": self.parallel_neurons, "input_lanes": self.input_lanes,
-                "neuron": self.neuron, "stream_lanes": self.stream_lanes}
+                "neuron": self.neuron, "stream_lanes": self.stream_lanes, "stream_block": self.stream_block}
 
 
 __all__ = ["ScConfig", "NEURONS", "check_neuron", "check_apc", "check_encoding", "check_K", "check_length", "check_sng_bits",

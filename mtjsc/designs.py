@@ -39,8 +39,9 @@ class Design:
 
 
 def _t(cfg: ScConfig) -> str:
-    """The name part of T stream indices per clock (none for T = 1, the names designs had before T)."""
-    return "" if cfg.stream_lanes == 1 else f"_T{cfg.stream_lanes}"
+    """The name part of T stream indices per clock (none for T = 1, the names designs had before T) and
+    of the pass-major schedule (Tb = L)."""
+    return ("" if cfg.stream_lanes == 1 else f"_T{cfg.stream_lanes}") + ("_pass" if cfg.pass_major else "")
 
 
 def core_name(cfg: ScConfig) -> str:

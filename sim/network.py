@@ -139,7 +139,7 @@ def accelerator_cosim(model, images_u8, *, config: ScConfig, seed: int = 0, simu
         result and from the clocks) must equal the golden early-exit run's.
     """
     from mtjsc.behavioral_models.sources import make_source
-    from mtjsc.hdl.accelerator import ScMlpAccelerator
+    from mtjsc.hdl.accelerator import make_accelerator
     cfg = golden.network_config(model, config)
     imgs = np.asarray(images_u8, np.uint8).reshape(-1, PIXELS)
     src = make_source("lfsr", seed=seed, config=cfg) if source is None else source
@@ -150,7 +150,7 @@ def accelerator_cosim(model, images_u8, *, config: ScConfig, seed: int = 0, simu
     if sng == "lfsr" and (src.seed, src.sng_bits, src.width) != (seed, cfg.sng_bits, cfg.lfsr_width):
         raise MtjscError("the lfsr source must have the run seed, B and LFSR width of the design")
     ids = np.arange(len(imgs)) if image_ids is None else np.asarray(image_ids, np.int64)
-    acc = ScMlpAccelerator(model=model, config=cfg, seed=seed, sng=sng, early_exit=early_exit)
+    acc = make_accelerator(model=model, config=cfg, seed=seed, sng=sng, early_exit=early_exit)
     scores, classes, used = _golden_exit(model, imgs / 255.0, source=src, config=cfg, image_ids=ids,
                                          early_exit=early_exit, workers=1)
     data = {"pixels": imgs, "score_bits": np.int64(acc.score_bits), "idle": np.float64(idle),
@@ -192,12 +192,12 @@ def accelerator_native(model, images_u8, *, config: ScConfig, seed: int = 0, pro
     those of its golden exit index (:meth:`ScMlpAccelerator.cycles_at_exit`, one count per index).
     """
     from mtjsc.behavioral_models.sources import make_source
-    from mtjsc.hdl.accelerator import ScMlpAccelerator
+    from mtjsc.hdl.accelerator import make_accelerator
     from mtjsc.sim import native
     cfg = golden.network_config(model, config)
     imgs = np.asarray(images_u8, np.uint8).reshape(-1, PIXELS)
     ids = np.arange(len(imgs)) if image_ids is None else np.asarray(image_ids, np.int64)
-    acc = ScMlpAccelerator(model=model, config=cfg, seed=seed, early_exit=early_exit)
+    acc = make_accelerator(model=model, config=cfg, seed=seed, early_exit=early_exit)
     t0 = time.time()
     exe = native.build(acc, name=accelerator_build_name(cfg, seed, early_exit=early_exit), build_root=build_root,
                        netlist=netlist, extra_flags=extra_flags)

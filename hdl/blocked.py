@@ -1,0 +1,435 @@
+"""`BlockedScAccelerator`: the pass-major SC accelerator (Tb = L), past the block-RAM wall.
+
+:class:`~mtjsc.hdl.accelerator.ScMlpAccelerator` reads every weight threshold again for every
+stream index, so its block RAMs, not its logic, bound it. The stream index, not the clock, fixes
+every bit (DESIGN.md), so the schedule is free; this design turns the loops inside out::
+
+    for g in 0..G1-1:                      # hidden neurons g P .. g P + P - 1
+        for c in 0..C1-1:                  # inputs c W .. c W + W - 1: one *pass*
+            read the P W weight and W pixel thresholds once; restart the chunk's 2 W LFSRs from their seeds
+            for s in 0..L/T-1:             # stream indices s T .. s T + T - 1, one clock
+                P x W x T lanes: comparators, XNOR, chunk counts; add into the partial sums of (p, t)
+                (last chunk: the T Btanh updates of each neuron, chained, give its hidden bits of t)
+        after the last pass of g: the output-layer unit sweeps t = 0..L-1 over g's P hidden bits
+        (10 x P lanes, one index a clock), adding into the ten scores, while the next group's passes run
+
+Each threshold is read once per image and held for the L / T clocks of its pass; the partial
+sums of the P neurons of a group over all t live in one memory of L / T words of P T counts.
+The output layer's bias input is a chunk of its own when P divides H (run while group 0 goes by).
+The scores are the sums over t and over chunks of the output layer's chunk counts, which equal the
+sums over t of its APC counts, so the result equals the golden ``lfsr`` source's at any P, W and T.
+
+Pipeline of a pass step: (0) the LFSR banks, restarted from the chunk's seed ROM word at s = 0 and
+leaping T indices a clock, register the T numbers of each lane; (1) comparators and XNOR against the
+held thresholds, registered; (2) the chunk counts, registered; (3) the partial sums (read in stage 2,
+written here) and, in the last chunk, the chained Btanh updates; (4) the hidden bits written.
+"""
+
+from __future__ import annotations
+
+import math
+
+from amaranth import Array, Cat, Const, Module, Mux, Signal
+from amaranth.lib import stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from mtjsc.behavioral_models import lfsr as lfsr_def
+from mtjsc.config import CLASSES, PIXELS, ScConfig
+from mtjsc.errors import MtjscError
+from mtjsc.hdl.accelerator import (check_model_config, image_io, load_state, seed_words, slot_words,
+                                   threshold_matrix, _pack)
+from mtjsc.hdl.btanh import BtanhUpdate
+from mtjsc.hdl.core import ARGMAX_STAGES, argmax, result_layout, score_bits
+from mtjsc.hdl.lane_apc import ChunkCount
+from mtjsc.hdl.lfsr import ComparatorSng, LfsrLeap
+from mtjsc.hdl.memory import MemoryBlock
+from mtjsc.hdl.tags import add_submodule
+from mtjsc.hdl.xnor import XnorArray
+from mtjsc.validate import check_seed
+
+#: Register stages of a pass step from the LFSR registers to the hidden-bit write (module docstring).
+PASS_STAGES = 4
+#: Clocks of an output-layer job beside its L index clocks: the setup clock (threshold and seed ROMs
+#: read) and the stages from the numbers to the scores (numbers, products, counts).
+L1_SETUP, L1_STAGES = 1, 3
+#: Clocks from the start pulse to the first pass step, and from the last score update to ``done``
+#: (the score registers, the argmax tree, the done register).
+LEAD, TAIL = 1, 1 + ARGMAX_STAGES
+
+
+class PassSchedule:
+    """Sizes and clocks of the pass-major schedule of an :class:`ScConfig` (one definition for the
+    RTL, the testbenches and the manifest)."""
+
+    def __init__(self, config: ScConfig):
+        self.config = config
+        n1, n2 = config.fan_in
+        self.P, self.W, self.T = config.neurons_in_parallel, config.lanes, config.stream_lanes
+        self.N = config.L // self.T                           # clocks of a pass
+        self.G1, self.C1 = math.ceil(config.hidden / self.P), math.ceil(n1 / self.W)
+        self.C2 = math.ceil(n2 / self.P)                      # output-layer chunks of P hidden inputs
+        self.bias_job = config.hidden % self.P == 0           # the bias is a chunk of its own
+
+    @property
+    def passes(self) -> int:
+        return self.G1 * self.C1
+
+    def cycles_per_image(self) -> int:
+        """Clocks from ``start`` to ``done``: the lead, G1 C1 passes of L / T clocks, the pipeline to the
+        last group's hidden bits, its output-layer job (setup, L indices, stages) and the tail."""
+        return (LEAD + self.passes * self.N + PASS_STAGES + L1_SETUP + self.config.L + L1_STAGES + TAIL)
+
+    def formula(self) -> str:
+        return (f"G1*C1 * L/T + L + {LEAD + PASS_STAGES + L1_SETUP + L1_STAGES + TAIL}, G1 = ceil(H/P), "
+                f"C1 = ceil(785/W)")
+
+    def as_dict(self) -> dict:
+        return {"dataflow": "pass-major", "P": self.P, "W": self.W, "T": self.T, "Tb": self.config.L,
+                "G1": self.G1, "C1": self.C1, "C2": self.C2, "clocks_per_pass": self.N,
+                "cycles_per_image": self.cycles_per_image(), "cycles_formula": self.formula()}
+
+
+def check_pass_config(config: ScConfig, sng: str, early_exit) -> PassSchedule:
+    """The schedule of a pass-major design, or an error that says which knob to change."""
+    s = PassSchedule(config)
+    if config.neuron != "btanh":
+        raise MtjscError("the pass-major accelerator (Tb = L) is built for Btanh networks; an OR network "
+                         "runs on ScMlpAccelerator (stream_block Tb = 1)")
+    if sng != "lfsr":
+        raise MtjscError(f"sng={sng!r}: the pass-major accelerator (Tb = L) restarts its LFSR banks from seeds "
+                         f"at every pass; entropy numbers would have to be kept for all L indices of every "
+                         f"input ({2 * config.fan_in[0] * config.L * config.sng_bits:,} bits at L = {config.L}), "
+                         f"more than the ECP5-85F's block RAM beside the weights; use Tb = 1")
+    if early_exit is not None:
+        raise MtjscError("early exit stops at block boundaries, and the pass-major accelerator (Tb = L) has "
+                         "none: it finishes the hidden layer's passes before any score exists; use Tb = 1")
+    if s.N < 2:
+        raise MtjscError(f"T = {s.T} at L = {config.L} leaves {s.N} clock per pass; the partial sums and the "
+                         f"seed ROM need at least 2 (T at most L / 2)")
+    if config.apc == "approx" and (s.W % 2 or s.P % 2 or config.hidden % 2):
+        raise MtjscError(f"the approximate APC pairs inputs (2k, 2k + 1); the pass-major accelerator needs even "
+                         f"W, P and H so that no pair straddles two passes (W = {s.W}, P = {s.P}, "
+                         f"H = {config.hidden})")
+    job = L1_SETUP + config.L + L1_STAGES + PASS_STAGES + 1
+    if s.C1 * s.N < job:
+        raise MtjscError(f"the output layer's job of a group ({job} clocks at L = {config.L}) must fit in the "
+                         f"next group's {s.C1} passes of {s.N} clocks; use fewer lanes W or a smaller T")
+    return s
+
+
+class BlockedScAccelerator(wiring.Component):
+    """Image in, class and scores out, the pass-major schedule (module docstring).
+
+    Parameters
+    ----------
+    model : ScModel
+        Weights (their SNG thresholds fill the memories).
+    config : ScConfig
+        L, K, APC kind, B, LFSR width, P, W, T, with ``stream_block`` = L.
+    seed : int
+        Run seed of the LFSR seed schedule (the ``lfsr`` source's ``seed``).
+    sng : {"lfsr"}
+        On-chip LFSR SNGs (the only kind this schedule takes).
+    early_exit : None
+        Not supported (no block boundaries); anything else is an error.
+
+    Ports
+    -----
+    pixels : stream of 8-bit pixel values, 784 per image (row-major)
+    result : stream, payload :func:`~mtjsc.hdl.core.result_layout` (``cls``, ten ``scores``)
+    busy : out
+    """
+
+    #: the pixel memory is read once per pass and holds its word
+    pixel_read_enable = True
+
+    def __init__(self, *, model, config: ScConfig, seed: int = 0, sng: str = "lfsr", early_exit=None):
+        check_model_config(model, config)
+        if not config.pass_major:
+            raise MtjscError(f"BlockedScAccelerator is the pass-major design: stream_block Tb must be L = "
+                             f"{config.L}, not {config.stream_block}")
+        self.model, self.config, self.seed, self.sng = model, config, check_seed(seed), sng
+        self.schedule = check_pass_config(config, sng, early_exit)
+        self.early_exit = None
+        self.score_bits = score_bits(config)
+        super().__init__({"pixels": In(stream.Signature(8)),
+                          "result": Out(stream.Signature(self.result_layout())),
+                          "busy": Out(1)})
+        self.load_state = load_state()
+
+    def result_layout(self):
+        return result_layout(self.score_bits)
+
+    def cycles_per_image(self) -> int:
+        """Clocks from the first pixel offered to the result taken (pixels every clock, result taken at once):
+        784 pixel transfers, 2 of hand-over and the schedule's (:meth:`PassSchedule.cycles_per_image`)."""
+        return PIXELS + 2 + self.schedule.cycles_per_image()
+
+    def cycles_at_exit(self, t: int) -> int:
+        if t != self.config.L:
+            raise MtjscError(f"the pass-major accelerator runs all L = {self.config.L} stream indices, not {t}")
+        return self.cycles_per_image()
+
+    def ebr_estimate(self) -> int:
+        """DP16KD blocks of the layer-0 threshold memories (as :meth:`ScMlpAccelerator.ebr_estimate`)."""
+        s, q = self.schedule, self.config.sng_bits + 1
+        return s.P * -(-s.W * q // 36) * -(-s.passes // 512)
+
+    def describe(self) -> dict:
+        """Manifest entries: configuration, schedule, memories (words x bits) and clocks per image."""
+        cfg, s = self.config, self.schedule
+        q, LW, cb = cfg.sng_bits + 1, cfg.lfsr_width, cfg.fan_in[0].bit_length()
+        mems = [{"name": "w0_q<p>", "count": s.P, "depth": s.passes, "width": s.W * q},
+                {"name": "w1_q<o>", "count": CLASSES, "depth": s.C2, "width": s.P * q},
+                {"name": "pixel_q", "count": 1, "depth": s.C1, "width": s.W * q},
+                {"name": "sng_in0_seed", "count": 1, "depth": s.C1, "width": s.W * LW},
+                {"name": "sng_w0_seed", "count": 1, "depth": s.C1, "width": s.W * LW},
+                {"name": "sng_w1_seed", "count": 1, "depth": s.C2, "width": s.P * LW},
+                {"name": "partial_sums", "count": 1, "depth": s.N, "width": s.P * s.T * cb},
+                {"name": "hidden_bits", "count": 1, "depth": 2 * s.N, "width": s.P * s.T}]
+        for mem in mems:
+            mem["bits"] = mem["count"] * mem["depth"] * mem["width"]
+        return {"config": cfg.as_dict(), "sng": self.sng, "seed": self.seed, "schedule": s.as_dict(),
+                "memories": mems, "memory_bits": sum(mem["bits"] for mem in mems), "score_bits": self.score_bits,
+                "cycles_per_image": self.cycles_per_image(),
+                "cycles_formula": f"784 + 2 + {s.formula()}", "early_exit": None,
+                "lanes_per_clock": s.P * s.W * s.T,
+                "weight_bits_per_clock": round(s.P * s.W * q / s.N, 2),
+                "ecp5_ebr_for_layer0_weights": self.ebr_estimate()}
+
+    # ---------------------------------------------------------------- memory images (Python)
+
+    def weight_words(self) -> list:
+        """The layer-0 threshold memories: P slots of one word per pass g C1 + c, W thresholds each."""
+        s = self.schedule
+        return slot_words(threshold_matrix(self.model, self.config, 0), P=s.P, W=s.W, G=s.G1, C=s.C1,
+                          width=self.config.sng_bits + 1)
+
+    def output_words(self) -> list:
+        """The output layer's threshold memories: per output o, one word per chunk j of the P thresholds of
+        hidden inputs j P .. j P + P - 1 (the bias is input H)."""
+        s = self.schedule
+        q = threshold_matrix(self.model, self.config, 1)
+        n2 = self.config.fan_in[1]
+        return [[_pack(q[o, j * s.P:min(n2, (j + 1) * s.P)], self.config.sng_bits + 1) for j in range(s.C2)]
+                for o in range(CLASSES)]
+
+    # ---------------------------------------------------------------- hardware
+
+    def _bank(self, m, name, seeds, lanes, first, steps):
+        """``lanes`` LFSRs restarted from the ROM word ``seeds`` when ``first``: returns the states of
+        indices t .. t + steps - 1 (comb) and advances the register by ``steps`` leaps a clock."""
+        cfg = self.config
+        LW, B = cfg.lfsr_width, cfg.sng_bits
+        reg = Signal(lanes * LW, name=f"{name}_state")
+        cur = Signal(lanes * LW, name=f"{name}_now")
+        m.d.comb += cur.eq(Mux(first, seeds, reg))
+        states = [cur]
+        for k in range(steps):
+            leap = add_submodule(self, m, f"{name}_leap{k}", LfsrLeap(width=LW, bits=B, lanes=lanes), "sng")
+            m.d.comb += leap.state.eq(states[-1])
+            states.append(leap.next)
+        m.d.sync += reg.eq(states[steps])
+        return [[st[i * LW:i * LW + B] for i in range(lanes)] for st in states[:steps]]
+
+    def elaborate(self, platform):
+        m = Module()
+        cfg, s = self.config, self.schedule
+        B, LW, K0, L, H = cfg.sng_bits, cfg.lfsr_width, cfg.K[0], cfg.L, cfg.hidden
+        n1, n2 = cfg.fan_in
+        P, W, T, N, G1, C1, C2 = s.P, s.W, s.T, s.N, s.G1, s.C1, s.C2
+        q = B + 1
+        cb = n1.bit_length()                   # a partial sum reaches n1
+        sb = self.score_bits
+
+        start, done = Signal(name="start"), Signal(name="done")
+        score_regs = [Signal(sb, name=f"score{o}") for o in range(CLASSES)]
+        cls = Signal(range(CLASSES), name="cls")
+        pix = image_io(self, m, lanes=W, chunks=C1, start=start, done=done, cls=cls, scores=Cat(*score_regs))
+
+        # ------------------------------------------------------------ stage 0: the pass counters and LFSRs
+        run = Signal(name="run")
+        g = Signal(range(max(G1, 2)), name="pass_g")
+        c = Signal(range(max(C1, 2)), name="pass_c")
+        st = Signal(range(max(N, 2)), name="pass_s")
+        pidx = Signal(range(max(s.passes, 2)), name="pass_index")
+        c_next = Signal(range(max(C1, 2)), name="pass_c_next")      # the chunk of the next pass (seed ROM address)
+        phase = Signal(2, name="pass_phase")                         # (c W) mod 4, the chunk's gate network
+        first = st == 0
+        last_step = st == N - 1
+        last_pass = (g == G1 - 1) & (c == C1 - 1)
+        with m.If(start):
+            m.d.sync += [run.eq(1), g.eq(0), c.eq(0), st.eq(0), pidx.eq(0), phase.eq(0)]
+        with m.Elif(run):
+            m.d.sync += st.eq(Mux(last_step, 0, st + 1))
+            with m.If(first):
+                m.d.sync += c_next.eq(Mux(c == C1 - 1, 0, c + 1))
+            with m.If(last_step):
+                m.d.sync += [pidx.eq(pidx + 1), phase.eq(phase + W)]
+                with m.If(c == C1 - 1):
+                    m.d.sync += [c.eq(0), g.eq(g + 1), phase.eq(0)]
+                with m.Else():
+                    m.d.sync += c.eq(c + 1)
+                with m.If(last_pass):
+                    m.d.sync += run.eq(0)
+        # the chunk's seeds: ROMs addressed with the next pass's chunk, ready before it starts
+        seed_x = MemoryBlock(width=W * LW, depth=C1, init=seed_words(cfg, self.seed, 0, lfsr_def.ROLE_INPUT, W, C1))
+        seed_w = MemoryBlock(width=W * LW, depth=C1, init=seed_words(cfg, self.seed, 0, lfsr_def.ROLE_WEIGHT, W, C1))
+        add_submodule(self, m, "mem_sng_in0_seed", seed_x, "memories")
+        add_submodule(self, m, "mem_sng_w0_seed", seed_w, "memories")
+        m.d.comb += [seed_x.rd.addr.eq(c_next), seed_w.rd.addr.eq(c_next)]
+        r_x = self._bank(m, "sng_in0", seed_x.rd.data, W, first, T)
+        r_w = self._bank(m, "sng_w0", seed_w.rd.data, W, first, T)
+        # the pass's thresholds: read once, at its first step; the read ports hold them for the pass
+        wmem = []
+        for p, words in enumerate(self.weight_words()):
+            mem = add_submodule(self, m, f"mem_w0_q{p}", MemoryBlock(width=W * q, depth=s.passes, init=words,
+                                                                     read_enable=True), "memories")
+            m.d.comb += [mem.rd.addr.eq(pidx), mem.rd.en.eq(run & first)]
+            wmem.append(mem.rd.data)
+        m.d.comb += [pix.rd.addr.eq(c), pix.rd.en.eq(run & first)]
+
+        def pipe(sig, name):
+            reg = Signal.like(sig, name=name)
+            m.d.sync += reg.eq(sig)
+            return reg
+
+        # ------------------------------------------------------------ stage 1: comparators and XNOR
+        v1, s1 = pipe(run, "v1"), pipe(st, "s1")
+        firstc1, lastc1, ph1, g1 = pipe(c == 0, "first_c1"), pipe(c == C1 - 1, "last_c1"), pipe(phase, "ph1"), pipe(g, "g1")
+        nx = [pipe(Cat(*r_x[k]), f"r_x{k}") for k in range(T)]
+        nw = [pipe(Cat(*r_w[k]), f"r_w{k}") for k in range(T)]
+        bias_lane = (n1 - 1) - (C1 - 1) * W
+        prods = [[None] * P for _ in range(T)]
+        for k in range(T):
+            xc = add_submodule(self, m, f"cmp_x{k}", ComparatorSng(bits=B, lanes=W), "sng")
+            m.d.comb += [xc.r.eq(nx[k]), xc.q.eq(pix.rd.data)]
+            x = Cat(*[xc.bit[l] | lastc1 if l == bias_lane else xc.bit[l] for l in range(W)])
+            for p in range(P):
+                wc = add_submodule(self, m, f"cmp_w{p}_{k}", ComparatorSng(bits=B, lanes=W), "sng")
+                xn = add_submodule(self, m, f"xnor{p}_{k}", XnorArray(n=W), "xnor")
+                m.d.comb += [wc.r.eq(nw[k]), wc.q.eq(wmem[p]), xn.x.eq(x), xn.w.eq(wc.bit)]
+                prods[k][p] = xn.p
+
+        # ------------------------------------------------------------ stage 2: chunk counts
+        v2, s2, firstc2, lastc2, ph2, g2 = (pipe(v1, "v2"), pipe(s1, "s2"), pipe(firstc1, "first_c2"),
+                                            pipe(lastc1, "last_c2"), pipe(ph1, "ph2"), pipe(g1, "g2"))
+        counts = [[None] * P for _ in range(T)]
+        for k in range(T):
+            for p in range(P):
+                bits = pipe(prods[k][p], f"prod{p}_{k}")
+                cc = add_submodule(self, m, f"count{p}_{k}", ChunkCount(n=n1, lanes=W, kind=cfg.apc), "apc")
+                m.d.comb += [cc.bits.eq(bits), cc.last.eq(lastc2), cc.phase.eq(ph2)]
+                counts[k][p] = cc.count
+        psum = add_submodule(self, m, "mem_partial_sums", MemoryBlock(width=P * T * cb, depth=N, writable=True),
+                             "memories")
+        m.d.comb += psum.rd.addr.eq(s2)
+
+        # ------------------------------------------------------------ stage 3: partial sums, Btanh
+        v3, s3, firstc3, lastc3, g3 = (pipe(v2, "v3"), pipe(s2, "s3"), pipe(firstc2, "first_c3"),
+                                       pipe(lastc2, "last_c3"), pipe(g2, "g3"))
+        totals = []
+        for k in range(T):
+            for p in range(P):
+                cnt = pipe(counts[k][p], f"cnt{p}_{k}")
+                prev = psum.rd.data[(k * P + p) * cb:(k * P + p + 1) * cb]
+                tot = Signal(cb, name=f"total{p}_{k}")
+                m.d.comb += tot.eq(Mux(firstc3, 0, prev) + cnt)
+                totals.append(tot)
+        m.d.comb += [psum.wr.addr.eq(s3), psum.wr.data.eq(Cat(*totals)), psum.wr.en.eq(v3 & ~lastc3)]
+        ys = [[None] * P for _ in range(T)]
+        for p in range(P):
+            state = Signal(range(K0), name=f"btanh_state{p}")
+            cur = state
+            for k in range(T):
+                upd = add_submodule(self, m, f"btanh{p}_{k}", BtanhUpdate(n=n1, K=K0), "btanh")
+                m.d.comb += [upd.state.eq(cur), upd.count.eq(totals[k * P + p]),
+                             upd.start.eq((s3 == 0) if k == 0 else 0)]
+                cur, ys[k][p] = upd.next_state, upd.y
+            with m.If(v3 & lastc3):
+                m.d.sync += state.eq(cur)
+
+        # ------------------------------------------------------------ stage 4: the hidden bits of the group
+        hid = add_submodule(self, m, "mem_hidden_bits", MemoryBlock(width=P * T, depth=2 * N, writable=True),
+                            "memories")
+        h_en, h_last = pipe(v3 & lastc3, "hid_en"), pipe(v3 & lastc3 & (s3 == N - 1), "hid_last")
+        h_addr = pipe(Cat(s3, g3[0]) if N & (N - 1) == 0 else g3[0] * N + s3, "hid_addr")
+        h_data = pipe(Cat(*[ys[k][p] for k in range(T) for p in range(P)]), "hid_data")
+        h_g = pipe(g3, "hid_g")
+        m.d.comb += [hid.wr.addr.eq(h_addr), hid.wr.data.eq(h_data), hid.wr.en.eq(h_en)]
+
+        # ------------------------------------------------------------ the output layer: one job per chunk j
+        # a job sweeps t = 0..L-1 over hidden inputs j P .. j P + P - 1 (the bias is input H): group j's
+        # after its last hidden bits land, the bias's own chunk (j = G1, when P divides H) at the start
+        job = Signal(range(max(C2, 2)), name="l1_job")
+        go = Signal(name="l1_go")
+        m.d.comb += go.eq(h_last | (start if s.bias_job else 0))
+        setup, busy1 = Signal(name="l1_setup"), Signal(name="l1_busy")
+        u = Signal(range(max(L, 2)), name="l1_t")
+        uk = Signal(range(max(T, 2)), name="l1_k")          # u mod T: the hidden word's index
+        us = Signal(range(max(N, 2)), name="l1_word")       # u div T
+        with m.If(go):
+            m.d.sync += job.eq(Mux(h_last, h_g, G1) if s.bias_job else h_g)
+        m.d.sync += setup.eq(go)
+        with m.If(setup):
+            m.d.sync += [busy1.eq(1), u.eq(0), uk.eq(0), us.eq(0)]
+        with m.Elif(busy1):
+            m.d.sync += u.eq(u + 1)
+            with m.If(uk == T - 1):
+                m.d.sync += [uk.eq(0), us.eq(us + 1)]
+            with m.Else():
+                m.d.sync += uk.eq(uk + 1)
+            with m.If(u == L - 1):
+                m.d.sync += busy1.eq(0)
+        seed1 = add_submodule(self, m, "mem_sng_w1_seed", MemoryBlock(
+            width=P * LW, depth=C2, init=seed_words(cfg, self.seed, 1, lfsr_def.ROLE_WEIGHT, P, C2),
+            read_enable=True), "memories")
+        m.d.comb += [seed1.rd.addr.eq(job), seed1.rd.en.eq(setup)]
+        thr1 = []
+        for o, words in enumerate(self.output_words()):
+            mem = add_submodule(self, m, f"mem_w1_q{o}", MemoryBlock(width=P * q, depth=C2, init=words,
+                                                                     read_enable=True), "memories")
+            m.d.comb += [mem.rd.addr.eq(job), mem.rd.en.eq(setup)]
+            thr1.append(mem.rd.data)
+        r1 = self._bank(m, "sng_w1", seed1.rd.data, P, busy1 & (u == 0), 1)[0]
+        # job j reads the half of the hidden-bit buffer that group j wrote; stage B: the ten outputs' products
+        m.d.comb += hid.rd.addr.eq(Cat(us, job[0]) if N & (N - 1) == 0 else job[0] * N + us)
+        vb, kb, jb = pipe(busy1, "l1_vb"), pipe(uk, "l1_kb"), pipe(job, "l1_jb")
+        nb = pipe(Cat(*r1), "l1_r")
+        hword = Array(hid.rd.data[k * P:(k + 1) * P] for k in range(T))[kb]
+        last_job = jb == C2 - 1
+        hbias = H - (C2 - 1) * P                              # the bias's lane in the last chunk
+        hbits = Cat(*[hword[p] | last_job if p == hbias else hword[p] for p in range(P)])
+        prods1 = []
+        for o in range(CLASSES):
+            wc = add_submodule(self, m, f"out_cmp{o}", ComparatorSng(bits=B, lanes=P), "sng")
+            xn = add_submodule(self, m, f"out_xnor{o}", XnorArray(n=P), "xnor")
+            m.d.comb += [wc.r.eq(nb), wc.q.eq(thr1[o]), xn.x.eq(hbits), xn.w.eq(wc.bit)]
+            prods1.append(xn.p)
+        # stage C: chunk counts; stage D: the scores
+        vc, jc = pipe(vb, "l1_vc"), pipe(jb, "l1_jc")
+        ph_c = Array(Const((j * P) % 4, 2) for j in range(C2))[jc]
+        counts1 = []
+        for o in range(CLASSES):
+            cc = add_submodule(self, m, f"out_count{o}", ChunkCount(n=n2, lanes=P, kind=cfg.apc), "apc")
+            m.d.comb += [cc.bits.eq(pipe(prods1[o], f"out_prod{o}")), cc.last.eq(jc == C2 - 1), cc.phase.eq(ph_c)]
+            counts1.append(pipe(cc.count, f"out_cnt{o}"))
+        vd, jd = pipe(vc, "l1_vd"), pipe(jc, "l1_jd")
+        fin = Signal(name="l1_fin")
+        with m.If(start):
+            m.d.sync += [r.eq(0) for r in score_regs]
+        with m.Elif(vd):
+            m.d.sync += [r.eq(r + cnt) for r, cnt in zip(score_regs, counts1)]
+        # the image ends with the last group's job: fin is the clock after its last score update, when the
+        # scores are final; the argmax tree settles ARGMAX_STAGES clocks later, with done
+        m.d.comb += fin.eq(pipe(vd, "l1_vd_prev") & ~vd & (pipe(jd, "l1_jd_prev") == G1 - 1))
+        m.d.comb += cls.eq(argmax(m, score_regs))
+        tail = Signal(range(TAIL + 1), name="tail")
+        m.d.sync += done.eq(0)
+        with m.If(fin):
+            m.d.sync += tail.eq(TAIL - 1)
+        with m.Elif(tail != 0):
+            m.d.sync += tail.eq(tail - 1)
+            with m.If(tail == 1):
+                m.d.sync += done.eq(1)
+        return m
