@@ -5,6 +5,7 @@
                                           [--model auto] [--freq 100] [--seed 1] [--out build/ecp5]
                                           [--no-pnr | --no-route] [--router router2] [--reuse-synth]
                                           [--early-exit margin:16:155] [--stream-lanes T]
+                                          [--stream-block Tb]   # Tb = L: the pass-major design
     python benchmarks/accelerator_ecp5.py --design fixed --widths 8/8 --parallel 64
 
 Reports LUT4, CCU2C (carry), flip-flops, EBR (DP16KD) and distributed RAM
@@ -41,7 +42,7 @@ from amaranth.lib.wiring import In, Out
 
 from mtjsc.config import FIRST_LAYER_FANIN, FPGA_LANES, FPGA_PARALLEL, ScConfig
 from mtjsc.evaluate import resolve_model
-from mtjsc.hdl.accelerator import ScMlpAccelerator
+from mtjsc.hdl.accelerator import ScMlpAccelerator, make_accelerator
 from mtjsc.hdl.export import to_verilog
 from mtjsc.toolchain import ecp5
 from mtjsc.errors import MtjscError
@@ -151,6 +152,9 @@ def main() -> int:
     ap.add_argument("--lanes", type=int, default=FPGA_LANES)
     ap.add_argument("--apc", default="exact")
     ap.add_argument("--stream-lanes", type=int, default=1, help="T: stream indices per clock")
+    ap.add_argument("--stream-block", type=int, default=1,
+                    help="Tb: stream indices per threshold read, 1 (ScMlpAccelerator) or L (BlockedScAccelerator)")
+    ap.add_argument("--lfsr-width", type=int, default=32, help="LFSR width behind each comparator SNG")
     ap.add_argument("--freq", type=float, default=100.0, help="nextpnr target (MHz)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--router", choices=("router1", "router2"), default="router2",
@@ -172,22 +176,28 @@ def main() -> int:
     from mtjsc.cli.options import parse_early_exit
     rule = parse_early_exit(a.early_exit)
     name_m, model = resolve_model(a.model, a.length, a.apc)
-    cfg = ScConfig.from_model(model, L=a.length, apc=a.apc, parallel_neurons=a.parallel, input_lanes=a.lanes,
-                              stream_lanes=a.stream_lanes)
-    acc = ScMlpAccelerator(model=model, config=cfg, early_exit=rule)
+    try:
+        cfg = ScConfig.from_model(model, L=a.length, apc=a.apc, parallel_neurons=a.parallel, input_lanes=a.lanes,
+                                  stream_lanes=a.stream_lanes, stream_block=a.stream_block, lfsr_width=a.lfsr_width)
+        acc = make_accelerator(model=model, config=cfg, early_exit=rule)
+    except MtjscError as e:
+        print(f"accelerator_ecp5: {e}", file=sys.stderr)
+        return 2
     top = (f"acc_L{a.length}_P{a.parallel}_W{a.lanes}_{a.apc}" + ("" if a.stream_lanes == 1 else f"_T{a.stream_lanes}")
+           + ("_pass" if cfg.pass_major else "") + ("" if a.lfsr_width == 32 else f"_R{a.lfsr_width}")
            + ("" if rule is None else "_exit"))
     d, reuse = build_dir(a, top, to_verilog(PinHarness(acc), top))
     t0 = time.time()
     c = ecp5.cells(d) if reuse else ecp5.synthesize(d, top)
     t1 = time.time()
     desc = acc.describe()
-    out = {"design": "ScMlpAccelerator", "model": name_m, "config": cfg.as_dict(), "device": ecp5.DEVICE,
+    out = {"design": type(acc).__name__, "model": name_m, "config": cfg.as_dict(), "device": ecp5.DEVICE,
            **ecp5.summary(c), "memory_bits": desc["memory_bits"]}
     pnr = place(a, d, top, out)      # "does not place" is a result: reported with the synthesis figures
     t2 = time.time()
     f_mhz, cyc = pnr["fmax_mhz"], desc["cycles_per_image"]
-    bits_per_image = cfg.L * cfg.hidden * FIRST_LAYER_FANIN * (cfg.sng_bits + 1)
+    # the layer-0 thresholds an image reads: once per stream index (Tb = 1) or once (Tb = L)
+    bits_per_image = cfg.L // cfg.stream_block * cfg.hidden * FIRST_LAYER_FANIN * (cfg.sng_bits + 1)
     ebr_bits = ecp5.EBR_COUNT * ecp5.EBR_PORT_BITS
     out.update({**pnr, "cycles_per_image": cyc, "images_per_s": round(f_mhz * 1e6 / cyc, 1) if f_mhz else None,
                 "weight_bits_per_clock": desc["weight_bits_per_clock"], "ebr_bits_per_clock_max": ebr_bits,

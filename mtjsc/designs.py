@@ -82,9 +82,20 @@ def check_sng(sng: str, flag: str = "--sng") -> str:
     return sng
 
 
+def parse_stream_block(value, L: int) -> int:
+    """``--stream-block``: an integer, or ``L`` for the stream length."""
+    if str(value).strip().upper() == "L":
+        return L
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise MtjscError(f"--stream-block {value!r} is not a block length; give 1 (index-major) or L (pass-major, "
+                         f"here {L})") from None
+
+
 def model_and_config(model: str, L: int, *, apc: str = "exact", sng_bits: int = 8, lfsr_width: int = 32,
                      parallel: int = FPGA_PARALLEL, lanes: int = FPGA_LANES, stream_lanes: int = 1,
-                     warn=None) -> tuple:
+                     stream_block=1, warn=None) -> tuple:
     """``(name, model, ScConfig)`` for a model spec (``auto``, a shipped name or a file) at stream
     length ``L``; ``warn(text)`` (default: a line on stderr) is told when the model was trained for
     another APC kind than ``apc``."""
@@ -95,17 +106,23 @@ def model_and_config(model: str, L: int, *, apc: str = "exact", sng_bits: int = 
     warning = apc_mismatch(name, m, apc)
     if warning:
         (warn or (lambda s: print(f"mtjsc: warning: {s}", file=sys.stderr)))(warning)
+    Tb = parse_stream_block(stream_block, L)
     try:
         cfg = ScConfig.from_model(m, L=L, apc=apc, sng_bits=sng_bits, lfsr_width=lfsr_width,
-                                  parallel_neurons=parallel, input_lanes=lanes, stream_lanes=stream_lanes)
+                                  parallel_neurons=parallel, input_lanes=lanes, stream_lanes=stream_lanes,
+                                  stream_block=Tb)
     except MtjscError as e:
-        raise MtjscError(f"--stream-lanes {stream_lanes}: {e}") if "stream_lanes" in str(e) else e
+        if "stream_lanes" in str(e):
+            raise MtjscError(f"--stream-lanes {stream_lanes}: {e}") from None
+        if "stream_block" in str(e):
+            raise MtjscError(f"--stream-block {stream_block}: {e}") from None
+        raise
     return name, m, cfg
 
 
 def design(block: str, *, model: str = "auto", length: int = 256, apc: str = "exact", sng_bits: int = 8,
            lfsr_width: int = 32, parallel: int = FPGA_PARALLEL, lanes: int = FPGA_LANES, stream_lanes: int = 1,
-           layer: int = 0,
+           stream_block=1, layer: int = 0,
            n: int | None = None, K: int | None = None, pipeline: int = 0, score_bits: int = 0, seed: int = 0,
            sng: str = "lfsr", name: str | None = None, early_exit=None, warn=None) -> Design:
     """The design the `mtjsc verilog` / `mtjsc area` options describe.
@@ -117,9 +134,9 @@ def design(block: str, *, model: str = "auto", length: int = 256, apc: str = "ex
         ``accelerator`` (pixels in, SNGs on chip or an entropy port).
     model : str
         ``auto`` (the shipped model for ``length`` and ``apc``), a shipped name or a ``.npz`` file.
-    length, apc, sng_bits, lfsr_width, parallel, lanes, stream_lanes
-        L, the APC kind, the SNG resolution B, the LFSR width, P neurons, W inputs and T stream indices
-        per clock.
+    length, apc, sng_bits, lfsr_width, parallel, lanes, stream_lanes, stream_block
+        L, the APC kind, the SNG resolution B, the LFSR width, P neurons, W inputs, T stream indices
+        per clock and Tb stream indices per threshold read (1, or L or ``"L"``: the pass-major design).
     layer, n, K, pipeline, score_bits
         Blocks only: the layer, fan-in, Btanh size, APC register stages and count accumulator width.
     seed : int
@@ -135,9 +152,13 @@ def design(block: str, *, model: str = "auto", length: int = 256, apc: str = "ex
     check_module_name(name)
     L = check_length(length)
     model_name, m, cfg = model_and_config(model, L, apc=apc, sng_bits=sng_bits, lfsr_width=lfsr_width,
-                                          parallel=parallel, lanes=lanes, stream_lanes=stream_lanes, warn=warn)
+                                          parallel=parallel, lanes=lanes, stream_lanes=stream_lanes,
+                                          stream_block=stream_block, warn=warn)
     if early_exit is not None and block != "accelerator":
         raise MtjscError(f"--early-exit is a property of the accelerator (--block accelerator), not of {block!r}")
+    if cfg.pass_major and block != "accelerator":
+        raise MtjscError(f"--stream-block {stream_block} (the pass-major schedule) is a property of the accelerator "
+                         f"(--block accelerator), not of {block!r}; omit it")
     if block == "core":
         from mtjsc.hdl.core import ScMlpCore
         from mtjsc.hdl.or_core import OrMlpCore
@@ -146,13 +167,17 @@ def design(block: str, *, model: str = "auto", length: int = 256, apc: str = "ex
                       {"model": model_name, "neuron": cfg.neuron, "config": cfg.as_dict(),
                        "schedule": core.schedule.as_dict()})
     if block == "accelerator":
-        from mtjsc.hdl.accelerator import ScMlpAccelerator
+        from mtjsc.hdl.accelerator import make_accelerator
         check_sng(sng)
         try:
-            acc = ScMlpAccelerator(model=m, config=cfg, seed=check_seed(seed, "--seed"), sng=sng,
+            acc = make_accelerator(model=m, config=cfg, seed=check_seed(seed, "--seed"), sng=sng,
                                    early_exit=early_exit)
         except MtjscError as e:
-            raise MtjscError(f"--early-exit: {e}") if early_exit is not None and "early" in str(e) else e
+            if early_exit is not None and "early" in str(e):
+                raise MtjscError(f"--early-exit: {e}") from None
+            if cfg.pass_major:
+                raise MtjscError(f"--stream-block {stream_block}: {e}") from None
+            raise
         module = accelerator_module(model_name, cfg, sng) + ("" if early_exit is None else "_exit")
         return Design(acc, name or module, "accelerator",
                       {"model": model_name, "sng": sng, "early_exit": acc.schedule.as_dict().get("early_exit")})

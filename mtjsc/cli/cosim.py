@@ -64,7 +64,16 @@ def run(a) -> int:
     check(a)
     rule = parse_early_exit(a.early_exit)
     name, model, cfg = model_and_config(a.model, L, **config_kwargs(a))
-    if rule is not None:
+    if cfg.pass_major:
+        from mtjsc.hdl.blocked import check_pass_config
+        if a.design != "accelerator":
+            raise MtjscError(f"--stream-block {a.stream_block} (the pass-major schedule) is a property of the "
+                             f"accelerator; use --design accelerator or omit it")
+        try:
+            check_pass_config(cfg, a.source, rule)
+        except MtjscError as e:
+            raise MtjscError(f"--stream-block {a.stream_block}: {e}") from None
+    elif rule is not None:
         from mtjsc.hdl.core import check_exit_rule
         try:
             check_exit_rule(rule, cfg)

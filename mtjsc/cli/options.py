@@ -83,6 +83,9 @@ def add_design_options(p, *, length: int = 256, blocks: bool = True) -> None:
     p.add_argument("--stream-lanes", type=int, default=1,
                    help="T: stream indices per clock (bit-parallel SC; T copies of the datapath share each "
                         "threshold read; T divides L; default 1)")
+    p.add_argument("--stream-block", default="1", metavar="Tb",
+                   help="Tb: stream indices per threshold read: 1 (ScMlpAccelerator, default) or L "
+                        "(the pass-major BlockedScAccelerator: each threshold read once per image)")
     p.add_argument("--sng-bits", type=int, default=SNG_BITS, help=f"comparator-SNG resolution B (default {SNG_BITS})")
     p.add_argument("--lfsr-width", type=int, default=LFSR_WIDTH, help=f"LFSR width in bits (default {LFSR_WIDTH})")
     p.add_argument("--seed", type=int, default=0, help="run seed of the LFSR seed schedule (default 0)")
@@ -133,7 +136,7 @@ def add_apc_option(p) -> None:
 def design_kwargs(a) -> dict:
     """Keyword arguments of :func:`mtjsc.designs.design` from :func:`add_design_options`."""
     kw = {k: getattr(a, k) for k in ("model", "length", "parallel", "lanes", "apc", "sng_bits", "lfsr_width", "seed",
-                                     "stream_lanes")}
+                                     "stream_lanes", "stream_block")}
     kw.update({k: getattr(a, k) for k in ("layer", "n", "K", "pipeline", "score_bits", "sng", "name") if hasattr(a, k)})
     kw["early_exit"] = parse_early_exit(getattr(a, "early_exit", None))
     return kw
@@ -142,7 +145,7 @@ def design_kwargs(a) -> dict:
 def config_kwargs(a) -> dict:
     """Keyword arguments of :func:`mtjsc.designs.model_and_config` (besides model and L)."""
     return {"apc": a.apc, "sng_bits": a.sng_bits, "lfsr_width": a.lfsr_width, "parallel": a.parallel,
-            "lanes": a.lanes, "stream_lanes": a.stream_lanes}
+            "lanes": a.lanes, "stream_lanes": a.stream_lanes, "stream_block": a.stream_block}
 
 
 # ----------------------------------------------------------------------------- stream source options
