@@ -22,7 +22,8 @@ sums over t of its APC counts, so the result equals the golden ``lfsr`` source's
 Pipeline of a pass step: (0) the LFSR banks, restarted from the chunk's seed ROM word at s = 0 and
 leaping T indices a clock, register the T numbers of each lane; (1) comparators and XNOR against the
 held thresholds, registered; (2) the chunk counts, registered; (3) the partial sums (read in stage 2,
-written here) and, in the last chunk, the chained Btanh updates; (4) the hidden bits written.
+written here); in the last chunk the totals go to a :class:`~mtjsc.hdl.btanh.BtanhSteps` per neuron (its
+state loop is one clamp-add however large T is), whose bits are written to the hidden-bit buffer.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from mtjsc.config import CLASSES, PIXELS, ScConfig
 from mtjsc.errors import MtjscError
 from mtjsc.hdl.accelerator import (check_model_config, image_io, load_state, seed_words, slot_words,
                                    threshold_matrix, _pack)
-from mtjsc.hdl.btanh import BtanhUpdate
+from mtjsc.hdl.btanh import BtanhSteps
 from mtjsc.hdl.core import ARGMAX_STAGES, argmax, result_layout, score_bits
 from mtjsc.hdl.lane_apc import ChunkCount
 from mtjsc.hdl.lfsr import ComparatorSng, LfsrLeap
@@ -47,8 +48,9 @@ from mtjsc.hdl.tags import add_submodule
 from mtjsc.hdl.xnor import XnorArray
 from mtjsc.validate import check_seed
 
-#: Register stages of a pass step from the LFSR registers to the hidden-bit write (module docstring).
-PASS_STAGES = 4
+#: Register stages of a pass step from the LFSR registers to the partial sums (module docstring); the
+#: Btanh updates (:class:`BtanhSteps`, whose latency grows with T) follow.
+PASS_STAGES = 3
 #: Clocks of an output-layer job beside its L index clocks: the setup clock (threshold and seed ROMs
 #: read) and the stages from the numbers to the scores (numbers, products, counts).
 L1_SETUP, L1_STAGES = 1, 3
@@ -69,6 +71,8 @@ class PassSchedule:
         self.G1, self.C1 = math.ceil(config.hidden / self.P), math.ceil(n1 / self.W)
         self.C2 = math.ceil(n2 / self.P)                      # output-layer chunks of P hidden inputs
         self.bias_job = config.hidden % self.P == 0           # the bias is a chunk of its own
+        #: clocks from a pass step's LFSR registers to its hidden bits written
+        self.pass_latency = PASS_STAGES + BtanhSteps.latency_of(self.T)
 
     @property
     def passes(self) -> int:
@@ -77,11 +81,15 @@ class PassSchedule:
     def cycles_per_image(self) -> int:
         """Clocks from ``start`` to ``done``: the lead, G1 C1 passes of L / T clocks, the pipeline to the
         last group's hidden bits, its output-layer job (setup, L indices, stages) and the tail."""
-        return (LEAD + self.passes * self.N + PASS_STAGES + L1_SETUP + self.config.L + L1_STAGES + TAIL)
+        return self.passes * self.N + self.config.L + self.overhead
+
+    @property
+    def overhead(self) -> int:
+        return LEAD + self.pass_latency + L1_SETUP + L1_STAGES + TAIL
 
     def formula(self) -> str:
-        return (f"G1*C1 * L/T + L + {LEAD + PASS_STAGES + L1_SETUP + L1_STAGES + TAIL}, G1 = ceil(H/P), "
-                f"C1 = ceil(785/W)")
+        return f"G1*C1 * L/T + L + {self.overhead}, G1 = ceil(H/P), C1 = ceil(785/W)"
+
 
     def as_dict(self) -> dict:
         return {"dataflow": "pass-major", "P": self.P, "W": self.W, "T": self.T, "Tb": self.config.L,
@@ -110,7 +118,7 @@ def check_pass_config(config: ScConfig, sng: str, early_exit) -> PassSchedule:
         raise MtjscError(f"the approximate APC pairs inputs (2k, 2k + 1); the pass-major accelerator needs even "
                          f"W, P and H so that no pair straddles two passes (W = {s.W}, P = {s.P}, "
                          f"H = {config.hidden})")
-    job = L1_SETUP + config.L + L1_STAGES + PASS_STAGES + 1
+    job = L1_SETUP + config.L + L1_STAGES + 1
     if s.C1 * s.N < job:
         raise MtjscError(f"the output layer's job of a group ({job} clocks at L = {config.L}) must fit in the "
                          f"next group's {s.C1} passes of {s.N} clocks; use fewer lanes W or a smaller T")
@@ -339,24 +347,28 @@ class BlockedScAccelerator(wiring.Component):
         m.d.comb += [psum.wr.addr.eq(s3), psum.wr.data.eq(Cat(*totals)), psum.wr.en.eq(v3 & ~lastc3)]
         ys = [[None] * P for _ in range(T)]
         for p in range(P):
-            state = Signal(range(K0), name=f"btanh_state{p}")
-            cur = state
+            bt = add_submodule(self, m, f"btanh{p}", BtanhSteps(n=n1, K=K0, steps=T), "btanh")
+            m.d.comb += [bt.en.eq(v3 & lastc3), bt.start.eq(s3 == 0)]
+            m.d.comb += [bt.count[k].eq(totals[k * P + p]) for k in range(T)]
             for k in range(T):
-                upd = add_submodule(self, m, f"btanh{p}_{k}", BtanhUpdate(n=n1, K=K0), "btanh")
-                m.d.comb += [upd.state.eq(cur), upd.count.eq(totals[k * P + p]),
-                             upd.start.eq((s3 == 0) if k == 0 else 0)]
-                cur, ys[k][p] = upd.next_state, upd.y
-            with m.If(v3 & lastc3):
-                m.d.sync += state.eq(cur)
+                ys[k][p] = bt.y[k]
+        y_valid = bt.y_valid
 
-        # ------------------------------------------------------------ stage 4: the hidden bits of the group
+        # ------------------------------------------------------------ the hidden bits of the group, written
+        # when the Btanh bits come out: the step's address and group, delayed as long
+        def delay(sig, clocks, name):
+            for i in range(clocks):
+                sig = pipe(sig, f"{name}_d{i}")
+            return sig
+
+        lat = BtanhSteps.latency_of(T)
         hid = add_submodule(self, m, "mem_hidden_bits", MemoryBlock(width=P * T, depth=2 * N, writable=True),
                             "memories")
-        h_en, h_last = pipe(v3 & lastc3, "hid_en"), pipe(v3 & lastc3 & (s3 == N - 1), "hid_last")
-        h_addr = pipe(Cat(s3, g3[0]) if N & (N - 1) == 0 else g3[0] * N + s3, "hid_addr")
-        h_data = pipe(Cat(*[ys[k][p] for k in range(T) for p in range(P)]), "hid_data")
-        h_g = pipe(g3, "hid_g")
-        m.d.comb += [hid.wr.addr.eq(h_addr), hid.wr.data.eq(h_data), hid.wr.en.eq(h_en)]
+        h_addr = delay(Cat(s3, g3[0]) if N & (N - 1) == 0 else g3[0] * N + s3, lat, "hid_addr")
+        h_last = delay(s3 == N - 1, lat, "hid_last") & y_valid
+        h_g = delay(g3, lat, "hid_g")
+        m.d.comb += [hid.wr.addr.eq(h_addr), hid.wr.data.eq(Cat(*[ys[k][p] for k in range(T) for p in range(P)])),
+                     hid.wr.en.eq(y_valid)]
 
         # ------------------------------------------------------------ the output layer: one job per chunk j
         # a job sweeps t = 0..L-1 over hidden inputs j P .. j P + P - 1 (the bias is input H): group j's
