@@ -9,9 +9,9 @@ every bit (DESIGN.md), so the schedule is free; this design turns the loops insi
             read the P W weight and W pixel thresholds once; restart the chunk's 2 W LFSRs from their seeds
             for s in 0..L/T-1:             # stream indices s T .. s T + T - 1, one clock
                 P x W x T lanes: comparators, XNOR, chunk counts; add into the partial sums of (p, t)
-                (last chunk: the T Btanh updates of each neuron, chained, give its hidden bits of t)
-        after the last pass of g: the output-layer unit sweeps t = 0..L-1 over g's P hidden bits
-        (10 x P lanes, one index a clock), adding into the ten scores, while the next group's passes run
+                (last chunk: the totals, kept for the group's sweep)
+        after the last pass of g, its sweep: t = 0..L-1, one index a clock, through P Btanh updaters
+        and 10 x P output-layer lanes into the ten scores, while the next group's passes run
 
 Each threshold is read once per image and held for the L / T clocks of its pass; the partial
 sums of the P neurons of a group over all t live in one memory of L / T words of P T counts.
@@ -22,8 +22,9 @@ sums over t of its APC counts, so the result equals the golden ``lfsr`` source's
 Pipeline of a pass step: (0) the LFSR banks, restarted from the chunk's seed ROM word at s = 0 and
 leaping T indices a clock, register the T numbers of each lane; (1) comparators and XNOR against the
 held thresholds, registered; (2) the chunk counts, registered; (3) the partial sums (read in stage 2,
-written here); in the last chunk the totals go to a :class:`~mtjsc.hdl.btanh.BtanhSteps` per neuron (its
-state loop is one clamp-add however large T is), whose bits are written to the hidden-bit buffer.
+written here); the last chunk writes its totals to a buffer instead. A group's *sweep* then reads them
+one index a clock: P Btanh updaters (one update a clock each, so the state loop is one update however
+large T is) feed 10 x P output-layer lanes, while the next group's passes run.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from mtjsc.config import CLASSES, PIXELS, ScConfig
 from mtjsc.errors import MtjscError
 from mtjsc.hdl.accelerator import (check_model_config, image_io, load_state, seed_words, slot_words,
                                    threshold_matrix, _pack)
-from mtjsc.hdl.btanh import BtanhSteps
+from mtjsc.hdl.btanh import BtanhUpdate
 from mtjsc.hdl.core import ARGMAX_STAGES, argmax, result_layout, score_bits
 from mtjsc.hdl.lane_apc import ChunkCount
 from mtjsc.hdl.lfsr import ComparatorSng, LfsrLeap
@@ -48,12 +49,11 @@ from mtjsc.hdl.tags import add_submodule
 from mtjsc.hdl.xnor import XnorArray
 from mtjsc.validate import check_seed
 
-#: Register stages of a pass step from the LFSR registers to the partial sums (module docstring); the
-#: Btanh updates (:class:`BtanhSteps`, whose latency grows with T) follow.
+#: Register stages of a pass step from the LFSR registers to the partial sums (module docstring).
 PASS_STAGES = 3
-#: Clocks of an output-layer job beside its L index clocks: the setup clock (threshold and seed ROMs
-#: read) and the stages from the numbers to the scores (numbers, products, counts).
-L1_SETUP, L1_STAGES = 1, 3
+#: Clocks of a sweep beside its L index clocks: the setup clock (threshold and seed ROMs read) and the
+#: stages from the addresses to the scores (B to F).
+L1_SETUP, L1_STAGES = 1, 5
 #: Clocks from the start pulse to the first pass step, and from the last score update to ``done``
 #: (the score registers, the argmax tree, the done register).
 LEAD, TAIL = 1, 1 + ARGMAX_STAGES
@@ -71,8 +71,8 @@ class PassSchedule:
         self.G1, self.C1 = math.ceil(config.hidden / self.P), math.ceil(n1 / self.W)
         self.C2 = math.ceil(n2 / self.P)                      # output-layer chunks of P hidden inputs
         self.bias_job = config.hidden % self.P == 0           # the bias is a chunk of its own
-        #: clocks from a pass step's LFSR registers to its hidden bits written
-        self.pass_latency = PASS_STAGES + BtanhSteps.latency_of(self.T)
+        #: clocks from a pass step's LFSR registers to its totals written
+        self.pass_latency = PASS_STAGES
 
     @property
     def passes(self) -> int:
@@ -120,8 +120,9 @@ def check_pass_config(config: ScConfig, sng: str, early_exit) -> PassSchedule:
                          f"H = {config.hidden})")
     job = L1_SETUP + config.L + L1_STAGES + 1
     if s.C1 * s.N < job:
-        raise MtjscError(f"the output layer's job of a group ({job} clocks at L = {config.L}) must fit in the "
-                         f"next group's {s.C1} passes of {s.N} clocks; use fewer lanes W or a smaller T")
+        raise MtjscError(f"the sweep of a group (its Btanh updates and output layer, {job} clocks at L = "
+                         f"{config.L}) must fit in the next group's {s.C1} passes of {s.N} clocks; use fewer "
+                         f"lanes W or a smaller T")
     return s
 
 
@@ -194,7 +195,7 @@ class BlockedScAccelerator(wiring.Component):
                 {"name": "sng_w0_seed", "count": 1, "depth": s.C1, "width": s.W * LW},
                 {"name": "sng_w1_seed", "count": 1, "depth": s.C2, "width": s.P * LW},
                 {"name": "partial_sums", "count": 1, "depth": s.N, "width": s.P * s.T * cb},
-                {"name": "hidden_bits", "count": 1, "depth": 2 * s.N, "width": s.P * s.T}]
+                {"name": "totals", "count": 1, "depth": 2 * s.N, "width": s.P * s.T * cb}]
         for mem in mems:
             mem["bits"] = mem["count"] * mem["depth"] * mem["width"]
         return {"config": cfg.as_dict(), "sng": self.sng, "seed": self.seed, "schedule": s.as_dict(),
@@ -333,7 +334,7 @@ class BlockedScAccelerator(wiring.Component):
                              "memories")
         m.d.comb += psum.rd.addr.eq(s2)
 
-        # ------------------------------------------------------------ stage 3: partial sums, Btanh
+        # ------------------------------------------------------------ stage 3: partial sums
         v3, s3, firstc3, lastc3, g3 = (pipe(v2, "v3"), pipe(s2, "s3"), pipe(firstc2, "first_c3"),
                                        pipe(lastc2, "last_c3"), pipe(g2, "g3"))
         totals = []
@@ -345,43 +346,29 @@ class BlockedScAccelerator(wiring.Component):
                 m.d.comb += tot.eq(Mux(firstc3, 0, prev) + cnt)
                 totals.append(tot)
         m.d.comb += [psum.wr.addr.eq(s3), psum.wr.data.eq(Cat(*totals)), psum.wr.en.eq(v3 & ~lastc3)]
-        ys = [[None] * P for _ in range(T)]
-        for p in range(P):
-            bt = add_submodule(self, m, f"btanh{p}", BtanhSteps(n=n1, K=K0, steps=T), "btanh")
-            m.d.comb += [bt.en.eq(v3 & lastc3), bt.start.eq(s3 == 0)]
-            m.d.comb += [bt.count[k].eq(totals[k * P + p]) for k in range(T)]
-            for k in range(T):
-                ys[k][p] = bt.y[k]
-        y_valid = bt.y_valid
+        # the last chunk's totals, kept for the group's sweep (a half per group parity: the sweep of g
+        # reads one half while g + 1's last pass writes the other)
+        done_sums = add_submodule(self, m, "mem_totals", MemoryBlock(width=P * T * cb, depth=2 * N, writable=True),
+                                  "memories")
+        m.d.comb += [done_sums.wr.addr.eq(Cat(s3, g3[0]) if N & (N - 1) == 0 else g3[0] * N + s3),
+                     done_sums.wr.data.eq(Cat(*totals)), done_sums.wr.en.eq(v3 & lastc3)]
+        group_done = v3 & lastc3 & (s3 == N - 1)
 
-        # ------------------------------------------------------------ the hidden bits of the group, written
-        # when the Btanh bits come out: the step's address and group, delayed as long
-        def delay(sig, clocks, name):
-            for i in range(clocks):
-                sig = pipe(sig, f"{name}_d{i}")
-            return sig
-
-        lat = BtanhSteps.latency_of(T)
-        hid = add_submodule(self, m, "mem_hidden_bits", MemoryBlock(width=P * T, depth=2 * N, writable=True),
-                            "memories")
-        h_addr = delay(Cat(s3, g3[0]) if N & (N - 1) == 0 else g3[0] * N + s3, lat, "hid_addr")
-        h_last = delay(s3 == N - 1, lat, "hid_last") & y_valid
-        h_g = delay(g3, lat, "hid_g")
-        m.d.comb += [hid.wr.addr.eq(h_addr), hid.wr.data.eq(Cat(*[ys[k][p] for k in range(T) for p in range(P)])),
-                     hid.wr.en.eq(y_valid)]
-
-        # ------------------------------------------------------------ the output layer: one job per chunk j
-        # a job sweeps t = 0..L-1 over hidden inputs j P .. j P + P - 1 (the bias is input H): group j's
-        # after its last hidden bits land, the bias's own chunk (j = G1, when P divides H) at the start
-        job = Signal(range(max(C2, 2)), name="l1_job")
-        go = Signal(name="l1_go")
-        m.d.comb += go.eq(h_last | (start if s.bias_job else 0))
-        setup, busy1 = Signal(name="l1_setup"), Signal(name="l1_busy")
-        u = Signal(range(max(L, 2)), name="l1_t")
-        uk = Signal(range(max(T, 2)), name="l1_k")          # u mod T: the hidden word's index
-        us = Signal(range(max(N, 2)), name="l1_word")       # u div T
+        # ------------------------------------------------------------ the sweep: Btanh and the output layer
+        # A sweep runs t = 0..L-1, one index a clock, over the hidden inputs j P .. j P + P - 1 of the output
+        # layer (chunk j; the bias is input H): for group j after its last pass (its totals through P Btanh
+        # updaters, one index a clock, then 10 x P output lanes), and, when P divides H, for the bias's own
+        # chunk j = G1 at the start of the image. Stages: (A) addresses and the output-layer LFSRs, (B) the
+        # index's totals picked from the word, (C) Btanh, (D) comparators and XNOR, (E) chunk counts, (F) scores.
+        job = Signal(range(max(C2, 2)), name="sweep_job")
+        go = Signal(name="sweep_go")
+        m.d.comb += go.eq(group_done | (start if s.bias_job else 0))
+        setup, busy1 = Signal(name="sweep_setup"), Signal(name="sweep_busy")
+        u = Signal(range(max(L, 2)), name="sweep_t")
+        uk = Signal(range(max(T, 2)), name="sweep_k")          # u mod T: the index's field in a totals word
+        us = Signal(range(max(N, 2)), name="sweep_word")       # u div T
         with m.If(go):
-            m.d.sync += job.eq(Mux(h_last, h_g, G1) if s.bias_job else h_g)
+            m.d.sync += job.eq(Mux(group_done, g3, G1) if s.bias_job else g3)
         m.d.sync += setup.eq(go)
         with m.If(setup):
             m.d.sync += [busy1.eq(1), u.eq(0), uk.eq(0), us.eq(0)]
@@ -403,38 +390,54 @@ class BlockedScAccelerator(wiring.Component):
                                                                      read_enable=True), "memories")
             m.d.comb += [mem.rd.addr.eq(job), mem.rd.en.eq(setup)]
             thr1.append(mem.rd.data)
+        # (A)
         r1 = self._bank(m, "sng_w1", seed1.rd.data, P, busy1 & (u == 0), 1)[0]
-        # job j reads the half of the hidden-bit buffer that group j wrote; stage B: the ten outputs' products
-        m.d.comb += hid.rd.addr.eq(Cat(us, job[0]) if N & (N - 1) == 0 else job[0] * N + us)
-        vb, kb, jb = pipe(busy1, "l1_vb"), pipe(uk, "l1_kb"), pipe(job, "l1_jb")
-        nb = pipe(Cat(*r1), "l1_r")
-        hword = Array(hid.rd.data[k * P:(k + 1) * P] for k in range(T))[kb]
-        last_job = jb == C2 - 1
+        m.d.comb += done_sums.rd.addr.eq(Cat(us, job[0]) if N & (N - 1) == 0 else job[0] * N + us)
+        # (B) the totals of index u, neuron by neuron
+        vb, kb, tb0 = pipe(busy1, "sw_vb"), pipe(uk, "sw_kb"), pipe(u == 0, "sw_t0b")
+        fields = Array(done_sums.rd.data[k * P * cb:(k + 1) * P * cb] for k in range(T))[kb] if T > 1 else \
+            done_sums.rd.data
+        tot_c = [pipe(fields[p * cb:(p + 1) * cb], f"sw_total{p}") for p in range(P)]
+        # (C) Btanh: one update a clock per neuron, the state in a register
+        vc, t0c = pipe(vb, "sw_vc"), pipe(tb0, "sw_t0c")
+        ys = []
+        for p in range(P):
+            upd = add_submodule(self, m, f"btanh{p}", BtanhUpdate(n=n1, K=K0), "btanh")
+            state = Signal(range(K0), name=f"btanh_state{p}")
+            m.d.comb += [upd.state.eq(state), upd.count.eq(tot_c[p]), upd.start.eq(t0c)]
+            with m.If(vc):
+                m.d.sync += state.eq(upd.next_state)
+            ys.append(upd.y)
+        # (D) the ten outputs' products; the job's chunk and the numbers, delayed to here
+        vd, jd = pipe(vc, "sw_vd"), pipe(pipe(pipe(job, "sw_jb"), "sw_jc"), "sw_jd")
+        nd = pipe(pipe(pipe(Cat(*r1), "sw_rb"), "sw_rc"), "sw_rd")
+        hid = Cat(*[pipe(y, f"sw_y{p}") for p, y in enumerate(ys)])
+        last_job = jd == C2 - 1
         hbias = H - (C2 - 1) * P                              # the bias's lane in the last chunk
-        hbits = Cat(*[hword[p] | last_job if p == hbias else hword[p] for p in range(P)])
+        hbits = Cat(*[hid[p] | last_job if p == hbias else hid[p] for p in range(P)])
         prods1 = []
         for o in range(CLASSES):
             wc = add_submodule(self, m, f"out_cmp{o}", ComparatorSng(bits=B, lanes=P), "sng")
             xn = add_submodule(self, m, f"out_xnor{o}", XnorArray(n=P), "xnor")
-            m.d.comb += [wc.r.eq(nb), wc.q.eq(thr1[o]), xn.x.eq(hbits), xn.w.eq(wc.bit)]
+            m.d.comb += [wc.r.eq(nd), wc.q.eq(thr1[o]), xn.x.eq(hbits), xn.w.eq(wc.bit)]
             prods1.append(xn.p)
-        # stage C: chunk counts; stage D: the scores
-        vc, jc = pipe(vb, "l1_vc"), pipe(jb, "l1_jc")
-        ph_c = Array(Const((j * P) % 4, 2) for j in range(C2))[jc]
+        # (E) chunk counts; (F) the scores
+        ve, je = pipe(vd, "sw_ve"), pipe(jd, "sw_je")
+        ph_e = Array(Const((j * P) % 4, 2) for j in range(C2))[je]
         counts1 = []
         for o in range(CLASSES):
             cc = add_submodule(self, m, f"out_count{o}", ChunkCount(n=n2, lanes=P, kind=cfg.apc), "apc")
-            m.d.comb += [cc.bits.eq(pipe(prods1[o], f"out_prod{o}")), cc.last.eq(jc == C2 - 1), cc.phase.eq(ph_c)]
+            m.d.comb += [cc.bits.eq(pipe(prods1[o], f"out_prod{o}")), cc.last.eq(je == C2 - 1), cc.phase.eq(ph_e)]
             counts1.append(pipe(cc.count, f"out_cnt{o}"))
-        vd, jd = pipe(vc, "l1_vd"), pipe(jc, "l1_jd")
-        fin = Signal(name="l1_fin")
+        vf, jf = pipe(ve, "sw_vf"), pipe(je, "sw_jf")
+        fin = Signal(name="sweep_fin")
         with m.If(start):
             m.d.sync += [r.eq(0) for r in score_regs]
-        with m.Elif(vd):
+        with m.Elif(vf):
             m.d.sync += [r.eq(r + cnt) for r, cnt in zip(score_regs, counts1)]
         # the image ends with the last group's job: fin is the clock after its last score update, when the
         # scores are final; the argmax tree settles ARGMAX_STAGES clocks later, with done
-        m.d.comb += fin.eq(pipe(vd, "l1_vd_prev") & ~vd & (pipe(jd, "l1_jd_prev") == G1 - 1))
+        m.d.comb += fin.eq(pipe(vf, "sw_vf_prev") & ~vf & (pipe(jf, "sw_jf_prev") == G1 - 1))
         m.d.comb += cls.eq(argmax(m, score_regs))
         tail = Signal(range(TAIL + 1), name="tail")
         m.d.sync += done.eq(0)

@@ -33,10 +33,10 @@ def test_clocks_and_threshold_reads(shipped):
     assert isinstance(acc, BlockedScAccelerator)
     s = acc.schedule
     assert (s.G1, s.C1, s.C2, s.N) == (8, 50, 9, 32)
-    # the passes, the last group's output-layer job over L indices, 14 clocks of pipeline and hand-over
-    assert acc.cycles_per_image() == 784 + 2 + 8 * 50 * 32 + 256 + 26 == 13868
+    # the passes, the last group's sweep over L indices, 15 clocks of pipeline and hand-over
+    assert acc.cycles_per_image() == 784 + 2 + 8 * 50 * 32 + 256 + 15 == 13857
     d = acc.describe()
-    assert d["lanes_per_clock"] == 16 * 16 * 8 and d["cycles_formula"].startswith("784 + 2 + G1*C1 * L/T + L + 26")
+    assert d["lanes_per_clock"] == 16 * 16 * 8 and d["cycles_formula"].startswith("784 + 2 + G1*C1 * L/T + L + 15")
     # a threshold word per pass of 32 clocks, against one per clock in the index-major design
     one = ScMlpAccelerator(model=m, config=ScConfig.from_model(m, L=256, parallel_neurons=16, input_lanes=16))
     assert one.describe()["weight_bits_per_clock"] == 32 * d["weight_bits_per_clock"]
@@ -138,66 +138,7 @@ def test_mtjsc_verilog_writes_the_pass_major_manifest(tmp_path):
     assert main(["verilog", "--block", "accelerator", "--model", "L256", "--length", "256", "--stream-lanes", "8",
                  "--stream-block", "L", "--out", str(tmp_path)]) == 0
     man = json.loads(next(tmp_path.glob("*_T8_pass.json")).read_text())
-    assert man["config"]["stream_block"] == 256 and man["cycles_per_image"] == 13868
+    assert man["config"]["stream_block"] == 256 and man["cycles_per_image"] == 13857
     assert man["schedule"]["dataflow"] == "pass-major" and man["lanes_per_clock"] == 2048
-    assert {mem["name"] for mem in man["memories"]} >= {"partial_sums", "hidden_bits", "w0_q<p>"}
+    assert {mem["name"] for mem in man["memories"]} >= {"partial_sums", "totals", "w0_q<p>"}
 
-
-def test_composed_clamp_adds_equal_the_updates_in_turn():
-    from mtjsc.hdl.btanh import clamp_add, compose
-    rng = np.random.default_rng(1)
-    n, K = 37, 12
-    for _ in range(500):
-        fs = [(2 * int(c) - n, 0, K - 1) for c in rng.integers(0, n + 1, rng.integers(1, 9))]
-        total = fs[0]
-        for f in fs[1:]:
-            total = compose(f, total)
-        for x in range(K):
-            y = x
-            for f in fs:
-                y = clamp_add(y, f)
-            assert clamp_add(x, total) == y
-
-
-@pytest.mark.parametrize("n, K, T", [(785, 236, 8), (11, 6, 3), (20, 10, 1), (785, 236, 5)])
-def test_btanh_steps_equal_t_chained_updates(n, K, T):
-    """BtanhSteps in Amaranth's simulator: random counts (many saturating), streams restarted at random,
-    idle clocks; every output bit against the reference (btanh_step in turn)."""
-    from amaranth.sim import Simulator
-    from mtjsc.hdl.btanh import BtanhSteps
-    dut = BtanhSteps(n=n, K=K, steps=T)
-    rng = np.random.default_rng(n + T)
-    steps = []
-    for i in range(60):
-        skew = rng.choice([0.1, 0.5, 0.9])
-        steps.append((rng.random() < 0.7, i == 0 or rng.random() < 0.1, rng.binomial(n, skew, T).tolist()))
-    want, got = [], []
-    state = None
-    for i, (en, start, counts) in enumerate(steps):
-        if en:
-            if state is None:                # the first step presented starts a stream
-                steps[i] = (en, True, counts)
-                start = True
-            s0 = K // 2 if start else state
-            bits = dut.reference([counts], state=s0)[0]
-            want.append(bits)
-            for c in counts:
-                s0 = min(max(s0 + 2 * c - n, 0), K - 1)
-            state = s0
-
-    async def bench(ctx):
-        for en, start, counts in steps + [(False, False, [0] * T)] * (dut.latency + 2):
-            ctx.set(dut.en, en)
-            ctx.set(dut.start, start)
-            for k, c in enumerate(counts):
-                ctx.set(dut.count[k], c)
-            await ctx.tick()
-            if ctx.get(dut.y_valid):
-                y = ctx.get(dut.y)
-                got.append([(y >> k) & 1 for k in range(T)])
-
-    sim = Simulator(dut)
-    sim.add_clock(1e-6)
-    sim.add_testbench(bench)
-    sim.run()
-    assert got == want and len(want) > 30
