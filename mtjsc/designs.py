@@ -18,7 +18,7 @@ import dataclasses
 import re
 import sys
 
-from mtjsc.config import FPGA_LANES, FPGA_PARALLEL, ScConfig, check_apc, check_length
+from mtjsc.config import FPGA_LANES, FPGA_PARALLEL, FPGA_STREAM_LANES, ScConfig, check_apc, check_length
 from mtjsc.errors import MtjscError
 from mtjsc.validate import check_int, check_seed
 
@@ -82,35 +82,75 @@ def check_sng(sng: str, flag: str = "--sng") -> str:
     return sng
 
 
-def parse_stream_block(value, L: int) -> int:
-    """``--stream-block``: an integer, or ``L`` for the stream length."""
+def parse_stream_block(value, L: int):
+    """``--stream-block``: ``auto`` (None), ``L`` (the stream length) or an integer."""
+    if value is None or str(value).strip().lower() == "auto":
+        return None
     if str(value).strip().upper() == "L":
         return L
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise MtjscError(f"--stream-block {value!r} is not a block length; give 1 (index-major) or L (pass-major, "
-                         f"here {L})") from None
+        raise MtjscError(f"--stream-block {value!r} is not a block length; give auto, 1 (index-major) or L "
+                         f"(pass-major, here {L})") from None
+
+
+def parse_stream_lanes(value):
+    """``--stream-lanes``: ``auto`` (None) or an integer."""
+    if value is None or str(value).strip().lower() == "auto":
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise MtjscError(f"--stream-lanes {value!r} is not a number of stream indices per clock; give auto or "
+                         f"an integer that divides L") from None
 
 
 def model_and_config(model: str, L: int, *, apc: str = "exact", sng_bits: int = 8, lfsr_width: int = 32,
-                     parallel: int = FPGA_PARALLEL, lanes: int = FPGA_LANES, stream_lanes: int = 1,
-                     stream_block=1, warn=None) -> tuple:
+                     parallel: int = FPGA_PARALLEL, lanes: int = FPGA_LANES, stream_lanes=1,
+                     stream_block=1, sng: str = "lfsr", early_exit=None, pass_major: bool = True,
+                     warn=None) -> tuple:
     """``(name, model, ScConfig)`` for a model spec (``auto``, a shipped name or a file) at stream
     length ``L``; ``warn(text)`` (default: a line on stderr) is told when the model was trained for
-    another APC kind than ``apc``."""
+    another APC kind than ``apc``.
+
+    ``stream_lanes`` (T) and ``stream_block`` (Tb) may be ``"auto"``: the default design, pass-major
+    (Tb = L) with T = :data:`~mtjsc.config.FPGA_STREAM_LANES` or the largest of 4, 2, 1 that L and the
+    options allow, and index-major (Tb = 1, T = 1) where the pass-major design cannot take the options
+    (an OR network, ``sng="entropy"``, ``early_exit``, an odd W or P with the approximate APC), or
+    where the caller cannot (``pass_major=False``: the board wraps the index-major accelerator).
+    """
     from mtjsc.evaluate import resolve_model
+    from mtjsc.hdl.blocked import check_pass_config
     from mtjsc.model import apc_mismatch
     check_apc(apc)
     name, m = resolve_model(model, L, apc)
     warning = apc_mismatch(name, m, apc)
     if warning:
         (warn or (lambda s: print(f"mtjsc: warning: {s}", file=sys.stderr)))(warning)
-    Tb = parse_stream_block(stream_block, L)
+    T, Tb = parse_stream_lanes(stream_lanes), parse_stream_block(stream_block, L)
+
+    def make(T, Tb):
+        return ScConfig.from_model(m, L=L, apc=apc, sng_bits=sng_bits, lfsr_width=lfsr_width,
+                                   parallel_neurons=parallel, input_lanes=lanes, stream_lanes=T, stream_block=Tb)
+
+    if Tb is None or T is None:
+        candidates = []
+        if Tb in (None, L) and pass_major and L > 1:
+            candidates += [(t, L) for t in ([FPGA_STREAM_LANES, 4, 2, 1] if T is None else [T])]
+        if Tb in (None, 1):
+            candidates.append((1 if T is None else T, 1))
+        for t, tb in candidates:
+            try:
+                cfg = make(t, tb)
+                if cfg.pass_major:
+                    check_pass_config(cfg, sng, early_exit)
+                return name, m, cfg
+            except MtjscError:
+                if (t, tb) == candidates[-1]:       # the last choice: its error is the user's
+                    T, Tb = t, tb
     try:
-        cfg = ScConfig.from_model(m, L=L, apc=apc, sng_bits=sng_bits, lfsr_width=lfsr_width,
-                                  parallel_neurons=parallel, input_lanes=lanes, stream_lanes=stream_lanes,
-                                  stream_block=Tb)
+        cfg = make(T, Tb)
     except MtjscError as e:
         if "stream_lanes" in str(e):
             raise MtjscError(f"--stream-lanes {stream_lanes}: {e}") from None
@@ -121,8 +161,8 @@ def model_and_config(model: str, L: int, *, apc: str = "exact", sng_bits: int = 
 
 
 def design(block: str, *, model: str = "auto", length: int = 256, apc: str = "exact", sng_bits: int = 8,
-           lfsr_width: int = 32, parallel: int = FPGA_PARALLEL, lanes: int = FPGA_LANES, stream_lanes: int = 1,
-           stream_block=1, layer: int = 0,
+           lfsr_width: int = 32, parallel: int = FPGA_PARALLEL, lanes: int = FPGA_LANES, stream_lanes="auto",
+           stream_block="auto", layer: int = 0,
            n: int | None = None, K: int | None = None, pipeline: int = 0, score_bits: int = 0, seed: int = 0,
            sng: str = "lfsr", name: str | None = None, early_exit=None, warn=None) -> Design:
     """The design the `mtjsc verilog` / `mtjsc area` options describe.
@@ -136,7 +176,9 @@ def design(block: str, *, model: str = "auto", length: int = 256, apc: str = "ex
         ``auto`` (the shipped model for ``length`` and ``apc``), a shipped name or a ``.npz`` file.
     length, apc, sng_bits, lfsr_width, parallel, lanes, stream_lanes, stream_block
         L, the APC kind, the SNG resolution B, the LFSR width, P neurons, W inputs, T stream indices
-        per clock and Tb stream indices per threshold read (1, or L or ``"L"``: the pass-major design).
+        per clock and Tb stream indices per threshold read (1, or L or ``"L"``: the pass-major design);
+        ``"auto"`` as :func:`model_and_config` (the accelerator's default design; T = Tb = 1 for a
+        block or the core).
     layer, n, K, pipeline, score_bits
         Blocks only: the layer, fan-in, Btanh size, APC register stages and count accumulator width.
     seed : int
@@ -153,7 +195,8 @@ def design(block: str, *, model: str = "auto", length: int = 256, apc: str = "ex
     L = check_length(length)
     model_name, m, cfg = model_and_config(model, L, apc=apc, sng_bits=sng_bits, lfsr_width=lfsr_width,
                                           parallel=parallel, lanes=lanes, stream_lanes=stream_lanes,
-                                          stream_block=stream_block, warn=warn)
+                                          stream_block=stream_block, sng=sng, early_exit=early_exit,
+                                          pass_major=block == "accelerator", warn=warn)
     if early_exit is not None and block != "accelerator":
         raise MtjscError(f"--early-exit is a property of the accelerator (--block accelerator), not of {block!r}")
     if cfg.pass_major and block != "accelerator":

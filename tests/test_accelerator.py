@@ -146,8 +146,8 @@ def test_mtjsc_cosim_on_the_accelerator(harness, extra, tmp_path, monkeypatch, c
     from mtjsc.cli import main
     monkeypatch.setenv("MTJSC_BUILD", str(BUILD))
     out = tmp_path / "c.json"
-    assert main(["cosim", "--model", "L64", "--parallel", "8", "--lanes", "32", "--images", "3", "--harness", harness,
-                 *extra, "--json", str(out)]) == 0
+    assert main(["cosim", "--model", "L64", "--parallel", "8", "--lanes", "32", "--stream-block", "1", "--images", "3",
+                 "--harness", harness, *extra, "--json", str(out)]) == 0
     r = json.loads(out.read_text())
     assert r["agreement"] == 3 and len(r["per_image"]) == 3 and r["design"] == "accelerator"
     assert all(p["scores_equal"] and p["rtl_class"] == p["golden_class"] for p in r["per_image"])

@@ -108,13 +108,13 @@ def test_bad_stream_lanes(shipped, tmp_path, capsys):
 def test_mtjsc_verilog_and_cosim_take_stream_lanes(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("MTJSC_BUILD", str(BUILD))
     assert main(["verilog", "--block", "accelerator", "--model", "L64", "--length", "64", "--stream-lanes", "4",
-                 "--out", str(tmp_path / "v")]) == 0
+                 "--stream-block", "1", "--out", str(tmp_path / "v")]) == 0
     man = json.loads(next((tmp_path / "v").glob("*_T4.json")).read_text())
     assert man["config"]["stream_lanes"] == 4 and man["cycles_per_image"] == 7371
     out = tmp_path / "c.json"
     # the design of the native test above (its build is reused)
     assert main(["cosim", "--model", "L64", "--length", "16", "--parallel", "32", "--lanes", "64",
-                 "--stream-lanes", "2", "--early-exit", "margin:4:25", "--images", "6", "--harness", "native",
+                 "--stream-lanes", "2", "--stream-block", "1", "--early-exit", "margin:4:25", "--images", "6", "--harness", "native",
                  "--json", str(out)]) == 0
     r = json.loads(out.read_text())
     assert r["agreement"] == 6 and np.all([p["bit_exact"] for p in r["per_image"]])

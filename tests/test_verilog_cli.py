@@ -58,7 +58,7 @@ def test_accelerator_verilog_and_manifest(tmp_path, capsys):
     from mtjsc.hdl.accelerator import ScMlpAccelerator
     from mtjsc.model import load_named
     assert main(["verilog", "--block", "accelerator", "--model", "L64", "--length", "8", "--parallel", "8",
-                 "--lanes", "32", "--out", str(tmp_path)]) == 0
+                 "--lanes", "32", "--stream-block", "1", "--out", str(tmp_path)]) == 0
     info = json.loads(capsys.readouterr().out)
     man = json.loads(Path(info["manifest"]).read_text())
     cfg = ScConfig.from_model(load_named("L64")[1], L=8, parallel_neurons=8, input_lanes=32)
@@ -77,11 +77,18 @@ def test_accelerator_verilog_and_manifest(tmp_path, capsys):
 
 
 def test_default_accelerator_is_the_routed_fpga_design(tmp_path, capsys):
-    """Without --parallel/--lanes, `mtjsc verilog` writes the (P, W) that config.FPGA_PARALLEL/FPGA_LANES
-    name (the largest accelerator routed on an ECP5-85F, README), and its layer-0 thresholds need fewer
-    EBRs than the 85F has."""
-    from mtjsc.config import FPGA_LANES, FPGA_PARALLEL
-    assert main(["verilog", "--block", "accelerator", "--model", "L64", "--length", "8", "--out", str(tmp_path)]) == 0
+    """Without --parallel/--lanes/--stream-*, `mtjsc verilog` writes the design that config.FPGA_PARALLEL,
+    FPGA_LANES and FPGA_STREAM_LANES name, pass-major (the fastest accelerator routed on an ECP5-85F,
+    docs/results/ecp5-accelerator.md), and its layer-0 thresholds need fewer EBRs than the 85F has; where L
+    does not allow T, T falls."""
+    from mtjsc.config import FPGA_LANES, FPGA_PARALLEL, FPGA_STREAM_LANES
+    assert main(["verilog", "--block", "accelerator", "--model", "L64", "--length", "64", "--out", str(tmp_path)]) == 0
     man = json.loads(Path(json.loads(capsys.readouterr().out)["manifest"]).read_text())
-    assert (man["config"]["parallel_neurons"], man["config"]["input_lanes"]) == (FPGA_PARALLEL, FPGA_LANES)
-    assert man["ecp5_ebr_for_layer0_weights"] <= 208
+    cfg = man["config"]
+    assert (cfg["parallel_neurons"], cfg["input_lanes"]) == (FPGA_PARALLEL, FPGA_LANES)
+    assert (cfg["stream_lanes"], cfg["stream_block"]) == (FPGA_STREAM_LANES, 64)
+    assert man["ecp5_ebr_for_layer0_weights"] <= 208 and man["schedule"]["dataflow"] == "pass-major"
+    assert main(["verilog", "--block", "accelerator", "--model", "L64", "--length", "12", "--out",
+                 str(tmp_path / "b")]) == 0
+    man = json.loads(Path(json.loads(capsys.readouterr().out)["manifest"]).read_text())
+    assert (man["config"]["stream_lanes"], man["config"]["stream_block"]) == (4, 12)

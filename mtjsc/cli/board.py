@@ -72,7 +72,10 @@ def run_network_board(a) -> int:
     n = check_int(a.images, "--images", minimum=1, maximum=10000)
     timeout = check_float(a.timeout, "--timeout", positive=True)
     L = check_int(a.length, "--length", minimum=1)
-    name, model, cfg = model_and_config(a.model, L, **config_kwargs(a))
+    name, model, cfg = model_and_config(a.model, L, **config_kwargs(a), pass_major=False)
+    if cfg.pass_major:
+        raise MtjscError(f"--stream-block {a.stream_block}: the board wraps the index-major accelerator "
+                         f"(ScMlpAccelerator); omit --stream-block or give 1")
     test = mnist.load("test", a.data)
     images, labels = test.images[:n], test.labels[:n]
     seed = check_seed(a.seed, "--seed")
@@ -111,7 +114,10 @@ def build_network_board(a) -> int:
     from mtjsc.designs import model_and_config
     out = check_output_dir(default_out(a), "--out")
     L = check_int(a.length, "--length", minimum=1)
-    name, model, cfg = model_and_config(a.model, L, **config_kwargs(a))
+    name, model, cfg = model_and_config(a.model, L, **config_kwargs(a), pass_major=False)
+    if cfg.pass_major:
+        raise MtjscError(f"--stream-block {a.stream_block}: the board wraps the index-major accelerator "
+                         f"(ScMlpAccelerator); omit --stream-block or give 1")
     selftest = check_int(a.selftest_images, "--selftest-images", minimum=0, maximum=255)
     print(f"building the network for {a.board}: L = {cfg.L}, P = {cfg.parallel_neurons}, W = {cfg.input_lanes}, "
           f"{selftest} self-test images, {a.baud} baud" + (f", {a.clock_mhz:g} MHz from the PLL" if a.clock_mhz else "")

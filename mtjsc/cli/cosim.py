@@ -63,7 +63,8 @@ def run(a) -> int:
     batch = check_int(a.batch, "--batch", minimum=1)
     check(a)
     rule = parse_early_exit(a.early_exit)
-    name, model, cfg = model_and_config(a.model, L, **config_kwargs(a))
+    name, model, cfg = model_and_config(a.model, L, **config_kwargs(a), sng=a.source, early_exit=rule,
+                                        pass_major=a.design == "accelerator")
     if cfg.pass_major:
         from mtjsc.hdl.blocked import check_pass_config
         if a.design != "accelerator":

@@ -66,8 +66,10 @@ def run(a) -> int:
     L, P, W, n_img = COSIM_L, FPGA_PARALLEL, FPGA_LANES, COSIM_IMAGES
     d = design("accelerator", length=L, parallel=P, lanes=W)
     acc, model, name = d.component, d.component.model, d.parameters["model"]
-    print(f"== 2/4 Verilog of the accelerator for model {name} (L={L}, P={P} neurons x W={W} lanes per clock, "
-          f"the FPGA default; weights and LFSR SNGs on chip)")
+    T = acc.config.stream_lanes
+    kind = "each weight threshold read once per image" if acc.config.pass_major else "thresholds read every index"
+    print(f"== 2/4 Verilog of the accelerator for model {name} (L={L}, P={P} neurons x W={W} inputs x T={T} stream "
+          f"indices per clock, {kind}: the FPGA default; weights and LFSR SNGs on chip)")
     info = write_verilog(d, out / "verilog")
     print(f"   {info['verilog']}\n   {info['manifest']}  ({info['cycles_per_image']} clocks per image, "
           f"{info['memory_bits'] / 8192:.0f} KiB of memories)")
@@ -86,7 +88,7 @@ def run(a) -> int:
     fresh = design("accelerator", length=L, parallel=P, lanes=W)      # the same design, not yet elaborated
     area = synthesize_with_bar(fresh, ["generic"], a.cache)["generic"]
     print(text_table(area) + ("\n   (from the cache)" if area["cached"] else ""))
-    print(f"   memories: {acc.describe()['memory_bits']:,} bits (weights, LFSR states, pixels, neuron states); "
+    print(f"   memories: {acc.describe()['memory_bits']:,} bits (weights, LFSR seeds, pixels, partial sums); "
           f"ECP5/iCE40/Xilinx LUTs and transistors: mtjsc area --target ...")
     write_text(out / "area.json", json.dumps({"module": d.module, "generic": area}, indent=1))
     print(f"   {out / 'area.json'}")
