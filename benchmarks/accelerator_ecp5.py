@@ -1,19 +1,22 @@
 #!/usr/bin/env python3
-"""ScMlpAccelerator on an ECP5-85F: Amaranth -> Yosys synth_ecp5 -> nextpnr-ecp5. Prints JSON.
+"""The SC accelerator on an ECP5-85F: Amaranth -> Yosys synth_ecp5 -> nextpnr-ecp5. Prints JSON.
 
     python benchmarks/accelerator_ecp5.py [--length 256] [--parallel P] [--lanes W] [--apc exact]
                                           [--model auto] [--freq 100] [--seed 1] [--out build/ecp5]
                                           [--no-pnr | --no-route] [--router router2] [--reuse-synth]
-                                          [--early-exit margin:16:155] [--stream-lanes T]
-                                          [--stream-block Tb]   # Tb = L: the pass-major design
+                                          [--early-exit margin:16:155] [--stream-lanes T|auto]
+                                          [--stream-block 1|L|auto] [--lfsr-width 32]
     python benchmarks/accelerator_ecp5.py --design fixed --widths 8/8 --parallel 64
 
-Reports LUT4, CCU2C (carry), flip-flops, EBR (DP16KD) and distributed RAM
+The design is ``mtjsc verilog``'s default (the pass-major ``BlockedScAccelerator``,
+``--stream-block auto``) or what the options name (``--stream-block 1``: the index-major
+``ScMlpAccelerator``). Reports LUT4, CCU2C (carry), flip-flops, EBR (DP16KD) and distributed RAM
 from Yosys, the achieved Fmax from nextpnr (``--report``), images/s at that
-Fmax (``Fmax / cycles_per_image``) and the weight-memory bound: every image
-reads L x H x 785 weight thresholds of B + 1 bits, and the 208 EBRs of the
+Fmax (``Fmax / cycles_per_image``; ``images_per_s_at_this_fmax`` gives the same knobs at
+L = 64, 256, 1024) and the weight-memory bound: an index-major image
+reads L x H x 785 weight thresholds of B + 1 bits (a pass-major one H x 785), and the 208 EBRs of the
 85F give at most 208 x 36 bits per clock, so no schedule beats
-``Fmax x 208 x 36 / (L H 785 (B + 1))`` images/s with the thresholds in EBR.
+``Fmax x 208 x 36 / (thresholds read per image x (B + 1))`` images/s with the thresholds in EBR.
 With ``--early-exit`` the design stops images early; the golden model's exit
 index of every test image gives the mean clocks per image on the test set
 (``images_per_s_test_set``) beside the worst case (every image to L).
@@ -40,9 +43,9 @@ from amaranth import Module, Signal, Value
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from mtjsc.config import FIRST_LAYER_FANIN, FPGA_LANES, FPGA_PARALLEL, ScConfig
-from mtjsc.evaluate import resolve_model
-from mtjsc.hdl.accelerator import ScMlpAccelerator, make_accelerator
+from mtjsc.config import FIRST_LAYER_FANIN, FPGA_LANES, FPGA_PARALLEL
+from mtjsc.designs import model_and_config
+from mtjsc.hdl.accelerator import make_accelerator
 from mtjsc.hdl.export import to_verilog
 from mtjsc.toolchain import ecp5
 from mtjsc.errors import MtjscError
@@ -52,7 +55,7 @@ class PinHarness(wiring.Component):
     """The accelerator (or the binary baseline: the same ports) with its wide result payload shifted
     out serially."""
 
-    def __init__(self, acc: ScMlpAccelerator):
+    def __init__(self, acc):
         self.acc = acc
         super().__init__({"pix_valid": In(1), "pix_ready": Out(1), "pix_data": In(8),
                           "res_valid": Out(1), "res_ready": In(1), "res_bit": Out(1), "busy": Out(1)})
@@ -87,6 +90,22 @@ def test_set_clocks(acc, model, cfg, f_mhz) -> dict:
             "test_set_full_run_accuracy": float(np.mean(res.classes == test.labels)),
             "test_set_mean_cycles_per_image": round(mean, 1),
             "images_per_s_test_set": round(f_mhz * 1e6 / mean, 1) if f_mhz else None}
+
+
+def other_lengths(model, cfg, f_mhz) -> dict:
+    """Clocks per image and images/s of the same P, W, T and dataflow at L = 64, 256, 1024, at this
+    design's Fmax (the logic is the same; the memories' depths follow L). ``None`` where the knobs do
+    not fit that L."""
+    out = {}
+    for L in (64, 256, 1024):
+        try:
+            other = make_accelerator(model=model, config=cfg.with_(L=L, stream_block=L if cfg.pass_major else 1))
+        except MtjscError:
+            out[str(L)] = None
+            continue
+        cyc = other.cycles_per_image()
+        out[str(L)] = {"cycles_per_image": cyc, "images_per_s": round(f_mhz * 1e6 / cyc, 1) if f_mhz else None}
+    return out
 
 
 def build_dir(a, top: str, verilog: str) -> tuple:
@@ -151,9 +170,11 @@ def main() -> int:
     ap.add_argument("--parallel", type=int, default=FPGA_PARALLEL)
     ap.add_argument("--lanes", type=int, default=FPGA_LANES)
     ap.add_argument("--apc", default="exact")
-    ap.add_argument("--stream-lanes", type=int, default=1, help="T: stream indices per clock")
-    ap.add_argument("--stream-block", type=int, default=1,
-                    help="Tb: stream indices per threshold read, 1 (ScMlpAccelerator) or L (BlockedScAccelerator)")
+    ap.add_argument("--stream-lanes", default="auto", help="T: stream indices per clock (default auto: mtjsc "
+                                                            "verilog's default design)")
+    ap.add_argument("--stream-block", default="auto",
+                    help="Tb: stream indices per threshold read, 1 (ScMlpAccelerator) or L (BlockedScAccelerator); "
+                         "default auto (mtjsc verilog's default design)")
     ap.add_argument("--lfsr-width", type=int, default=32, help="LFSR width behind each comparator SNG")
     ap.add_argument("--freq", type=float, default=100.0, help="nextpnr target (MHz)")
     ap.add_argument("--seed", type=int, default=1)
@@ -168,22 +189,23 @@ def main() -> int:
                          "design can take hours)")
     ap.add_argument("--early-exit", default=None, metavar="RULE", help="exact:Tb or margin:Tb:M (mtjsc cosim's)")
     ap.add_argument("--design", choices=("sc", "fixed"), default="sc",
-                    help="sc: ScMlpAccelerator; fixed: the binary baseline FixedMlp with --parallel MACs")
+                    help="sc: the SC accelerator; fixed: the binary baseline FixedMlp with --parallel MACs")
     ap.add_argument("--widths", default="8/8", help="--design fixed: the shipped baseline's weight/activation bits")
     a = ap.parse_args()
     if a.design == "fixed":
         return fixed_main(a)
     from mtjsc.cli.options import parse_early_exit
     rule = parse_early_exit(a.early_exit)
-    name_m, model = resolve_model(a.model, a.length, a.apc)
     try:
-        cfg = ScConfig.from_model(model, L=a.length, apc=a.apc, parallel_neurons=a.parallel, input_lanes=a.lanes,
-                                  stream_lanes=a.stream_lanes, stream_block=a.stream_block, lfsr_width=a.lfsr_width)
+        name_m, model, cfg = model_and_config(a.model, a.length, apc=a.apc, parallel=a.parallel, lanes=a.lanes,
+                                              stream_lanes=a.stream_lanes, stream_block=a.stream_block,
+                                              lfsr_width=a.lfsr_width, early_exit=rule)
         acc = make_accelerator(model=model, config=cfg, early_exit=rule)
     except MtjscError as e:
         print(f"accelerator_ecp5: {e}", file=sys.stderr)
         return 2
-    top = (f"acc_L{a.length}_P{a.parallel}_W{a.lanes}_{a.apc}" + ("" if a.stream_lanes == 1 else f"_T{a.stream_lanes}")
+    T = cfg.stream_lanes
+    top = (f"acc_L{a.length}_P{a.parallel}_W{a.lanes}_{a.apc}" + ("" if T == 1 else f"_T{T}")
            + ("_pass" if cfg.pass_major else "") + ("" if a.lfsr_width == 32 else f"_R{a.lfsr_width}")
            + ("" if rule is None else "_exit"))
     d, reuse = build_dir(a, top, to_verilog(PinHarness(acc), top))
@@ -205,7 +227,9 @@ def main() -> int:
                 "ebr_bound_images_per_s": round(f_mhz * 1e6 * ebr_bits / bits_per_image, 1) if f_mhz else None,
                 "router": a.router, "synth_s": None if reuse else round(t1 - t0, 1),
                 "pnr_s": None if a.no_pnr else round(t2 - t1, 1)})
-    if rule is not None:
+    if rule is None:
+        out["images_per_s_at_this_fmax"] = other_lengths(model, cfg, f_mhz)
+    else:
         out.update(early_exit=desc["early_exit"], **test_set_clocks(acc, model, cfg, f_mhz))
     print(json.dumps(out, indent=1))
     (d / "result.json").write_text(json.dumps(out, indent=1))
