@@ -149,6 +149,7 @@ def model_and_config(model: str, L: int, *, apc: str = "exact", sng_bits: int = 
             except MtjscError:
                 if (t, tb) == candidates[-1]:       # the last choice: its error is the user's
                     T, Tb = t, tb
+        T = 1 if T is None else T                   # a block length that is neither 1 nor L: its error follows
     try:
         cfg = make(T, Tb)
     except MtjscError as e:
