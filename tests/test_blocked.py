@@ -135,10 +135,10 @@ def test_bad_pass_major_designs(shipped, small_model, tmp_path, capsys):
 
 
 def test_mtjsc_verilog_writes_the_pass_major_manifest(tmp_path):
-    assert main(["verilog", "--block", "accelerator", "--model", "L256", "--length", "256", "--stream-lanes", "8",
-                 "--stream-block", "L", "--out", str(tmp_path)]) == 0
-    man = json.loads(next(tmp_path.glob("*_T8_pass.json")).read_text())
-    assert man["config"]["stream_block"] == 256 and man["cycles_per_image"] == 13857
-    assert man["schedule"]["dataflow"] == "pass-major" and man["lanes_per_clock"] == 2048
+    assert main(["verilog", "--block", "accelerator", "--model", "L64", "--length", "64", "--parallel", "8",
+                 "--lanes", "32", "--stream-lanes", "2", "--stream-block", "L", "--out", str(tmp_path)]) == 0
+    man = json.loads(next(tmp_path.glob("*_T2_pass.json")).read_text())
+    assert man["config"]["stream_block"] == 64 and man["cycles_per_image"] == 784 + 2 + 16 * 25 * 32 + 64 + 15
+    assert man["schedule"]["dataflow"] == "pass-major" and man["lanes_per_clock"] == 8 * 32 * 2
     assert {mem["name"] for mem in man["memories"]} >= {"partial_sums", "totals", "w0_q<p>"}
 

@@ -88,7 +88,9 @@ def run(a) -> int:
     fresh = design("accelerator", length=L, parallel=P, lanes=W)      # the same design, not yet elaborated
     area = synthesize_with_bar(fresh, ["generic"], a.cache)["generic"]
     print(text_table(area) + ("\n   (from the cache)" if area["cached"] else ""))
-    print(f"   memories: {acc.describe()['memory_bits']:,} bits (weights, LFSR seeds, pixels, partial sums); "
+    desc = acc.describe()
+    names = ", ".join(mem["name"] for mem in desc["memories"])
+    print(f"   memories: {desc['memory_bits']:,} bits ({names}); "
           f"ECP5/iCE40/Xilinx LUTs and transistors: mtjsc area --target ...")
     write_text(out / "area.json", json.dumps({"module": d.module, "generic": area}, indent=1))
     print(f"   {out / 'area.json'}")
