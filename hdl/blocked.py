@@ -71,25 +71,23 @@ class PassSchedule:
         self.G1, self.C1 = math.ceil(config.hidden / self.P), math.ceil(n1 / self.W)
         self.C2 = math.ceil(n2 / self.P)                      # output-layer chunks of P hidden inputs
         self.bias_job = config.hidden % self.P == 0           # the bias is a chunk of its own
-        #: clocks from a pass step's LFSR registers to its totals written
-        self.pass_latency = PASS_STAGES
 
     @property
     def passes(self) -> int:
         return self.G1 * self.C1
 
     def cycles_per_image(self) -> int:
-        """Clocks from ``start`` to ``done``: the lead, G1 C1 passes of L / T clocks, the pipeline to the
-        last group's hidden bits, its output-layer job (setup, L indices, stages) and the tail."""
+        """Clocks from ``start`` to ``done``: G1 C1 passes of L / T clocks, the last group's sweep of L
+        indices and :attr:`overhead`."""
         return self.passes * self.N + self.config.L + self.overhead
 
     @property
     def overhead(self) -> int:
-        return LEAD + self.pass_latency + L1_SETUP + L1_STAGES + TAIL
+        """The lead, the pass pipeline to the last totals, the sweep's setup and stages, the tail."""
+        return LEAD + PASS_STAGES + L1_SETUP + L1_STAGES + TAIL
 
     def formula(self) -> str:
         return f"G1*C1 * L/T + L + {self.overhead}, G1 = ceil(H/P), C1 = ceil(785/W)"
-
 
     def as_dict(self) -> dict:
         return {"dataflow": "pass-major", "P": self.P, "W": self.W, "T": self.T, "Tb": self.config.L,
