@@ -44,8 +44,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from mtjsc.config import FIRST_LAYER_FANIN, FPGA_LANES, FPGA_PARALLEL
-from mtjsc.designs import model_and_config
-from mtjsc.hdl.accelerator import make_accelerator
+from mtjsc.designs import make_accelerator, model_and_config
 from mtjsc.hdl.export import to_verilog
 from mtjsc.toolchain import ecp5
 from mtjsc.errors import MtjscError

@@ -149,15 +149,6 @@ def check_model_config(model, config) -> ScConfig:
     return config
 
 
-def make_accelerator(*, model, config: ScConfig, seed: int = 0, sng: str = "lfsr", early_exit=None):
-    """The accelerator ``config`` describes: :class:`ScMlpAccelerator` (Tb = 1) or the pass-major
-    :class:`~mtjsc.hdl.blocked.BlockedScAccelerator` (Tb = L, ``config.pass_major``)."""
-    if isinstance(config, ScConfig) and config.pass_major:
-        from mtjsc.hdl.blocked import BlockedScAccelerator
-        return BlockedScAccelerator(model=model, config=config, seed=seed, sng=sng, early_exit=early_exit)
-    return ScMlpAccelerator(model=model, config=config, seed=seed, sng=sng, early_exit=early_exit)
-
-
 class ScMlpAccelerator(wiring.Component):
     """Image in, class and scores out; weights, SNGs and schedule on chip.
 
@@ -190,7 +181,7 @@ class ScMlpAccelerator(wiring.Component):
         check_model_config(model, config)
         if config.pass_major:
             raise MtjscError(f"stream_block Tb = L = {config.L} is the pass-major design: build it with "
-                             f"make_accelerator or BlockedScAccelerator")
+                             f"mtjsc.designs.make_accelerator or BlockedScAccelerator")
         self.model, self.config, self.seed, self.sng = model, config, check_seed(seed), sng
         if config.stream_lanes > 1 and sng != "lfsr":
             raise MtjscError(f"T = {config.stream_lanes} stream indices per clock needs lfsr SNGs (their leaps "

@@ -82,6 +82,16 @@ def check_sng(sng: str, flag: str = "--sng") -> str:
     return sng
 
 
+def make_accelerator(*, model, config: ScConfig, seed: int = 0, sng: str = "lfsr", early_exit=None):
+    """The accelerator ``config`` describes: :class:`~mtjsc.hdl.accelerator.ScMlpAccelerator` (Tb = 1) or
+    the pass-major :class:`~mtjsc.hdl.blocked.BlockedScAccelerator` (Tb = L, ``config.pass_major``)."""
+    if isinstance(config, ScConfig) and config.pass_major:
+        from mtjsc.hdl.blocked import BlockedScAccelerator
+        return BlockedScAccelerator(model=model, config=config, seed=seed, sng=sng, early_exit=early_exit)
+    from mtjsc.hdl.accelerator import ScMlpAccelerator
+    return ScMlpAccelerator(model=model, config=config, seed=seed, sng=sng, early_exit=early_exit)
+
+
 def parse_stream_block(value, L: int):
     """``--stream-block``: ``auto`` (None), ``L`` (the stream length) or an integer."""
     if value is None or str(value).strip().lower() == "auto":
@@ -221,7 +231,6 @@ def design(block: str, *, model: str = "auto", length: int = 256, apc: str = "ex
                       {"model": model_name, "neuron": cfg.neuron, "config": cfg.as_dict(),
                        "schedule": core.schedule.as_dict()})
     if block == "accelerator":
-        from mtjsc.hdl.accelerator import make_accelerator
         check_sng(sng)
         try:
             acc = make_accelerator(model=m, config=cfg, seed=check_seed(seed, "--seed"), sng=sng,

@@ -139,7 +139,7 @@ def accelerator_cosim(model, images_u8, *, config: ScConfig, seed: int = 0, simu
         result and from the clocks) must equal the golden early-exit run's.
     """
     from mtjsc.behavioral_models.sources import make_source
-    from mtjsc.hdl.accelerator import make_accelerator
+    from mtjsc.designs import make_accelerator
     cfg = golden.network_config(model, config)
     imgs = np.asarray(images_u8, np.uint8).reshape(-1, PIXELS)
     src = make_source("lfsr", seed=seed, config=cfg) if source is None else source
@@ -192,7 +192,7 @@ def accelerator_native(model, images_u8, *, config: ScConfig, seed: int = 0, pro
     those of its golden exit index (:meth:`ScMlpAccelerator.cycles_at_exit`, one count per index).
     """
     from mtjsc.behavioral_models.sources import make_source
-    from mtjsc.hdl.accelerator import make_accelerator
+    from mtjsc.designs import make_accelerator
     from mtjsc.sim import native
     cfg = golden.network_config(model, config)
     imgs = np.asarray(images_u8, np.uint8).reshape(-1, PIXELS)

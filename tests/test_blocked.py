@@ -13,7 +13,8 @@ from mtjsc.behavioral_models import early_exit
 from mtjsc.cli import main
 from mtjsc.config import ScConfig
 from mtjsc.errors import MtjscError
-from mtjsc.hdl.accelerator import ScMlpAccelerator, make_accelerator
+from mtjsc.designs import make_accelerator
+from mtjsc.hdl.accelerator import ScMlpAccelerator
 from mtjsc.hdl.blocked import BlockedScAccelerator, PassSchedule
 from mtjsc.hdl.lane_apc import ChunkCount, LaneApc
 from mtjsc.sim import runner
