@@ -125,6 +125,12 @@ def slot_words(q, *, P: int, W: int, G: int, C: int, width: int) -> list:
     return banks
 
 
+def ecp5_ebr_for_slots(*, P: int, W: int, words: int, bits: int) -> int:
+    """DP16KD blocks of P slot memories of ``words`` words of W fields of ``bits`` bits, at most (36-bit x
+    512-word ports, as Yosys maps them)."""
+    return P * -(-W * bits // 36) * -(-words // 512)
+
+
 def seed_words(config: ScConfig, seed: int, layer: int, role: int, lanes: int, chunks: int) -> list:
     """LFSR seeds of (layer, role) for run ``seed``, one word of ``lanes`` states per chunk (1 past the fan-in)."""
     n, LW = config.fan_in[layer], config.lfsr_width
@@ -286,8 +292,8 @@ class ScMlpAccelerator(wiring.Component):
         maps them; Yosys drops bit columns that are constant in a memory): P memories of ceil(W (B+1) / 36)
         blocks, more when G1 C1 exceeds 512 words. The
         LFE5U-85F has 208; the rest of the design maps to LUT RAM and logic."""
-        s, q = self.schedule, self.config.sng_bits + 1
-        return s.P * -(-s.W * q // 36) * -(-(s.G1 * s.C1) // 512)
+        s = self.schedule
+        return ecp5_ebr_for_slots(P=s.P, W=s.W, words=s.G1 * s.C1, bits=self.config.sng_bits + 1)
 
     # ---------------------------------------------------------------- memory images (Python)
 

@@ -38,8 +38,8 @@ from amaranth.lib.wiring import In, Out
 from mtjsc.behavioral_models import lfsr as lfsr_def
 from mtjsc.config import CLASSES, PIXELS, ScConfig
 from mtjsc.errors import MtjscError
-from mtjsc.hdl.accelerator import (check_model_config, image_io, load_state, seed_words, slot_words,
-                                   threshold_matrix, _pack)
+from mtjsc.hdl.accelerator import (check_model_config, ecp5_ebr_for_slots, image_io, load_state, seed_words,
+                                   slot_words, threshold_matrix, _pack)
 from mtjsc.hdl.btanh import BtanhUpdate
 from mtjsc.hdl.core import ARGMAX_STAGES, argmax, result_layout, score_bits
 from mtjsc.hdl.lane_apc import ChunkCount
@@ -179,8 +179,8 @@ class BlockedScAccelerator(wiring.Component):
 
     def ebr_estimate(self) -> int:
         """DP16KD blocks of the layer-0 threshold memories (as :meth:`ScMlpAccelerator.ebr_estimate`)."""
-        s, q = self.schedule, self.config.sng_bits + 1
-        return s.P * -(-s.W * q // 36) * -(-s.passes // 512)
+        s = self.schedule
+        return ecp5_ebr_for_slots(P=s.P, W=s.W, words=s.passes, bits=self.config.sng_bits + 1)
 
     def describe(self) -> dict:
         """Manifest entries: configuration, schedule, memories (words x bits) and clocks per image."""

@@ -65,6 +65,17 @@ def adder_tree(m: Module, values: list, name: str):
     return values[0] if values else Signal(1, name=f"{name}_zero")
 
 
+def chunk_reference(n: int, W: int, c: int, kind: str, lane, carry: int = 0) -> tuple:
+    """``(count, carry)`` of chunk ``c`` with product bits ``lane`` (its W lanes; ``carry``: the bit that
+    opened a pair in the chunk before): twice the pair gates plus the single bits (:func:`chunk_plan`),
+    and the carry for the next chunk (``carry`` unchanged when this chunk opens no pair)."""
+    gates, singles, carry_out = chunk_plan(n, W, c, kind)
+    b = [int(bool(x)) for x in lane]
+    val = lambda o: carry if o[0] == "carry" else b[o[1]]       # noqa: E731
+    g = sum((val(a) | val(d)) if op == "or" else (val(a) & val(d)) for op, a, d in gates)
+    return 2 * g + sum(b[i] for i in singles), (b[carry_out] if carry_out is not None else carry)
+
+
 def chunk_variants(n: int, W: int) -> dict:
     """The chunks whose gate networks differ, ``{variant: first chunk}``; a chunk's variant is
     ``((c W) mod 4, False)`` or ``(None, True)`` for the last chunk."""
@@ -204,22 +215,14 @@ class LaneApc(wiring.Component):
         ports.update({"count": Out(range(self.n + 1)), "count_valid": Out(1)})
         super().__init__(ports)
 
-    def variant(self, c: int) -> tuple:
-        """Chunks with the same variant have the same gate network (:func:`chunk_variants`)."""
-        return ((c * self.lanes) % 4, False) if c < self.chunks - 1 else (None, True)
-
     def reference(self, products) -> list:
         """Partial count of each chunk for the n product bits ``products``; they sum to the APC count."""
         bits = [int(bool(b)) for b in products]
         out, carry = [], 0
         for c in range(self.chunks):
-            gates, singles, carry_out = chunk_plan(self.n, self.lanes, c, self.kind)
-            lane = bits[c * self.lanes:(c + 1) * self.lanes]
-            val = lambda o: carry if o[0] == "carry" else lane[o[1]]       # noqa: E731
-            g = sum((val(a) | val(b)) if op == "or" else (val(a) & val(b)) for op, a, b in gates)
-            out.append(2 * g + sum(lane[i] for i in singles))
-            if carry_out is not None:
-                carry = lane[carry_out]
+            count, carry = chunk_reference(self.n, self.lanes, c, self.kind, bits[c * self.lanes:(c + 1) * self.lanes],
+                                           carry)
+            out.append(count)
         return out
 
     def elaborate(self, platform):
@@ -287,10 +290,7 @@ class ChunkCount(wiring.Component):
 
     def reference(self, bits, c: int) -> int:
         """The count of chunk ``c`` with product bits ``bits`` (W of them)."""
-        gates, singles, _ = chunk_plan(self.n, self.lanes, c, self.kind)
-        b = [int(bool(x)) for x in bits]
-        return 2 * sum((b[a[1]] | b[d[1]]) if op == "or" else (b[a[1]] & b[d[1]]) for op, a, d in gates) + \
-            sum(b[i] for i in singles)
+        return chunk_reference(self.n, self.lanes, c, self.kind, bits)[0]
 
     def elaborate(self, platform):
         m = Module()
