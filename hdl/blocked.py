@@ -104,8 +104,9 @@ def check_pass_config(config: ScConfig, sng: str, early_exit) -> PassSchedule:
     if sng != "lfsr":
         raise MtjscError(f"sng={sng!r}: the pass-major accelerator (Tb = L) restarts its LFSR banks from seeds "
                          f"at every pass; entropy numbers would have to be kept for all L indices of every "
-                         f"input ({2 * config.fan_in[0] * config.L * config.sng_bits:,} bits at L = {config.L}), "
-                         f"more than the ECP5-85F's block RAM beside the weights; use Tb = 1")
+                         f"input ({2 * config.fan_in[0] * config.L * config.sng_bits:,} bits at L = {config.L}; "
+                         f"at L = 256, 3.2 Mbit, more than the ECP5-85F's block RAM beside the weights), and "
+                         f"that buffer is not built; use Tb = 1")
     if early_exit is not None:
         raise MtjscError("early exit stops at block boundaries, and the pass-major accelerator (Tb = L) has "
                          "none: it finishes the hidden layer's passes before any score exists; use Tb = 1")

@@ -178,6 +178,11 @@ def model_and_config(model: str, L: int, *, apc: str = "exact", sng_bits: int = 
         if "stream_block" in str(e):
             raise MtjscError(f"--stream-block {stream_block}: {e}") from None
         raise
+    if cfg.pass_major and pass_major:        # asked for by name: whether the pass-major design takes the options
+        try:
+            check_pass_config(cfg, sng, early_exit)
+        except MtjscError as e:
+            raise MtjscError(f"--stream-block {stream_block}: {e}") from None
     return name, m, cfg
 
 
@@ -238,8 +243,6 @@ def design(block: str, *, model: str = "auto", length: int = 256, apc: str = "ex
         except MtjscError as e:
             if early_exit is not None and "early" in str(e):
                 raise MtjscError(f"--early-exit: {e}") from None
-            if cfg.pass_major:
-                raise MtjscError(f"--stream-block {stream_block}: {e}") from None
             raise
         module = accelerator_module(model_name, cfg, sng) + ("" if early_exit is None else "_exit")
         return Design(acc, name or module, "accelerator",

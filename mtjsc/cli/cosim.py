@@ -65,16 +65,10 @@ def run(a) -> int:
     rule = parse_early_exit(a.early_exit)
     name, model, cfg = model_and_config(a.model, L, **config_kwargs(a), sng=a.source, early_exit=rule,
                                         pass_major=a.design == "accelerator")
-    if cfg.pass_major:
-        from mtjsc.hdl.blocked import check_pass_config
-        if a.design != "accelerator":
-            raise MtjscError(f"--stream-block {a.stream_block} (the pass-major schedule) is a property of the "
-                             f"accelerator; use --design accelerator or omit it")
-        try:
-            check_pass_config(cfg, a.source, rule)
-        except MtjscError as e:
-            raise MtjscError(f"--stream-block {a.stream_block}: {e}") from None
-    elif rule is not None:
+    if cfg.pass_major and a.design != "accelerator":
+        raise MtjscError(f"--stream-block {a.stream_block} (the pass-major schedule) is a property of the "
+                         f"accelerator; use --design accelerator or omit it")
+    if rule is not None and not cfg.pass_major:
         from mtjsc.hdl.core import check_exit_rule
         try:
             check_exit_rule(rule, cfg)
