@@ -224,20 +224,27 @@ class BlockedScAccelerator(wiring.Component):
 
     # ---------------------------------------------------------------- hardware
 
-    def _bank(self, m, name, seeds, lanes, first, steps):
-        """``lanes`` LFSRs restarted from the ROM word ``seeds`` when ``first``: returns the states of
-        indices t .. t + steps - 1 (comb) and advances the register by ``steps`` leaps a clock."""
+    def _bank(self, m, name, seeds, lanes, steps, *, load=None, restart=None):
+        """``lanes`` LFSRs leaping ``steps`` indices a clock: returns the states of this clock's ``steps``
+        indices (the register's and its leaps, comb).
+
+        ``load``: the register takes ``seeds`` instead of leaping, so the numbers come straight from a
+        register, the clock after; ``restart``: this clock's numbers come from ``seeds`` (a mux in front
+        of the leaps, for a seed port read the clock before).
+        """
         cfg = self.config
         LW, B = cfg.lfsr_width, cfg.sng_bits
         reg = Signal(lanes * LW, name=f"{name}_state")
-        cur = Signal(lanes * LW, name=f"{name}_now")
-        m.d.comb += cur.eq(Mux(first, seeds, reg))
+        cur = reg
+        if restart is not None:
+            cur = Signal(lanes * LW, name=f"{name}_now")
+            m.d.comb += cur.eq(Mux(restart, seeds, reg))
         states = [cur]
         for k in range(steps):
             leap = add_submodule(self, m, f"{name}_leap{k}", LfsrLeap(width=LW, bits=B, lanes=lanes), "sng")
             m.d.comb += leap.state.eq(states[-1])
             states.append(leap.next)
-        m.d.sync += reg.eq(states[steps])
+        m.d.sync += reg.eq(states[steps] if load is None else Mux(load, seeds, states[steps]))
         return [[st[i * LW:i * LW + B] for i in range(lanes)] for st in states[:steps]]
 
     def elaborate(self, platform):
@@ -270,8 +277,6 @@ class BlockedScAccelerator(wiring.Component):
             m.d.sync += [run.eq(1), g.eq(0), c.eq(0), st.eq(0), pidx.eq(0), phase.eq(0)]
         with m.Elif(run):
             m.d.sync += st.eq(Mux(last_step, 0, st + 1))
-            with m.If(first):
-                m.d.sync += c_next.eq(Mux(c == C1 - 1, 0, c + 1))
             with m.If(last_step):
                 m.d.sync += [pidx.eq(pidx + 1), phase.eq(phase + W)]
                 with m.If(c == C1 - 1):
@@ -280,14 +285,21 @@ class BlockedScAccelerator(wiring.Component):
                     m.d.sync += c.eq(c + 1)
                 with m.If(last_pass):
                     m.d.sync += run.eq(0)
-        # the chunk's seeds: ROMs addressed with the next pass's chunk, ready before it starts
-        seed_x = MemoryBlock(width=W * LW, depth=C1, init=seed_words(cfg, self.seed, 0, lfsr_def.ROLE_INPUT, W, C1))
-        seed_w = MemoryBlock(width=W * LW, depth=C1, init=seed_words(cfg, self.seed, 0, lfsr_def.ROLE_WEIGHT, W, C1))
+        # the chunk's seeds: block-RAM ROMs addressed with the next pass's chunk (chunk 0 while idle), read
+        # all pass long; the banks load them at the pass's last step (at start, the first pass's), so the
+        # numbers come from registers. Built from LUTs, these 512-bit ROMs' address and data nets were
+        # the most congested of the router's (router2 heatmap).
+        m.d.comb += c_next.eq(Mux(run & (c != C1 - 1), c + 1, 0))
+        load = start | (run & last_step)
+        seed_x = MemoryBlock(width=W * LW, depth=C1, init=seed_words(cfg, self.seed, 0, lfsr_def.ROLE_INPUT, W, C1),
+                             style="block")
+        seed_w = MemoryBlock(width=W * LW, depth=C1, init=seed_words(cfg, self.seed, 0, lfsr_def.ROLE_WEIGHT, W, C1),
+                             style="block")
         add_submodule(self, m, "mem_sng_in0_seed", seed_x, "memories")
         add_submodule(self, m, "mem_sng_w0_seed", seed_w, "memories")
         m.d.comb += [seed_x.rd.addr.eq(c_next), seed_w.rd.addr.eq(c_next)]
-        r_x = self._bank(m, "sng_in0", seed_x.rd.data, W, first, T)
-        r_w = self._bank(m, "sng_w0", seed_w.rd.data, W, first, T)
+        r_x = self._bank(m, "sng_in0", seed_x.rd.data, W, T, load=load)
+        r_w = self._bank(m, "sng_w0", seed_w.rd.data, W, T, load=load)
         # the pass's thresholds: read once, at its first step; the read ports hold them for the pass
         wmem = []
         for p, words in enumerate(self.weight_words()):
@@ -390,7 +402,7 @@ class BlockedScAccelerator(wiring.Component):
             m.d.comb += [mem.rd.addr.eq(job), mem.rd.en.eq(setup)]
             thr1.append(mem.rd.data)
         # (A)
-        r1 = self._bank(m, "sng_w1", seed1.rd.data, P, busy1 & (u == 0), 1)[0]
+        r1 = self._bank(m, "sng_w1", seed1.rd.data, P, 1, restart=busy1 & (u == 0))[0]
         m.d.comb += done_sums.rd.addr.eq(Cat(us, job[0]) if N & (N - 1) == 0 else job[0] * N + us)
         # (B) the totals of index u, neuron by neuron
         vb, kb, tb0 = pipe(busy1, "sw_vb"), pipe(uk, "sw_kb"), pipe(u == 0, "sw_t0b")

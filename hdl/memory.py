@@ -39,6 +39,10 @@ class MemoryBlock(wiring.Component):
     read_enable : bool
         Add ``rd_en``: the read port takes its address only on clocks with ``rd_en`` and holds its
         data otherwise (a register of the data for free: an EBR's output register).
+    style : {None, "block", "logic"}
+        Where synthesis puts it (Yosys's ``ram_style``); None lets Yosys choose. A shallow, wide ROM
+        read once in many clocks belongs in block RAM: Yosys would build it from LUTs whose shared
+        address nets congest the router.
 
     The ports are ``rd_addr``, ``rd_data`` (valid the clock after the address)
     and the write port; :attr:`rd` and :attr:`wr` group them as ``.addr``,
@@ -46,7 +50,7 @@ class MemoryBlock(wiring.Component):
     """
 
     def __init__(self, *, width: int, depth: int, init=(), writable: bool = False, granularity: int | None = None,
-                 transparent: bool = False, read_enable: bool = False):
+                 transparent: bool = False, read_enable: bool = False, style: str | None = None):
         self.width = check_int(width, "memory width", minimum=1)
         self.depth = check_int(depth, "memory depth", minimum=1)
         self.init = list(init)
@@ -59,6 +63,9 @@ class MemoryBlock(wiring.Component):
             raise MtjscError("a transparent read port needs a write port (writable=True)")
         self.writable, self.granularity, self.transparent = writable, granularity, transparent
         self.read_enable = read_enable
+        if style not in (None, "block", "logic"):
+            raise MtjscError(f"memory style {style!r}: use None, 'block' or 'logic'")
+        self.style = style
         members = {"rd_addr": In(range(self.depth)), "rd_data": Out(self.width)}
         if read_enable:
             members["rd_en"] = In(1)
@@ -77,7 +84,8 @@ class MemoryBlock(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        m.submodules.mem = mem = Memory(shape=unsigned(self.width), depth=self.depth, init=self.init)
+        attrs = {"ram_style": self.style} if self.style else None
+        m.submodules.mem = mem = Memory(shape=unsigned(self.width), depth=self.depth, init=self.init, attrs=attrs)
         if self.writable:
             wr = mem.write_port(granularity=self.granularity)
             m.d.comb += [wr.addr.eq(self.wr_addr), wr.data.eq(self.wr_data), wr.en.eq(self.wr_en)]

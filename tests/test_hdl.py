@@ -12,6 +12,7 @@ from mtjsc.config import ScConfig
 from mtjsc.errors import MtjscError
 from mtjsc.hdl import ApproxParallelCounter, BtanhCounter, BtanhUpdate, ComparatorSng, LaneApc, Lfsr, ScNeuron, XnorArray
 from mtjsc.hdl.export import to_verilog
+from mtjsc.hdl.memory import MemoryBlock
 from mtjsc.sim import runner, scoreboard
 from mtjsc.sim.harness import ApcBank
 from mtjsc.sim.network import hidden_neuron_cosim
@@ -50,10 +51,18 @@ def cosim(component, sim, testbench, data, name="dut"):
     (lambda: Lfsr(width=8, bits=12, seed=1), "B=12 exceeds the LFSR width 8"),
     (lambda: Lfsr(width=40, bits=8, seed=1), "LFSR width=40 must be an integer in 4..32"),
     (lambda: LaneApc(n=9, lanes=3, control="both"), "LaneApc control must be 'own' or 'shared', got 'both'"),
+    (lambda: MemoryBlock(width=8, depth=4, style="ebr"), "memory style 'ebr': use None, 'block' or 'logic'"),
 ])
 def test_bad_parameters(make, match):
     with pytest.raises(MtjscError, match=match):
         make()
+
+
+def test_memory_style_reaches_the_netlist():
+    """A ROM asked for block RAM carries Yosys's ram_style; one left to Yosys carries none."""
+    for style, want in (("block", True), (None, False)):
+        v = to_verilog(MemoryBlock(width=64, depth=8, init=range(8), style=style), "rom")
+        assert ('ram_style = "block"' in v) is want, style
 
 
 def test_keyword_only_parameters():
