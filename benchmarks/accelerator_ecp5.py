@@ -103,6 +103,7 @@ def other_lengths(model, cfg, f_mhz) -> dict:
             out[str(L)] = None
             continue
         cyc = other.cycles_per_image()
+        other._MustUse__silence = True      # built for its clock count only: no "created but never used" warning
         out[str(L)] = {"cycles_per_image": cyc, "images_per_s": round(f_mhz * 1e6 / cyc, 1) if f_mhz else None}
     return out
 
@@ -129,7 +130,8 @@ def place(a, d: Path, top: str, out: dict) -> dict:
     pnr = {"fmax_mhz": None, "fmax_by_clock": {}, "fmax_kind": None, "utilization": {}}
     try:
         if not a.no_pnr:
-            pnr = ecp5.place_and_route(d, top, seed=a.seed, router=a.router, freq=a.freq, route=not a.no_route)
+            pnr = ecp5.place_and_route(d, top, seed=a.seed, router=a.router, freq=a.freq, route=not a.no_route,
+                                       clock_pin=ecp5.CLOCK_PIN)
     except MtjscError as e:
         out["error"] = str(e)
     return pnr

