@@ -300,14 +300,25 @@ class BlockedScAccelerator(wiring.Component):
         m.d.comb += [seed_x.rd.addr.eq(c_next), seed_w.rd.addr.eq(c_next)]
         r_x = self._bank(m, "sng_in0", seed_x.rd.data, W, T, load=load)
         r_w = self._bank(m, "sng_w0", seed_w.rd.data, W, T, load=load)
-        # the pass's thresholds: read once, at its first step; the read ports hold them for the pass
-        wmem = []
+        # the pass's thresholds: read once, during the pass before (at its step 1; at start, the first
+        # pass's), and copied into registers at the pass's first step, which hold them for its comparators.
+        # A comparator fed straight from a block RAM port had the RAM's clock-to-out (5.6 ns) and a route
+        # across the chip on its path (the routed T = 8 design's critical path).
+        prefetch = start | (run & (st == 1))
+        next_pass = Mux(run & (pidx != s.passes - 1), pidx + 1, 0)
+        thr = []
         for p, words in enumerate(self.weight_words()):
             mem = add_submodule(self, m, f"mem_w0_q{p}", MemoryBlock(width=W * q, depth=s.passes, init=words,
                                                                      read_enable=True), "memories")
-            m.d.comb += [mem.rd.addr.eq(pidx), mem.rd.en.eq(run & first)]
-            wmem.append(mem.rd.data)
-        m.d.comb += [pix.rd.addr.eq(c), pix.rd.en.eq(run & first)]
+            held = Signal(W * q, name=f"thr_w{p}")
+            m.d.comb += [mem.rd.addr.eq(next_pass), mem.rd.en.eq(prefetch)]
+            with m.If(run & first):
+                m.d.sync += held.eq(mem.rd.data)
+            thr.append(held)
+        thr_x = Signal(W * q, name="thr_x")
+        m.d.comb += [pix.rd.addr.eq(c_next), pix.rd.en.eq(prefetch)]
+        with m.If(run & first):
+            m.d.sync += thr_x.eq(pix.rd.data)
 
         def pipe(sig, name):
             reg = Signal.like(sig, name=name)
@@ -323,12 +334,12 @@ class BlockedScAccelerator(wiring.Component):
         prods = [[None] * P for _ in range(T)]
         for k in range(T):
             xc = add_submodule(self, m, f"cmp_x{k}", ComparatorSng(bits=B, lanes=W), "sng")
-            m.d.comb += [xc.r.eq(nx[k]), xc.q.eq(pix.rd.data)]
+            m.d.comb += [xc.r.eq(nx[k]), xc.q.eq(thr_x)]
             x = Cat(*[xc.bit[l] | lastc1 if l == bias_lane else xc.bit[l] for l in range(W)])
             for p in range(P):
                 wc = add_submodule(self, m, f"cmp_w{p}_{k}", ComparatorSng(bits=B, lanes=W), "sng")
                 xn = add_submodule(self, m, f"xnor{p}_{k}", XnorArray(n=W), "xnor")
-                m.d.comb += [wc.r.eq(nw[k]), wc.q.eq(wmem[p]), xn.x.eq(x), xn.w.eq(wc.bit)]
+                m.d.comb += [wc.r.eq(nw[k]), wc.q.eq(thr[p]), xn.x.eq(x), xn.w.eq(wc.bit)]
                 prods[k][p] = xn.p
 
         # ------------------------------------------------------------ stage 2: chunk counts
