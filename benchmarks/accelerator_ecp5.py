@@ -216,6 +216,8 @@ def main() -> int:
     desc = acc.describe()
     out = {"design": type(acc).__name__, "model": name_m, "config": cfg.as_dict(), "device": ecp5.DEVICE,
            **ecp5.summary(c), "memory_bits": desc["memory_bits"]}
+    if "ecp5_ebr_estimate" in desc:      # the manifest's estimate, beside Yosys's count
+        out["ebr_manifest_estimate"] = desc["ecp5_ebr_estimate"]
     pnr = place(a, d, top, out)      # "does not place" is a result: reported with the synthesis figures
     t2 = time.time()
     f_mhz, cyc = pnr["fmax_mhz"], desc["cycles_per_image"]

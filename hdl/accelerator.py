@@ -125,10 +125,15 @@ def slot_words(q, *, P: int, W: int, G: int, C: int, width: int) -> list:
     return banks
 
 
+def ecp5_ebr(*, width: int, depth: int) -> int:
+    """DP16KD blocks of one memory of ``depth`` words of ``width`` bits, at most (36-bit x 512-word
+    ports, as Yosys maps them)."""
+    return -(-width // 36) * -(-depth // 512)
+
+
 def ecp5_ebr_for_slots(*, P: int, W: int, words: int, bits: int) -> int:
-    """DP16KD blocks of P slot memories of ``words`` words of W fields of ``bits`` bits, at most (36-bit x
-    512-word ports, as Yosys maps them)."""
-    return P * -(-W * bits // 36) * -(-words // 512)
+    """DP16KD blocks of P slot memories of ``words`` words of W fields of ``bits`` bits, at most."""
+    return P * ecp5_ebr(width=W * bits, depth=words)
 
 
 def seed_words(config: ScConfig, seed: int, layer: int, role: int, lanes: int, chunks: int) -> list:

@@ -38,7 +38,7 @@ from amaranth.lib.wiring import In, Out
 from mtjsc.behavioral_models import lfsr as lfsr_def
 from mtjsc.config import CLASSES, PIXELS, ScConfig
 from mtjsc.errors import MtjscError
-from mtjsc.hdl.accelerator import (check_model_config, ecp5_ebr_for_slots, image_io, load_state, seed_words,
+from mtjsc.hdl.accelerator import (check_model_config, ecp5_ebr, ecp5_ebr_for_slots, image_io, load_state, seed_words,
                                    slot_words, threshold_matrix, _pack)
 from mtjsc.hdl.btanh import BtanhUpdate
 from mtjsc.hdl.core import ARGMAX_STAGES, argmax, result_layout, score_bits
@@ -190,20 +190,25 @@ class BlockedScAccelerator(wiring.Component):
         mems = [{"name": "w0_q<p>", "count": s.P, "depth": s.passes, "width": s.W * q},
                 {"name": "w1_q<o>", "count": CLASSES, "depth": s.C2, "width": s.P * q},
                 {"name": "pixel_q", "count": 1, "depth": s.C1, "width": s.W * q},
-                {"name": "sng_in0_seed", "count": 1, "depth": s.C1, "width": s.W * LW},
-                {"name": "sng_w0_seed", "count": 1, "depth": s.C1, "width": s.W * LW},
+                {"name": "sng_in0_seed", "count": 1, "depth": s.C1, "width": s.W * LW, "style": "block"},
+                {"name": "sng_w0_seed", "count": 1, "depth": s.C1, "width": s.W * LW, "style": "block"},
                 {"name": "sng_w1_seed", "count": 1, "depth": s.C2, "width": s.P * LW},
                 {"name": "partial_sums", "count": 1, "depth": s.N, "width": s.P * s.T * cb},
                 {"name": "totals", "count": 1, "depth": 2 * s.N, "width": s.P * s.T * cb}]
         for mem in mems:
             mem["bits"] = mem["count"] * mem["depth"] * mem["width"]
+            # where synth_ecp5 puts it: block RAM when asked or deeper than 32 words, else LUTs (ROMs) or
+            # distributed RAM (DPR16X4); at P = W = 16, L = 256 it gave synth_ecp5's 134 DP16KD at T = 4 and 8
+            mem["ecp5_ebr"] = (mem["count"] * ecp5_ebr(width=mem["width"], depth=mem["depth"])
+                               if mem.get("style") == "block" or mem["depth"] > 32 else 0)
         return {"config": cfg.as_dict(), "sng": self.sng, "seed": self.seed, "schedule": s.as_dict(),
                 "memories": mems, "memory_bits": sum(mem["bits"] for mem in mems), "score_bits": self.score_bits,
                 "cycles_per_image": self.cycles_per_image(),
                 "cycles_formula": f"784 + 2 + {s.formula()}", "early_exit": None,
                 "lanes_per_clock": s.P * s.W * s.T,
                 "weight_bits_per_clock": round(s.P * s.W * q / s.N, 2),
-                "ecp5_ebr_for_layer0_weights": self.ebr_estimate()}
+                "ecp5_ebr_for_layer0_weights": self.ebr_estimate(),
+                "ecp5_ebr_estimate": sum(mem["ecp5_ebr"] for mem in mems)}
 
     # ---------------------------------------------------------------- memory images (Python)
 
