@@ -29,10 +29,9 @@ FPGA_PARALLEL, FPGA_LANES = 16, 16
 #: The default accelerator: pass-major (each threshold read once per image, stream_block Tb = L) or
 #: index-major (Tb = 1), with T stream indices per clock; the fastest design routed on the ECP5-85F
 #: (docs/results/ecp5-accelerator.md). Where L or the options do not allow it, T falls by halves and
-#: the design to the index-major one with T = 1 (mtjsc.designs.model_and_config). The pass-major
-#: designs (T = 2, 4, 8) placed but have not routed yet, so the default stays index-major;
-#: ``--stream-block L`` builds them (T = FPGA_STREAM_LANES unless --stream-lanes says otherwise).
-FPGA_PASS_MAJOR, FPGA_STREAM_LANES = False, 8
+#: the design to the index-major one with T = 1 (mtjsc.designs.model_and_config); ``--stream-block 1``
+#: builds the index-major design on purpose (the board wraps it).
+FPGA_PASS_MAJOR, FPGA_STREAM_LANES = True, 4
 #: LFSR widths with a maximal-length tap set (behavioral_models.lfsr.TAPS).
 LFSR_WIDTHS = (4, 32)
 
