@@ -54,6 +54,10 @@ PASS_STAGES = 3
 #: Clocks of a sweep beside its L index clocks: the setup clock (threshold and seed ROMs read) and the
 #: stages from the addresses to the scores (B to F).
 L1_SETUP, L1_STAGES = 1, 5
+#: Where the layer-0 seed ROMs go (MemoryBlock ``style``): shallow and 512 bits wide, Yosys would build
+#: them from LUTs whose address and data nets congested the router (router2 heatmap); one definition
+#: for the RTL and the manifest's EBR estimate.
+SEED_ROM_STYLE = "block"
 #: Clocks from the start pulse to the first pass step, and from the last score update to ``done``
 #: (the score registers, the argmax tree, the done register).
 LEAD, TAIL = 1, 1 + ARGMAX_STAGES
@@ -190,8 +194,8 @@ class BlockedScAccelerator(wiring.Component):
         mems = [{"name": "w0_q<p>", "count": s.P, "depth": s.passes, "width": s.W * q},
                 {"name": "w1_q<o>", "count": CLASSES, "depth": s.C2, "width": s.P * q},
                 {"name": "pixel_q", "count": 1, "depth": s.C1, "width": s.W * q},
-                {"name": "sng_in0_seed", "count": 1, "depth": s.C1, "width": s.W * LW, "style": "block"},
-                {"name": "sng_w0_seed", "count": 1, "depth": s.C1, "width": s.W * LW, "style": "block"},
+                {"name": "sng_in0_seed", "count": 1, "depth": s.C1, "width": s.W * LW, "style": SEED_ROM_STYLE},
+                {"name": "sng_w0_seed", "count": 1, "depth": s.C1, "width": s.W * LW, "style": SEED_ROM_STYLE},
                 {"name": "sng_w1_seed", "count": 1, "depth": s.C2, "width": s.P * LW},
                 {"name": "partial_sums", "count": 1, "depth": s.N, "width": s.P * s.T * cb},
                 {"name": "totals", "count": 1, "depth": 2 * s.N, "width": s.P * s.T * cb}]
@@ -292,38 +296,35 @@ class BlockedScAccelerator(wiring.Component):
                     m.d.sync += run.eq(0)
         # the chunk's seeds: block-RAM ROMs addressed with the next pass's chunk (chunk 0 while idle), read
         # all pass long; the banks load them at the pass's last step (at start, the first pass's), so the
-        # numbers come from registers. Built from LUTs, these 512-bit ROMs' address and data nets were
-        # the most congested of the router's (router2 heatmap).
+        # numbers come from registers (SEED_ROM_STYLE says why block RAM).
         m.d.comb += c_next.eq(Mux(run & (c != C1 - 1), c + 1, 0))
         load = start | (run & last_step)
-        seed_x = MemoryBlock(width=W * LW, depth=C1, init=seed_words(cfg, self.seed, 0, lfsr_def.ROLE_INPUT, W, C1),
-                             style="block")
-        seed_w = MemoryBlock(width=W * LW, depth=C1, init=seed_words(cfg, self.seed, 0, lfsr_def.ROLE_WEIGHT, W, C1),
-                             style="block")
-        add_submodule(self, m, "mem_sng_in0_seed", seed_x, "memories")
-        add_submodule(self, m, "mem_sng_w0_seed", seed_w, "memories")
-        m.d.comb += [seed_x.rd.addr.eq(c_next), seed_w.rd.addr.eq(c_next)]
-        r_x = self._bank(m, "sng_in0", seed_x.rd.data, W, T, load=load)
-        r_w = self._bank(m, "sng_w0", seed_w.rd.data, W, T, load=load)
+        roms = {name: add_submodule(self, m, f"mem_{name}_seed", MemoryBlock(
+                    width=W * LW, depth=C1, init=seed_words(cfg, self.seed, 0, role, W, C1), style=SEED_ROM_STYLE),
+                    "memories")
+                for name, role in (("sng_in0", lfsr_def.ROLE_INPUT), ("sng_w0", lfsr_def.ROLE_WEIGHT))}
+        m.d.comb += [rom.rd.addr.eq(c_next) for rom in roms.values()]
+        r_x, r_w = (self._bank(m, name, rom.rd.data, W, T, load=load) for name, rom in roms.items())
         # the pass's thresholds: read once, during the pass before (at its step 1; at start, the first
         # pass's), and copied into registers at the pass's first step, which hold them for its comparators.
         # A comparator fed straight from a block RAM port had the RAM's clock-to-out (5.6 ns) and a route
         # across the chip on its path (the routed T = 8 design's critical path).
         prefetch = start | (run & (st == 1))
         next_pass = Mux(run & (pidx != s.passes - 1), pidx + 1, 0)
-        thr = []
-        for p, words in enumerate(self.weight_words()):
-            mem = add_submodule(self, m, f"mem_w0_q{p}", MemoryBlock(width=W * q, depth=s.passes, init=words,
-                                                                     read_enable=True), "memories")
-            held = Signal(W * q, name=f"thr_w{p}")
-            m.d.comb += [mem.rd.addr.eq(next_pass), mem.rd.en.eq(prefetch)]
+
+        def held(mem, addr, name):
+            """The word ``mem`` reads at ``addr`` during the pass before, held in a register for this pass."""
+            reg = Signal(W * q, name=name)
+            m.d.comb += [mem.rd.addr.eq(addr), mem.rd.en.eq(prefetch)]
             with m.If(run & first):
-                m.d.sync += held.eq(mem.rd.data)
-            thr.append(held)
-        thr_x = Signal(W * q, name="thr_x")
-        m.d.comb += [pix.rd.addr.eq(c_next), pix.rd.en.eq(prefetch)]
-        with m.If(run & first):
-            m.d.sync += thr_x.eq(pix.rd.data)
+                m.d.sync += reg.eq(mem.rd.data)
+            return reg
+
+        thr = [held(add_submodule(self, m, f"mem_w0_q{p}", MemoryBlock(width=W * q, depth=s.passes, init=words,
+                                                                       read_enable=True), "memories"),
+                    next_pass, f"thr_w{p}")
+               for p, words in enumerate(self.weight_words())]
+        thr_x = held(pix, c_next, "thr_x")
 
         def pipe(sig, name):
             reg = Signal.like(sig, name=name)
