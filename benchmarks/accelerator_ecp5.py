@@ -188,6 +188,8 @@ def main() -> int:
     ap.add_argument("--no-route", action="store_true",
                     help="stop after placement: Fmax is nextpnr's post-placement estimate (routing a congested "
                          "design can take hours)")
+    ap.add_argument("--number-fanout", type=int, default=None,
+                    help="pass-major: hidden neurons per copy of the random-number registers (default: the design's)")
     ap.add_argument("--early-exit", default=None, metavar="RULE", help="exact:Tb or margin:Tb:M (mtjsc cosim's)")
     ap.add_argument("--design", choices=("sc", "fixed"), default="sc",
                     help="sc: the SC accelerator; fixed: the binary baseline FixedMlp with --parallel MACs")
@@ -201,14 +203,15 @@ def main() -> int:
         name_m, model, cfg = model_and_config(a.model, a.length, apc=a.apc, parallel=a.parallel, lanes=a.lanes,
                                               stream_lanes=a.stream_lanes, stream_block=a.stream_block,
                                               lfsr_width=a.lfsr_width, early_exit=rule)
-        acc = make_accelerator(model=model, config=cfg, early_exit=rule)
+        acc = make_accelerator(model=model, config=cfg, early_exit=rule, number_fanout=a.number_fanout)
     except MtjscError as e:
         print(f"accelerator_ecp5: {e}", file=sys.stderr)
         return 2
     T = cfg.stream_lanes
     top = (f"acc_L{a.length}_P{a.parallel}_W{a.lanes}_{a.apc}" + ("" if T == 1 else f"_T{T}")
            + ("_pass" if cfg.pass_major else "") + ("" if a.lfsr_width == 32 else f"_R{a.lfsr_width}")
-           + ("" if rule is None else "_exit"))
+           + ("" if rule is None else "_exit")
+           + ("" if getattr(acc, "number_copies", 1) == 1 else f"_F{acc.number_fanout}"))
     d, reuse = build_dir(a, top, to_verilog(PinHarness(acc), top))
     t0 = time.time()
     c = ecp5.cells(d) if reuse else ecp5.synthesize(d, top)
@@ -216,6 +219,8 @@ def main() -> int:
     desc = acc.describe()
     out = {"design": type(acc).__name__, "model": name_m, "config": cfg.as_dict(), "device": ecp5.DEVICE,
            **ecp5.summary(c), "memory_bits": desc["memory_bits"]}
+    if "number_copies" in desc:
+        out["number_copies"] = desc["number_copies"]
     if "ecp5_ebr_estimate" in desc:      # the manifest's estimate, beside Yosys's count
         out["ebr_manifest_estimate"] = desc["ecp5_ebr_estimate"]
     pnr = place(a, d, top, out)      # "does not place" is a result: reported with the synthesis figures

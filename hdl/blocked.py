@@ -47,7 +47,7 @@ from mtjsc.hdl.lfsr import ComparatorSng, LfsrLeap
 from mtjsc.hdl.memory import MemoryBlock
 from mtjsc.hdl.tags import add_submodule
 from mtjsc.hdl.xnor import XnorArray
-from mtjsc.validate import check_seed
+from mtjsc.validate import check_int, check_seed
 
 #: Register stages of a pass step from the LFSR registers to the partial sums (module docstring).
 PASS_STAGES = 3
@@ -58,6 +58,10 @@ L1_SETUP, L1_STAGES = 1, 5
 #: them from LUTs whose address and data nets congested the router (router2 heatmap); one definition
 #: for the RTL and the manifest's EBR estimate.
 SEED_ROM_STYLE = "block"
+#: Hidden neurons that read one copy of a clock's random numbers and pixel bits (stage 1), by default.
+#: With one copy for all P, a number register drove P = 16 comparators across the chip: the routed
+#: T = 8 design's critical path was such a broadcast (19.79 ns of route). ceil(P / fanout) copies.
+NUMBER_FANOUT = 4
 #: Clocks from the start pulse to the first pass step, and from the last score update to ``done``
 #: (the score registers, the argmax tree, the done register).
 LEAD, TAIL = 1, 1 + ARGMAX_STAGES
@@ -144,6 +148,11 @@ class BlockedScAccelerator(wiring.Component):
         On-chip LFSR SNGs (the only kind this schedule takes).
     early_exit : None
         Not supported (no block boundaries); anything else is an error.
+    number_fanout : int
+        Hidden neurons per copy of stage 1's random-number registers and pixel-bit comparators:
+        ceil(P / number_fanout) copies, one when it is P or more. The same results for any value.
+        The copies carry the ``keep`` attribute; Yosys merges equal flip-flops even so unless their
+        cells are marked too, which the project's ECP5 flow does (:data:`mtjsc.toolchain.KEEP_FLOPS`).
 
     Ports
     -----
@@ -155,13 +164,17 @@ class BlockedScAccelerator(wiring.Component):
     #: the pixel memory is read once per pass and holds its word
     pixel_read_enable = True
 
-    def __init__(self, *, model, config: ScConfig, seed: int = 0, sng: str = "lfsr", early_exit=None):
+    def __init__(self, *, model, config: ScConfig, seed: int = 0, sng: str = "lfsr", early_exit=None,
+                 number_fanout: int = NUMBER_FANOUT):
         check_model_config(model, config)
         if not config.pass_major:
             raise MtjscError(f"BlockedScAccelerator is the pass-major design: stream_block Tb must be L = "
                              f"{config.L}, not {config.stream_block}")
         self.model, self.config, self.seed, self.sng = model, config, check_seed(seed), sng
         self.schedule = check_pass_config(config, sng, early_exit)
+        self.number_fanout = check_int(number_fanout, "number_fanout", minimum=1,
+                                       fix="hidden neurons per copy of the random-number registers, e.g. 4")
+        self.number_copies = math.ceil(self.schedule.P / self.number_fanout)
         self.early_exit = None
         self.score_bits = score_bits(config)
         super().__init__({"pixels": In(stream.Signature(8)),
@@ -209,7 +222,7 @@ class BlockedScAccelerator(wiring.Component):
                 "memories": mems, "memory_bits": sum(mem["bits"] for mem in mems), "score_bits": self.score_bits,
                 "cycles_per_image": self.cycles_per_image(),
                 "cycles_formula": f"784 + 2 + {s.formula()}", "early_exit": None,
-                "lanes_per_clock": s.P * s.W * s.T,
+                "lanes_per_clock": s.P * s.W * s.T, "number_copies": self.number_copies,
                 "weight_bits_per_clock": round(s.P * s.W * q / s.N, 2),
                 "ecp5_ebr_for_layer0_weights": self.ebr_estimate(),
                 "ecp5_ebr_estimate": sum(mem["ecp5_ebr"] for mem in mems)}
@@ -334,18 +347,31 @@ class BlockedScAccelerator(wiring.Component):
         # ------------------------------------------------------------ stage 1: comparators and XNOR
         v1, s1 = pipe(run, "v1"), pipe(st, "s1")
         firstc1, lastc1, ph1, g1 = pipe(c == 0, "first_c1"), pipe(c == C1 - 1, "last_c1"), pipe(phase, "ph1"), pipe(g, "g1")
-        nx = [pipe(Cat(*r_x[k]), f"r_x{k}") for k in range(T)]
-        nw = [pipe(Cat(*r_w[k]), f"r_w{k}") for k in range(T)]
+        # the numbers and the pixel bits, one copy per number_fanout neurons (NUMBER_FANOUT says why)
+        copies = self.number_copies
+
+        def numbers(sig, name):
+            if copies == 1:
+                return [pipe(sig, name)]
+            regs = [Signal.like(sig, name=f"{name}_c{j}", reset_less=True, attrs={"keep": 1}) for j in range(copies)]
+            m.d.sync += [reg.eq(sig) for reg in regs]
+            return regs
+        nx = [numbers(Cat(*r_x[k]), f"r_x{k}") for k in range(T)]
+        nw = [numbers(Cat(*r_w[k]), f"r_w{k}") for k in range(T)]
         bias_lane = (n1 - 1) - (C1 - 1) * W
         prods = [[None] * P for _ in range(T)]
         for k in range(T):
-            xc = add_submodule(self, m, f"cmp_x{k}", ComparatorSng(bits=B, lanes=W), "sng")
-            m.d.comb += [xc.r.eq(nx[k]), xc.q.eq(thr_x)]
-            x = Cat(*[xc.bit[l] | lastc1 if l == bias_lane else xc.bit[l] for l in range(W)])
+            xs = []
+            for j in range(copies):
+                xc = add_submodule(self, m, f"cmp_x{k}" if copies == 1 else f"cmp_x{k}_c{j}",
+                                   ComparatorSng(bits=B, lanes=W), "sng")
+                m.d.comb += [xc.r.eq(nx[k][j]), xc.q.eq(thr_x)]
+                xs.append(Cat(*[xc.bit[l] | lastc1 if l == bias_lane else xc.bit[l] for l in range(W)]))
             for p in range(P):
+                j = p // self.number_fanout
                 wc = add_submodule(self, m, f"cmp_w{p}_{k}", ComparatorSng(bits=B, lanes=W), "sng")
                 xn = add_submodule(self, m, f"xnor{p}_{k}", XnorArray(n=W), "xnor")
-                m.d.comb += [wc.r.eq(nw[k]), wc.q.eq(thr[p]), xn.x.eq(x), xn.w.eq(wc.bit)]
+                m.d.comb += [wc.r.eq(nw[k][j]), wc.q.eq(thr[p]), xn.x.eq(xs[j]), xn.w.eq(wc.bit)]
                 prods[k][p] = xn.p
 
         # ------------------------------------------------------------ stage 2: chunk counts

@@ -82,12 +82,15 @@ def check_sng(sng: str, flag: str = "--sng") -> str:
     return sng
 
 
-def make_accelerator(*, model, config: ScConfig, seed: int = 0, sng: str = "lfsr", early_exit=None):
+def make_accelerator(*, model, config: ScConfig, seed: int = 0, sng: str = "lfsr", early_exit=None,
+                     number_fanout=None):
     """The accelerator ``config`` describes: :class:`~mtjsc.hdl.accelerator.ScMlpAccelerator` (Tb = 1) or
-    the pass-major :class:`~mtjsc.hdl.blocked.BlockedScAccelerator` (Tb = L, ``config.pass_major``)."""
+    the pass-major :class:`~mtjsc.hdl.blocked.BlockedScAccelerator` (Tb = L, ``config.pass_major``);
+    ``number_fanout`` (pass-major only; None: its default) is that design's knob of the same name."""
     if isinstance(config, ScConfig) and config.pass_major:
         from mtjsc.hdl.blocked import BlockedScAccelerator
-        return BlockedScAccelerator(model=model, config=config, seed=seed, sng=sng, early_exit=early_exit)
+        kw = {} if number_fanout is None else {"number_fanout": number_fanout}
+        return BlockedScAccelerator(model=model, config=config, seed=seed, sng=sng, early_exit=early_exit, **kw)
     from mtjsc.hdl.accelerator import ScMlpAccelerator
     return ScMlpAccelerator(model=model, config=config, seed=seed, sng=sng, early_exit=early_exit)
 

@@ -15,7 +15,7 @@ from mtjsc.config import ScConfig
 from mtjsc.errors import MtjscError
 from mtjsc.designs import make_accelerator
 from mtjsc.hdl.accelerator import ScMlpAccelerator
-from mtjsc.hdl.blocked import BlockedScAccelerator, PassSchedule
+from mtjsc.hdl.blocked import NUMBER_FANOUT, BlockedScAccelerator, PassSchedule
 from mtjsc.hdl.lane_apc import ChunkCount, LaneApc
 from mtjsc.sim import runner
 from mtjsc.sim.network import accelerator_cosim, accelerator_native
@@ -42,6 +42,17 @@ def test_clocks_and_threshold_reads(shipped):
     one = ScMlpAccelerator(model=m, config=ScConfig.from_model(m, L=256, parallel_neurons=16, input_lanes=16))
     assert one.describe()["weight_bits_per_clock"] == 32 * d["weight_bits_per_clock"]
     assert acc.cycles_per_image() < one.cycles_per_image() / 7
+
+
+def test_copies_of_the_numbers_follow_number_fanout(shipped):
+    """ceil(P / number_fanout) copies of stage 1's number registers (the bit-exact runs below have 1 to 4)."""
+    m = shipped["L64"]
+    cfg = _cfg(m, 16, 16, 16, 2)
+    assert BlockedScAccelerator(model=m, config=cfg).describe()["number_copies"] == 16 // NUMBER_FANOUT
+    assert [BlockedScAccelerator(model=m, config=cfg, number_fanout=f).number_copies for f in (1, 5, 16, 40)] == \
+        [16, 4, 1, 1]
+    with pytest.raises(MtjscError, match="number_fanout.*hidden neurons per copy"):
+        BlockedScAccelerator(model=m, config=cfg, number_fanout=0)
 
 
 @pytest.mark.parametrize("P, W, T, apc, L, images", [

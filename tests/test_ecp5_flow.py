@@ -65,3 +65,31 @@ def test_the_clock_pin_reaches_nextpnr_as_a_constraint(tmp_path, monkeypatch):
     assert (tmp_path / "clock.lpf").read_text() == f'LOCATE COMP "clk" SITE "{ecp5.CLOCK_PIN}";\n'
     ecp5.place_and_route(tmp_path, "top")
     assert "--lpf" not in (tmp_path / "args.txt").read_text()
+
+
+def test_copies_marked_keep_survive_the_ecp5_synthesis(tmp_path):
+    """Two copies of one register, marked ``keep`` as BlockedScAccelerator's number copies are: Yosys alone merges
+    them into one set of flip-flops; the flow's synthesis (toolchain.KEEP_FLOPS) keeps both."""
+    from amaranth import Module, Signal
+    from amaranth.lib import wiring
+    from amaranth.lib.wiring import In, Out
+
+    from mtjsc.hdl.export import to_verilog
+    from mtjsc.toolchain import yosys
+
+    class Copies(wiring.Component):
+        d: In(8)
+        e: In(8)
+        y: Out(8)
+
+        def elaborate(self, platform):
+            m = Module()
+            a, b = (Signal(8, name=n, reset_less=True, attrs={"keep": 1}) for n in ("copy_a", "copy_b"))
+            m.d.sync += [a.eq(self.d), b.eq(self.d)]
+            m.d.comb += self.y.eq((a & self.e) ^ b.rotate_left(1))
+            return m
+
+    (tmp_path / "top.v").write_text(to_verilog(Copies(), "top"))
+    assert ecp5.summary(ecp5.synthesize(tmp_path, "top"))["flip_flops"] == 16
+    yosys("read_verilog top.v; synth_ecp5 -top top; tee -q -o stat.json stat -json", cwd=tmp_path, what="plain")
+    assert ecp5.summary(ecp5.cells(tmp_path))["flip_flops"] == 8

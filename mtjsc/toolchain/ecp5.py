@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from mtjsc.errors import MtjscError
-from mtjsc.toolchain import run, yosys
+from mtjsc.toolchain import KEEP_FLOPS, run, yosys
 
 DEVICE = "LFE5U-85F-CABGA381"
 #: DP16KD blocks of the LFE5U-85F and the widest port of one (bits per clock).
@@ -27,7 +27,7 @@ CLOCK_PIN = "G2"
 
 def synthesize(d: Path, top: str) -> dict:
     """``synth_ecp5`` of ``d/top.v`` into ``d/top.json``; the cell counts of ``stat`` by type."""
-    yosys(f"read_verilog {top}.v; synth_ecp5 -top {top} -json {top}.json; tee -q -o stat.json stat -json",
+    yosys(f"read_verilog {top}.v; {KEEP_FLOPS}; synth_ecp5 -top {top} -json {top}.json; tee -q -o stat.json stat -json",
           cwd=d, what=f"the ECP5 synthesis of {top}")
     return cells(d)
 
