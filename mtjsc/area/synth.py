@@ -53,9 +53,9 @@ SCRIPTS = {
     "cmos": _LOGIC.format(top="{top}", ff="dfflegalize -cell $_DFF_P_ 01; ", g=" -g cmos2")
     + "; tee -q -o stat.json stat -json -tech cmos",
     # FPGA targets keep the copies of a register that spread a broadcast (toolchain.KEEP_FLOPS)
-    "ice40": f"{toolchain.KEEP_FLOPS}; synth_ice40 -noflatten -top {top}; tee -q -o stat.json stat -json",
-    "ecp5": f"{toolchain.KEEP_FLOPS}; synth_ecp5 -noflatten -top {top}; tee -q -o stat.json stat -json",
-    "xilinx": f"{toolchain.KEEP_FLOPS}; synth_xilinx -top {top}; tee -q -o stat.json stat -json",
+    "ice40": f"{toolchain.KEEP_FLOPS}; synth_ice40 -noflatten -top {{top}}; tee -q -o stat.json stat -json",
+    "ecp5": f"{toolchain.KEEP_FLOPS}; synth_ecp5 -noflatten -top {{top}}; tee -q -o stat.json stat -json",
+    "xilinx": f"{toolchain.KEEP_FLOPS}; synth_xilinx -top {{top}}; tee -q -o stat.json stat -json",
 }
 
 BLOCKS = _tags.BLOCKS
