@@ -58,10 +58,6 @@ L1_SETUP, L1_STAGES = 1, 5
 #: them from LUTs whose address and data nets congested the router (router2 heatmap); one definition
 #: for the RTL and the manifest's EBR estimate.
 SEED_ROM_STYLE = "block"
-#: Lanes per slice of a layer-0 seed ROM. Each slice (4 lanes of 32-bit seeds: 4 DP16KD) has its own
-#: copy of the address register: one address net to all 30 seed EBRs, 16.45 ns of route, was the
-#: routed T = 4 design's critical path.
-SEED_ROM_SLICE_LANES = 4
 #: Hidden neurons that read one copy of a clock's random numbers and pixel bits (stage 1), by default.
 #: With one copy for all P, a number register drove P = 16 comparators across the chip: the routed
 #: T = 8 design's critical path was such a broadcast (19.79 ns of route). ceil(P / fanout) copies.
@@ -105,11 +101,6 @@ class PassSchedule:
         return {"dataflow": "pass-major", "P": self.P, "W": self.W, "T": self.T, "Tb": self.config.L,
                 "G1": self.G1, "C1": self.C1, "C2": self.C2, "clocks_per_pass": self.N,
                 "cycles_per_image": self.cycles_per_image(), "cycles_formula": self.formula()}
-
-
-def seed_slices(W: int) -> list:
-    """Lane ranges ``(lo, hi)`` of the layer-0 seed ROM slices (:data:`SEED_ROM_SLICE_LANES`)."""
-    return [(lo, min(W, lo + SEED_ROM_SLICE_LANES)) for lo in range(0, W, SEED_ROM_SLICE_LANES)]
 
 
 def check_pass_config(config: ScConfig, sng: str, early_exit) -> PassSchedule:
@@ -216,9 +207,8 @@ class BlockedScAccelerator(wiring.Component):
         mems = [{"name": "w0_q<p>", "count": s.P, "depth": s.passes, "width": s.W * q},
                 {"name": "w1_q<o>", "count": CLASSES, "depth": s.C2, "width": s.P * q},
                 {"name": "pixel_q", "count": 1, "depth": s.C1, "width": s.W * q},
-                *[{"name": f"{name}_seed{j}", "count": 1, "depth": s.C1, "width": (hi - lo) * LW,
-                   "style": SEED_ROM_STYLE}
-                  for name in ("sng_in0", "sng_w0") for j, (lo, hi) in enumerate(seed_slices(s.W))],
+                {"name": "sng_in0_seed", "count": 1, "depth": s.C1, "width": s.W * LW, "style": SEED_ROM_STYLE},
+                {"name": "sng_w0_seed", "count": 1, "depth": s.C1, "width": s.W * LW, "style": SEED_ROM_STYLE},
                 {"name": "sng_w1_seed", "count": 1, "depth": s.C2, "width": s.P * LW},
                 {"name": "partial_sums", "count": 1, "depth": s.N, "width": s.P * s.T * cb},
                 {"name": "totals", "count": 1, "depth": 2 * s.N, "width": s.P * s.T * cb}]
@@ -300,6 +290,7 @@ class BlockedScAccelerator(wiring.Component):
         c = Signal(range(max(C1, 2)), name="pass_c")
         st = Signal(range(max(N, 2)), name="pass_s")
         pidx = Signal(range(max(s.passes, 2)), name="pass_index")
+        c_next = Signal(range(max(C1, 2)), name="pass_c_next")      # the chunk of the next pass (seed ROM address)
         phase = Signal(2, name="pass_phase")                         # (c W) mod 4, the chunk's gate network
         first = st == 0
         last_step = st == N - 1
@@ -318,34 +309,15 @@ class BlockedScAccelerator(wiring.Component):
                     m.d.sync += run.eq(0)
         # the chunk's seeds: block-RAM ROMs addressed with the next pass's chunk (chunk 0 while idle), read
         # all pass long; the banks load them at the pass's last step (at start, the first pass's), so the
-        # numbers come from registers (SEED_ROM_STYLE says why block RAM). The address is a register, set at
-        # the step before the pass it serves, with a copy for each ROM slice and the pixel memory
-        # (SEED_ROM_SLICE_LANES says why); the copies are kept (toolchain.KEEP_FLOPS). C1 >= 2 (the sweep
-        # of a group must fit in the next group's passes), so the chunk after next is (c + 2) mod C1.
-        after_next = Mux(c + 2 >= C1, c + 2 - C1, c + 2)
-
-        def next_chunk(name):
-            reg = Signal(range(max(C1, 2)), name=name, attrs={"keep": 1})
-            with m.If(start):
-                m.d.sync += reg.eq(1)
-            with m.Elif(run & last_step):
-                m.d.sync += reg.eq(Mux(last_pass, 0, after_next))
-            return reg
-
+        # numbers come from registers (SEED_ROM_STYLE says why block RAM).
+        m.d.comb += c_next.eq(Mux(run & (c != C1 - 1), c + 1, 0))
         load = start | (run & last_step)
-        seeds = {}
-        for name, role in (("sng_in0", lfsr_def.ROLE_INPUT), ("sng_w0", lfsr_def.ROLE_WEIGHT)):
-            words = seed_words(cfg, self.seed, 0, role, W, C1)
-            data = []
-            for j, (lo, hi) in enumerate(seed_slices(W)):
-                mask = (1 << ((hi - lo) * LW)) - 1
-                rom = add_submodule(self, m, f"mem_{name}_seed{j}", MemoryBlock(
-                    width=(hi - lo) * LW, depth=C1, init=[(w >> (lo * LW)) & mask for w in words],
-                    style=SEED_ROM_STYLE), "memories")
-                m.d.comb += rom.rd.addr.eq(next_chunk(f"{name}_seed_addr{j}"))
-                data.append(rom.rd.data)
-            seeds[name] = Cat(*data)
-        r_x, r_w = (self._bank(m, name, data, W, T, load=load) for name, data in seeds.items())
+        roms = {name: add_submodule(self, m, f"mem_{name}_seed", MemoryBlock(
+                    width=W * LW, depth=C1, init=seed_words(cfg, self.seed, 0, role, W, C1), style=SEED_ROM_STYLE),
+                    "memories")
+                for name, role in (("sng_in0", lfsr_def.ROLE_INPUT), ("sng_w0", lfsr_def.ROLE_WEIGHT))}
+        m.d.comb += [rom.rd.addr.eq(c_next) for rom in roms.values()]
+        r_x, r_w = (self._bank(m, name, rom.rd.data, W, T, load=load) for name, rom in roms.items())
         # the pass's thresholds: read once, during the pass before (at its step 1; at start, the first
         # pass's), and copied into registers at the pass's first step, which hold them for its comparators.
         # A comparator fed straight from a block RAM port had the RAM's clock-to-out (5.6 ns) and a route
@@ -365,7 +337,7 @@ class BlockedScAccelerator(wiring.Component):
                                                                        read_enable=True), "memories"),
                     next_pass, f"thr_w{p}")
                for p, words in enumerate(self.weight_words())]
-        thr_x = held(pix, next_chunk("pixel_addr"), "thr_x")
+        thr_x = held(pix, c_next, "thr_x")
 
         def pipe(sig, name):
             reg = Signal.like(sig, name=name)

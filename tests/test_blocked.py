@@ -153,11 +153,8 @@ def test_mtjsc_verilog_writes_the_pass_major_manifest(tmp_path):
     assert man["config"]["stream_block"] == 64 and man["cycles_per_image"] == 784 + 2 + 16 * 25 * 32 + 64 + 15
     assert man["schedule"]["dataflow"] == "pass-major" and man["lanes_per_clock"] == 8 * 32 * 2
     assert {mem["name"] for mem in man["memories"]} >= {"partial_sums", "totals", "w0_q<p>"}
-    # the seed ROMs are asked for block RAM however shallow, in slices of 4 lanes (25 words of 4 x 32 bits,
-    # 4 DP16KD each), 8 slices per ROM at W = 32
+    # the seed ROMs are asked for block RAM however shallow: 25 words of 32 x 32 bits, 29 DP16KD each
     ebr = {mem["name"]: mem["ecp5_ebr"] for mem in man["memories"]}
-    slices = [f"{name}_seed{j}" for name in ("sng_in0", "sng_w0") for j in range(8)]
-    assert [ebr[name] for name in slices] == [4] * 16 and "sng_in0_seed8" not in ebr
-    assert ebr["w0_q<p>"] == man["ecp5_ebr_for_layer0_weights"]
+    assert ebr["sng_in0_seed"] == ebr["sng_w0_seed"] == 29 and ebr["w0_q<p>"] == man["ecp5_ebr_for_layer0_weights"]
     assert man["ecp5_ebr_estimate"] == sum(ebr.values())
 
