@@ -58,10 +58,11 @@ L1_SETUP, L1_STAGES = 1, 5
 #: them from LUTs whose address and data nets congested the router (router2 heatmap); one definition
 #: for the RTL and the manifest's EBR estimate.
 SEED_ROM_STYLE = "block"
-#: Hidden neurons that read one copy of a clock's random numbers and pixel bits (stage 1), by default.
-#: With one copy for all P, a number register drove P = 16 comparators across the chip: the routed
-#: T = 8 design's critical path was such a broadcast (19.79 ns of route). ceil(P / fanout) copies.
-NUMBER_FANOUT = 4
+#: Hidden neurons that read one copy of a clock's random numbers and pixel bits (stage 1), by default:
+#: None, one copy for all P. One number register drives P = 16 comparators across the chip (the routed
+#: T = 8 design's critical path, 19.79 ns of route), but copies at 4 did not route better: they added
+#: 6,000 flip-flops at T = 8 and router2 did not converge (docs/results/ecp5-accelerator.md).
+NUMBER_FANOUT = None
 #: Clocks from the start pulse to the first pass step, and from the last score update to ``done``
 #: (the score registers, the argmax tree, the done register).
 LEAD, TAIL = 1, 1 + ARGMAX_STAGES
@@ -148,9 +149,9 @@ class BlockedScAccelerator(wiring.Component):
         On-chip LFSR SNGs (the only kind this schedule takes).
     early_exit : None
         Not supported (no block boundaries); anything else is an error.
-    number_fanout : int
+    number_fanout : int or None
         Hidden neurons per copy of stage 1's random-number registers and pixel-bit comparators:
-        ceil(P / number_fanout) copies, one when it is P or more. The same results for any value.
+        ceil(P / number_fanout) copies; one when it is None (the default) or P or more. The same results for any value.
         The copies carry the ``keep`` attribute; Yosys merges equal flip-flops even so unless their
         cells are marked too, which the project's ECP5 flow does (:data:`mtjsc.toolchain.KEEP_FLOPS`).
 
@@ -165,16 +166,17 @@ class BlockedScAccelerator(wiring.Component):
     pixel_read_enable = True
 
     def __init__(self, *, model, config: ScConfig, seed: int = 0, sng: str = "lfsr", early_exit=None,
-                 number_fanout: int = NUMBER_FANOUT):
+                 number_fanout: int | None = NUMBER_FANOUT):
         check_model_config(model, config)
         if not config.pass_major:
             raise MtjscError(f"BlockedScAccelerator is the pass-major design: stream_block Tb must be L = "
                              f"{config.L}, not {config.stream_block}")
         self.model, self.config, self.seed, self.sng = model, config, check_seed(seed), sng
         self.schedule = check_pass_config(config, sng, early_exit)
-        self.number_fanout = check_int(number_fanout, "number_fanout", minimum=1,
-                                       fix="hidden neurons per copy of the random-number registers, e.g. 4")
-        self.number_copies = math.ceil(self.schedule.P / self.number_fanout)
+        self.number_fanout = None if number_fanout is None else check_int(
+            number_fanout, "number_fanout", minimum=1, fix="hidden neurons per copy of the random-number registers, "
+            "e.g. 4, or None for one copy")
+        self.number_copies = 1 if number_fanout is None else math.ceil(self.schedule.P / self.number_fanout)
         self.early_exit = None
         self.score_bits = score_bits(config)
         super().__init__({"pixels": In(stream.Signature(8)),
@@ -368,7 +370,7 @@ class BlockedScAccelerator(wiring.Component):
                 m.d.comb += [xc.r.eq(nx[k][j]), xc.q.eq(thr_x)]
                 xs.append(Cat(*[xc.bit[l] | lastc1 if l == bias_lane else xc.bit[l] for l in range(W)]))
             for p in range(P):
-                j = p // self.number_fanout
+                j = 0 if copies == 1 else p // self.number_fanout
                 wc = add_submodule(self, m, f"cmp_w{p}_{k}", ComparatorSng(bits=B, lanes=W), "sng")
                 xn = add_submodule(self, m, f"xnor{p}_{k}", XnorArray(n=W), "xnor")
                 m.d.comb += [wc.r.eq(nw[k][j]), wc.q.eq(thr[p]), xn.x.eq(xs[j]), xn.w.eq(wc.bit)]

@@ -180,7 +180,7 @@ def accelerator_cosim(model, images_u8, *, config: ScConfig, seed: int = 0, simu
 
 def accelerator_native(model, images_u8, *, config: ScConfig, seed: int = 0, processes: int = 2,
                        image_ids=None, progress=None, build_root=None, netlist: str | None = None,
-                       extra_flags: tuple = (), keep=None, early_exit=None) -> dict:
+                       extra_flags: tuple = (), keep=None, early_exit=None, number_fanout=None) -> dict:
     """:class:`ScMlpAccelerator` (lfsr SNGs) on many images through natively Verilated simulators
     (:mod:`mtjsc.sim.native`), every score and class compared with the golden ``lfsr`` source.
 
@@ -190,6 +190,7 @@ def accelerator_native(model, images_u8, *, config: ScConfig, seed: int = 0, pro
     gate-level netlist in place of the RTL; ``files`` then lists what the runs wrote).
     With ``early_exit`` the golden run stops images by the same rule, and each image's clocks must be
     those of its golden exit index (:meth:`ScMlpAccelerator.cycles_at_exit`, one count per index).
+    ``number_fanout`` goes to the pass-major design (:func:`mtjsc.designs.make_accelerator`).
     """
     from mtjsc.behavioral_models.sources import make_source
     from mtjsc.designs import make_accelerator
@@ -197,9 +198,11 @@ def accelerator_native(model, images_u8, *, config: ScConfig, seed: int = 0, pro
     cfg = golden.network_config(model, config)
     imgs = np.asarray(images_u8, np.uint8).reshape(-1, PIXELS)
     ids = np.arange(len(imgs)) if image_ids is None else np.asarray(image_ids, np.int64)
-    acc = make_accelerator(model=model, config=cfg, seed=seed, early_exit=early_exit)
+    acc = make_accelerator(model=model, config=cfg, seed=seed, early_exit=early_exit, number_fanout=number_fanout)
     t0 = time.time()
-    exe = native.build(acc, name=accelerator_build_name(cfg, seed, early_exit=early_exit), build_root=build_root,
+    name = accelerator_build_name(cfg, seed, early_exit=early_exit) + ("" if number_fanout is None else
+                                                                       f"_F{number_fanout}")
+    exe = native.build(acc, name=name, build_root=build_root,
                        netlist=netlist, extra_flags=extra_flags)
     t1 = time.time()
     out = native.run(exe, imgs, score_bits=acc.score_bits, signed_scores=cfg.neuron == "or", processes=processes,

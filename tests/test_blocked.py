@@ -48,23 +48,24 @@ def test_copies_of_the_numbers_follow_number_fanout(shipped):
     """ceil(P / number_fanout) copies of stage 1's number registers (the bit-exact runs below have 1 to 4)."""
     m = shipped["L64"]
     cfg = _cfg(m, 16, 16, 16, 2)
-    assert BlockedScAccelerator(model=m, config=cfg).describe()["number_copies"] == 16 // NUMBER_FANOUT
+    assert BlockedScAccelerator(model=m, config=cfg).describe()["number_copies"] == 1 and NUMBER_FANOUT is None
     assert [BlockedScAccelerator(model=m, config=cfg, number_fanout=f).number_copies for f in (1, 5, 16, 40)] == \
         [16, 4, 1, 1]
     with pytest.raises(MtjscError, match="number_fanout.*hidden neurons per copy"):
         BlockedScAccelerator(model=m, config=cfg, number_fanout=0)
 
 
-@pytest.mark.parametrize("P, W, T, apc, L, images", [
-    (12, 30, 2, "approx", 16, 24),    # P does not divide 128, W not a multiple of 4: the bias in group 10's chunk
-    (7, 29, 4, "exact", 32, 20),      # odd P and W
-    (16, 32, 1, "exact", 16, 20),     # P divides H: the output layer's bias is a chunk of its own
+@pytest.mark.parametrize("P, W, T, apc, L, images, fanout", [
+    (12, 30, 2, "approx", 16, 24, 4),    # P does not divide 128, W not a multiple of 4: the bias in group 10's chunk;
+                                         # 3 copies of the numbers
+    (7, 29, 4, "exact", 32, 20, 2),      # odd P and W; 4 copies, the last for one neuron
+    (16, 32, 1, "exact", 16, 20, None),  # P divides H: the output layer's bias is a chunk of its own
 ])
-def test_pass_major_is_bit_exact_natively(shipped, test_set, P, W, T, apc, L, images):
+def test_pass_major_is_bit_exact_natively(shipped, test_set, P, W, T, apc, L, images, fanout):
     m = shipped["L64"]
     cfg = _cfg(m, L, P, W, T, apc)
-    r = accelerator_native(m, test_set.images[:images], config=cfg, build_root=BUILD)
-    acc = BlockedScAccelerator(model=m, config=cfg)
+    r = accelerator_native(m, test_set.images[:images], config=cfg, build_root=BUILD, number_fanout=fanout)
+    acc = BlockedScAccelerator(model=m, config=cfg, number_fanout=fanout)
     assert r["bit_exact"] and r["agree"] == images
     assert r["rtl_scores"] == r["golden_scores"] and r["rtl_classes"] == r["golden_classes"]
     assert r["cycles"] == [acc.cycles_per_image()] * images
