@@ -31,7 +31,7 @@ FPGA_PARALLEL, FPGA_LANES = 16, 16
 #: (docs/results/ecp5-accelerator.md). Where L or the options do not allow it, T falls by halves and
 #: the design to the index-major one with T = 1 (mtjsc.designs.model_and_config); ``--stream-block 1``
 #: builds the index-major design on purpose (the board wraps it).
-FPGA_PASS_MAJOR, FPGA_STREAM_LANES = True, 8
+FPGA_PASS_MAJOR, FPGA_STREAM_LANES = True, 4
 #: LFSR widths with a maximal-length tap set (behavioral_models.lfsr.TAPS).
 LFSR_WIDTHS = (4, 32)
 
