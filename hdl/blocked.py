@@ -60,8 +60,9 @@ L1_SETUP, L1_STAGES = 1, 5
 SEED_ROM_STYLE = "block"
 #: Hidden neurons that read one copy of a clock's random numbers and pixel bits (stage 1), by default:
 #: None, one copy for all P. One number register drives P = 16 comparators across the chip (the routed
-#: T = 8 design's critical path, 19.79 ns of route), but copies at 4 did not route better: they added
-#: 6,000 flip-flops at T = 8 and router2 did not converge (docs/results/ecp5-accelerator.md).
+#: T = 8 design's critical path, 19.79 ns of route), but copies at 4 did not route better: with the
+#: seed-ROM slices of 7b1637c they added 6,198 flip-flops at T = 8 and router2 did not converge
+#: (docs/results/ecp5-accelerator.md).
 NUMBER_FANOUT = None
 #: Clocks from the start pulse to the first pass step, and from the last score update to ``done``
 #: (the score registers, the argmax tree, the done register).
@@ -151,7 +152,8 @@ class BlockedScAccelerator(wiring.Component):
         Not supported (no block boundaries); anything else is an error.
     number_fanout : int or None
         Hidden neurons per copy of stage 1's random-number registers and pixel-bit comparators:
-        ceil(P / number_fanout) copies; one when it is None (the default) or P or more. The same results for any value.
+        ceil(P / number_fanout) copies; one when it is None (the default) or P or more. The same
+        results for any value.
         The copies carry the ``keep`` attribute; Yosys merges equal flip-flops even so unless their
         cells are marked too, which the project's ECP5 flow does (:data:`mtjsc.toolchain.KEEP_FLOPS`).
 

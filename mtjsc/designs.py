@@ -52,9 +52,12 @@ def core_name(cfg: ScConfig) -> str:
             f"_W{cfg.lanes}")
 
 
-def accelerator_build_name(cfg: ScConfig, seed: int, sng: str = "lfsr", early_exit=None) -> str:
-    """Build name of a co-simulated :class:`ScMlpAccelerator` (its LFSR seeds depend on ``seed``)."""
+def accelerator_build_name(cfg: ScConfig, seed: int, sng: str = "lfsr", early_exit=None, number_fanout=None) -> str:
+    """Build name of a co-simulated accelerator (its LFSR seeds depend on ``seed``; ``number_fanout`` as
+    :func:`make_accelerator` takes it)."""
     tail = f"_s{seed}" if sng == "lfsr" else "_entropy"
+    if number_fanout is not None:
+        tail += f"_F{number_fanout}"
     if early_exit is not None:
         tail += f"_x{early_exit.rule[0]}{early_exit.block}" + (f"m{early_exit.margin}" if early_exit.margin else "")
     kind = "or" if cfg.neuron == "or" else "sc"

@@ -200,10 +200,8 @@ def accelerator_native(model, images_u8, *, config: ScConfig, seed: int = 0, pro
     ids = np.arange(len(imgs)) if image_ids is None else np.asarray(image_ids, np.int64)
     acc = make_accelerator(model=model, config=cfg, seed=seed, early_exit=early_exit, number_fanout=number_fanout)
     t0 = time.time()
-    name = accelerator_build_name(cfg, seed, early_exit=early_exit) + ("" if number_fanout is None else
-                                                                       f"_F{number_fanout}")
-    exe = native.build(acc, name=name, build_root=build_root,
-                       netlist=netlist, extra_flags=extra_flags)
+    exe = native.build(acc, name=accelerator_build_name(cfg, seed, early_exit=early_exit, number_fanout=number_fanout),
+                       build_root=build_root, netlist=netlist, extra_flags=extra_flags)
     t1 = time.time()
     out = native.run(exe, imgs, score_bits=acc.score_bits, signed_scores=cfg.neuron == "or", processes=processes,
                      progress=progress, keep=keep)
